@@ -1,0 +1,23 @@
+include(CMakePackageConfigHelpers)
+
+install(TARGETS sealexec EXPORT sealexecTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS sealexec_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/sealexec DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h" PATTERN "cli" EXCLUDE)
+
+install(EXPORT sealexecTargets NAMESPACE sealexec::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sealexec)
+configure_package_config_file(cmake/sealexecConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/sealexecConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sealexec)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/sealexecConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/sealexecConfig.cmake
+  ${PROJECT_BINARY_DIR}/sealexecConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sealexec)
+
+configure_file(cmake/sealexec.pc.in ${PROJECT_BINARY_DIR}/sealexec.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/sealexec.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,23 @@
+#include "sealexec/cli/exit_codes.h"
+
+namespace sealexec::cli {
+
+int exit_code_for(Errc code) {
+  switch (code) {
+  case Errc::not_found:
+    return k_exit_not_found;
+  case Errc::not_runnable:
+  case Errc::digest_mismatch:
+  case Errc::policy:
+  case Errc::malformed:
+    return k_exit_cannot_run;
+  case Errc::system:
+  case Errc::invalid_argument:
+  case Errc::changed:
+  case Errc::too_large:
+    break;
+  }
+  return k_exit_failed;
+}
+
+} // namespace sealexec::cli

@@ -1,0 +1,142 @@
+#include "sealexec/image/copy.h"
+
+#include <fmt/format.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+namespace sealexec {
+
+namespace {
+
+// sendfile moves at most about 2 GiB per call.
+constexpr std::uint64_t k_sendfile_chunk = 1U << 30;
+
+Error source_shrank(std::string_view path, std::uint64_t expected, std::uint64_t got) {
+  return make_error(Errc::changed, path,
+                    fmt::format("the file shrank while it was being copied (expected {} bytes, "
+                                "read {})",
+                                expected, got));
+}
+
+Expected<void> copy_with_pread(int source, std::uint64_t offset, std::uint64_t length,
+                               std::uint64_t done, int destination, std::string_view path) {
+  std::vector<std::byte> buffer(k_copy_buffer_size);
+  while (done < length) {
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(buffer.size(), length - done));
+    const ssize_t got = ::pread(source, buffer.data(), want, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot read", path, "pread"));
+    }
+    if (got == 0) {
+      return fail(source_shrank(path, length, done));
+    }
+    SEALEXEC_TRY(write_all(destination, std::span(buffer).first(static_cast<std::size_t>(got)),
+                           path));
+    done += static_cast<std::uint64_t>(got);
+  }
+  return {};
+}
+
+} // namespace
+
+Expected<void> write_all(int fd, std::span<const std::byte> data, std::string_view path) {
+  while (!data.empty()) {
+    const ssize_t wrote = ::write(fd, data.data(), data.size());
+    if (wrote < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot write a copy of", path, "write"));
+    }
+    data = data.subspan(static_cast<std::size_t>(wrote));
+  }
+  return {};
+}
+
+Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length,
+                          int destination, std::string_view path) {
+  std::uint64_t done = 0;
+  while (done < length) {
+    auto position = static_cast<off_t>(offset + done);
+    const std::size_t want =
+        static_cast<std::size_t>(std::min(k_sendfile_chunk, length - done));
+    const ssize_t sent = ::sendfile(destination, source, &position, want);
+    if (sent < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EINVAL || errno == ENOSYS || errno == EPERM || errno == EACCES ||
+          errno == EOPNOTSUPP) {
+        // sendfile refused (an LSM or a file system without splice support):
+        // the userspace copy gives the same bytes.
+        return copy_with_pread(source, offset, length, done, destination, path);
+      }
+      return fail(system_error("cannot copy", path, "sendfile"));
+    }
+    if (sent == 0) {
+      return fail(source_shrank(path, length, done));
+    }
+    done += static_cast<std::uint64_t>(sent);
+  }
+  return {};
+}
+
+Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t max_size,
+                                    std::string_view path) {
+  std::vector<std::byte> buffer(k_copy_buffer_size);
+  std::uint64_t total = 0;
+  for (;;) {
+    const ssize_t got = ::read(source, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot read", path, "read"));
+    }
+    if (got == 0) {
+      return total;
+    }
+    total += static_cast<std::uint64_t>(got);
+    if (total > max_size) {
+      return fail(make_error(Errc::too_large, path,
+                             fmt::format("is larger than the limit of {} bytes", max_size)));
+    }
+    SEALEXEC_TRY(write_all(destination, std::span(buffer).first(static_cast<std::size_t>(got)),
+                           path));
+  }
+}
+
+Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset, std::uint64_t length,
+                                     std::string_view path) {
+  std::vector<std::byte> buffer(static_cast<std::size_t>(
+      std::min<std::uint64_t>(k_copy_buffer_size, std::max<std::uint64_t>(length, 1))));
+  Xxh3Hasher hasher;
+  std::uint64_t done = 0;
+  while (done < length) {
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(buffer.size(), length - done));
+    const ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot read", path, "pread"));
+    }
+    if (got == 0) {
+      return fail(source_shrank(path, length, done));
+    }
+    hasher.update(std::span(buffer).first(static_cast<std::size_t>(got)));
+    done += static_cast<std::uint64_t>(got);
+  }
+  return hasher.digest();
+}
+
+} // namespace sealexec

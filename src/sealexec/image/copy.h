@@ -1,0 +1,38 @@
+// Moving bytes into a memfd with bounded extra memory.
+#pragma once
+
+#include "sealexec/util/digest.h"
+#include "sealexec/util/error.h"
+
+#include <cstdint>
+#include <string_view>
+
+namespace sealexec {
+
+// The bounce buffer used where the kernel cannot copy for us. Peak memory
+// beyond the image itself stays at this size.
+inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
+
+// Appends `length` bytes of `source` from `offset` to `destination` (at its
+// file position). Uses sendfile, looping over short copies, and falls back to
+// pread/write when sendfile is refused (AppArmor can block it; some file
+// systems lack it). Fails with Errc::changed when the source ends early.
+[[nodiscard]] Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length,
+                                        int destination, std::string_view path);
+
+// Appends everything `source` yields until end of file to `destination`;
+// fails with Errc::too_large past `max_size` bytes. Returns the byte count.
+[[nodiscard]] Expected<std::uint64_t> copy_stream(int source, int destination,
+                                                  std::uint64_t max_size, std::string_view path);
+
+// The XXH3-128 digest of `length` bytes of `fd` from `offset`, read with
+// pread into a bounded buffer (never mmap: a file truncated meanwhile must
+// give an error, not SIGBUS).
+[[nodiscard]] Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset,
+                                                   std::uint64_t length, std::string_view path);
+
+// Writes all of `data` to `fd` at its file position.
+[[nodiscard]] Expected<void> write_all(int fd, std::span<const std::byte> data,
+                                       std::string_view path);
+
+} // namespace sealexec

@@ -1,0 +1,315 @@
+#include "sealexec/image/sealed_image.h"
+
+#include "sealexec/image/copy.h"
+#include "sealexec/util/fd.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sealexec {
+
+namespace {
+// The sealed memfd and what is known about its bytes.
+struct Sealed {
+  Fd fd;
+  Mapping mapping;
+  std::uint64_t size = 0;
+  Xxh3Digest digest;
+  std::string memfd_name;
+};
+} // namespace
+
+struct SealedImage::Parts {
+  Sealed sealed;
+  std::string source;
+  std::optional<std::filesystem::path> origin;
+  Privileges privileges;
+};
+
+SealedImage::SealedImage(Parts parts)
+    : m_fd(std::move(parts.sealed.fd)),
+      m_mapping(std::move(parts.sealed.mapping)),
+      m_size(parts.sealed.size),
+      m_digest(parts.sealed.digest),
+      m_memfd_name(std::move(parts.sealed.memfd_name)),
+      m_source(std::move(parts.source)),
+      m_origin(std::move(parts.origin)),
+      m_privileges(parts.privileges),
+      m_kind(classify(m_mapping.bytes())) {}
+
+namespace {
+
+// A source that changes while we copy it is read again, this many times.
+constexpr int k_copy_attempts = 3;
+
+Error changed_error(std::string_view source) {
+  return make_error(Errc::changed, source,
+                    fmt::format("kept changing while it was being copied (tried {} times)",
+                                k_copy_attempts));
+}
+
+Error too_large_error(std::string_view source, std::uint64_t size, std::uint64_t limit) {
+  return make_error(Errc::too_large, source,
+                    fmt::format("is {} bytes, more than the limit of {} bytes", size, limit));
+}
+
+// A read-only descriptor for the same memfd, so that no writable descriptor
+// stays around to be inherited (the file is sealed anyway; this is defence in
+// depth). Without /proc the writable one is kept.
+Fd reopen_read_only(Fd memfd) {
+  const std::string self = fmt::format("/proc/self/fd/{}", memfd.get());
+  auto reopened = open_fd(self.c_str(), O_RDONLY);
+  if (!reopened) {
+    return memfd;
+  }
+  struct stat original {};
+  struct stat again {};
+  if (::fstat(memfd.get(), &original) != 0 || ::fstat(reopened->get(), &again) != 0 ||
+      original.st_dev != again.st_dev || original.st_ino != again.st_ino) {
+    return memfd;
+  }
+  return std::move(*reopened);
+}
+
+// Seals a filled memfd, maps it, and checks that the sealed bytes have the
+// digest its name was made from (and the caller's SHA-256, if any).
+Expected<Sealed> seal_and_verify(Fd memfd, std::uint64_t size, const Xxh3Digest& named_digest,
+                                 std::string memfd_name, std::string_view source,
+                                 const ImageOptions& options) {
+  SEALEXEC_TRY(seal_memfd(memfd.get(), memfd_name));
+  Fd fd = reopen_read_only(std::move(memfd));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(system_error("cannot inspect", memfd_name, "fstat"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) != size) {
+    return fail(make_error(Errc::changed, source,
+                           fmt::format("the sealed copy has {} bytes, expected {}", st.st_size,
+                                       size)));
+  }
+  SEALEXEC_TRY_ASSIGN(Mapping mapping,
+                      Mapping::map_read_only(fd.get(), static_cast<std::size_t>(size),
+                                             memfd_name));
+  if (xxh3_128(mapping.bytes()) != named_digest) {
+    return fail(make_error(Errc::changed, source, "changed while it was being copied"));
+  }
+  if (options.expected_sha256) {
+    SEALEXEC_TRY_ASSIGN(const Sha256Digest actual, sha256(mapping.bytes()));
+    if (actual != *options.expected_sha256) {
+      return fail(make_error(Errc::digest_mismatch, source,
+                             fmt::format("SHA-256 mismatch: expected {}, got {}",
+                                         options.expected_sha256->hex(), actual.hex())));
+    }
+  }
+  return Sealed{.fd = std::move(fd),
+                .mapping = std::move(mapping),
+                .size = size,
+                .digest = named_digest,
+                .memfd_name = std::move(memfd_name)};
+}
+
+std::string default_name(const std::filesystem::path& path) {
+  std::string name = path.filename().string();
+  return name.empty() ? std::string("program") : name;
+}
+
+struct FileIdentity {
+  off_t size;
+  timespec mtime;
+  bool operator==(const FileIdentity& other) const {
+    return size == other.size && mtime.tv_sec == other.mtime.tv_sec &&
+           mtime.tv_nsec == other.mtime.tv_nsec;
+  }
+};
+
+Expected<FileIdentity> identity_of(int fd, std::string_view source) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return fail(system_error("cannot inspect", source, "fstat"));
+  }
+  return FileIdentity{.size = st.st_size, .mtime = st.st_mtim};
+}
+
+// Copies a regular file. The memfd's name must carry the digest of the bytes
+// it will hold, and a memfd cannot be renamed, so the file is hashed first,
+// copied, and the sealed copy hashed again; a file that changed in between is
+// copied again.
+Expected<Sealed> seal_regular_file(int fd, std::string_view source, std::string_view basename,
+                                   const ImageOptions& options) {
+  for (int attempt = 0; attempt < k_copy_attempts; ++attempt) {
+    SEALEXEC_TRY_ASSIGN(const FileIdentity before, identity_of(fd, source));
+    if (before.size < 0) {
+      return fail(make_error(Errc::malformed, source, "has a negative size"));
+    }
+    const auto size = static_cast<std::uint64_t>(before.size);
+    if (size > options.max_size) {
+      return fail(too_large_error(source, size, options.max_size));
+    }
+    auto hashed = hash_file_range(fd, 0, size, source);
+    if (!hashed) {
+      if (hashed.error().code == Errc::changed) {
+        continue;
+      }
+      return fail(std::move(hashed).error());
+    }
+    const Xxh3Digest digest = *hashed;
+    std::string memfd_name = image_memfd_name(basename, digest);
+    SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable));
+    auto copied = copy_range(fd, 0, size, memfd.get(), source);
+    if (!copied) {
+      if (copied.error().code == Errc::changed) {
+        continue;
+      }
+      return fail(std::move(copied).error());
+    }
+    auto sealed =
+        seal_and_verify(std::move(memfd), size, digest, std::move(memfd_name), source, options);
+    if (!sealed) {
+      if (sealed.error().code == Errc::changed) {
+        continue;
+      }
+      return fail(std::move(sealed).error());
+    }
+    // A file that grew meanwhile would leave us with a prefix of it.
+    SEALEXEC_TRY_ASSIGN(const FileIdentity after, identity_of(fd, source));
+    if (after.size != before.size) {
+      continue;
+    }
+    return sealed;
+  }
+  return fail(changed_error(source));
+}
+
+// Copies a pipe or socket. A stream can be read only once, so it goes into
+// an unnamed staging memfd first; the final, named memfd is filled from it
+// while the staging copy's pages are released behind the copy, so peak memory
+// stays at one image plus one chunk.
+Expected<Sealed> seal_stream(int fd, std::string_view source, std::string_view basename,
+                             const ImageOptions& options) {
+  SEALEXEC_TRY_ASSIGN(Fd staging, create_memfd("sealexec:staging", Executable::no));
+  SEALEXEC_TRY_ASSIGN(const std::uint64_t size,
+                      copy_stream(fd, staging.get(), options.max_size, source));
+  Xxh3Digest digest;
+  {
+    SEALEXEC_TRY_ASSIGN(const Mapping view, Mapping::map_read_only(
+                                                staging.get(), static_cast<std::size_t>(size),
+                                                "sealexec:staging"));
+    digest = xxh3_128(view.bytes());
+  }
+  std::string memfd_name = image_memfd_name(basename, digest);
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable));
+  constexpr std::uint64_t k_chunk = 4U << 20;
+  for (std::uint64_t done = 0; done < size;) {
+    const std::uint64_t length = std::min(k_chunk, size - done);
+    SEALEXEC_TRY(copy_range(staging.get(), done, length, memfd.get(), "sealexec:staging"));
+    // Releasing the copied range is only an optimisation, so a failure is
+    // ignored.
+    ::fallocate(staging.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                static_cast<off_t>(done), static_cast<off_t>(length));
+    done += length;
+  }
+  staging.reset();
+  return seal_and_verify(std::move(memfd), size, digest, std::move(memfd_name), source, options);
+}
+
+} // namespace
+
+Expected<SealedImage> SealedImage::from_path(const std::filesystem::path& path,
+                                             const ImageOptions& options) {
+  SEALEXEC_TRY_ASSIGN(OpenedProgram program, open_program(path));
+  Parts parts;
+  parts.source = path.string();
+  const std::string basename = options.name.empty() ? default_name(path) : options.name;
+  SEALEXEC_TRY_ASSIGN(parts.sealed,
+                      seal_regular_file(program.fd.get(), parts.source, basename, options));
+  parts.privileges = privileges_of(program.fd.get(), program.st);
+  std::error_code error;
+  auto canonical = std::filesystem::canonical(path, error);
+  if (!error) {
+    parts.origin = canonical.parent_path();
+  }
+  return SealedImage(std::move(parts));
+}
+
+Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) {
+  Parts parts;
+  parts.source = fd == STDIN_FILENO ? std::string("<stdin>") : fmt::format("<fd {}>", fd);
+  const std::string basename =
+      !options.name.empty() ? options.name : (fd == STDIN_FILENO ? "stdin" : "fd");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return fail(system_error("cannot inspect", parts.source, "fstat"));
+  }
+  if (S_ISREG(st.st_mode)) {
+    SEALEXEC_TRY_ASSIGN(parts.sealed, seal_regular_file(fd, parts.source, basename, options));
+    parts.privileges = privileges_of(fd, st);
+  } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+    SEALEXEC_TRY_ASSIGN(parts.sealed, seal_stream(fd, parts.source, basename, options));
+  } else {
+    const bool terminal = ::isatty(fd) != 0;
+    return fail(make_error(
+        Errc::not_runnable, parts.source,
+        terminal ? std::string("is a terminal; pipe or redirect a program into it")
+                 : fmt::format("is {}; expected a regular file, a pipe or a socket",
+                               file_type_name(st))));
+  }
+  return SealedImage(std::move(parts));
+}
+
+Expected<SealedImage> SealedImage::from_stdin(const ImageOptions& options) {
+  return from_fd(STDIN_FILENO, options);
+}
+
+Expected<SealedImage> SealedImage::from_bytes(std::span<const std::byte> bytes,
+                                              const ImageOptions& options) {
+  Parts parts;
+  parts.source = "<memory>";
+  if (bytes.size() > options.max_size) {
+    return fail(too_large_error(parts.source, bytes.size(), options.max_size));
+  }
+  const Xxh3Digest digest = xxh3_128(bytes);
+  std::string memfd_name = image_memfd_name(options.name.empty() ? "memory" : options.name, digest);
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable));
+  SEALEXEC_TRY(write_all(memfd.get(), bytes, parts.source));
+  // A caller that changes `bytes` while we copy gets Errc::changed.
+  SEALEXEC_TRY_ASSIGN(parts.sealed, seal_and_verify(std::move(memfd), bytes.size(), digest,
+                                                    std::move(memfd_name), parts.source, options));
+  return SealedImage(std::move(parts));
+}
+
+Expected<Sha256Digest> SealedImage::sha256() const { return sealexec::sha256(bytes()); }
+
+std::string image_memfd_name(std::string_view basename, const Xxh3Digest& digest) {
+  constexpr std::string_view k_prefix = "sealexec:";
+  constexpr std::size_t k_digest_digits = 12;
+  const std::size_t room = k_memfd_name_max - k_prefix.size() - 1 - k_digest_digits;
+  std::string name(k_prefix);
+  for (const char c : basename.substr(0, room)) {
+    const auto u = static_cast<unsigned char>(c);
+    name += (u <= 0x20 || u == 0x7f) ? '_' : c;
+  }
+  name += ':';
+  name += digest.hex().substr(0, k_digest_digits);
+  return name;
+}
+
+ImageKind classify(std::span<const std::byte> head) {
+  static constexpr std::array k_elf_magic{std::byte{0x7f}, std::byte{'E'}, std::byte{'L'},
+                                          std::byte{'F'}};
+  if (head.size() >= k_elf_magic.size() && std::ranges::equal(head.first(4), k_elf_magic)) {
+    return ImageKind::elf;
+  }
+  if (head.size() >= 2 && head[0] == std::byte{'#'} && head[1] == std::byte{'!'}) {
+    return ImageKind::script;
+  }
+  return ImageKind::other;
+}
+
+} // namespace sealexec

@@ -1,0 +1,100 @@
+// A program (or any bytes) copied into an anonymous memory file and sealed so
+// that nobody, including us, can change those bytes again.
+#pragma once
+
+#include "sealexec/image/memfd.h"
+#include "sealexec/image/source.h"
+#include "sealexec/util/digest.h"
+#include "sealexec/util/error.h"
+#include "sealexec/util/fd.h"
+#include "sealexec/util/mapping.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace sealexec {
+
+enum class ImageKind {
+  elf,    // starts with the ELF magic
+  script, // starts with "#!"
+  other,
+};
+
+struct ImageOptions {
+  // The <basename> part of the memfd name; defaults to the file's basename,
+  // "stdin" for standard input and "memory" for a buffer.
+  std::string name;
+  // When set, the image is refused (Errc::digest_mismatch) unless the SHA-256
+  // of the sealed bytes equals it.
+  std::optional<Sha256Digest> expected_sha256;
+  // Larger sources are refused with Errc::too_large.
+  std::uint64_t max_size = std::uint64_t{4} << 30;
+  // Executable::no makes a memfd the kernel will never exec (MFD_NOEXEC_SEAL),
+  // for data that is only mapped.
+  Executable executable = Executable::yes;
+};
+
+class SealedImage {
+public:
+  // Copies the regular file at `path`. Errc::not_found when it does not
+  // exist; Errc::not_runnable when it is not a readable regular file.
+  [[nodiscard]] static Expected<SealedImage> from_path(const std::filesystem::path& path,
+                                                       const ImageOptions& options = {});
+  // Copies what `fd` holds: all of a regular file (from offset 0, without
+  // moving the descriptor's offset), or a pipe or socket read to its end. The
+  // descriptor stays the caller's.
+  [[nodiscard]] static Expected<SealedImage> from_fd(int fd, const ImageOptions& options = {});
+  // from_fd(STDIN_FILENO); refuses a terminal.
+  [[nodiscard]] static Expected<SealedImage> from_stdin(const ImageOptions& options = {});
+  // Copies `bytes`.
+  [[nodiscard]] static Expected<SealedImage> from_bytes(std::span<const std::byte> bytes,
+                                                        const ImageOptions& options = {});
+
+  // The sealed memfd: read-only where /proc allows reopening it so, and
+  // always close-on-exec.
+  [[nodiscard]] int fd() const { return m_fd.get(); }
+  [[nodiscard]] std::uint64_t size() const { return m_size; }
+  // A read-only view of the sealed bytes, valid while this object lives.
+  [[nodiscard]] std::span<const std::byte> bytes() const { return m_mapping.bytes(); }
+  // XXH3-128 of the sealed bytes; its first 12 hex digits are in the name.
+  [[nodiscard]] const Xxh3Digest& digest() const { return m_digest; }
+  // SHA-256 of the sealed bytes, computed on each call (about 1.7 GB/s).
+  [[nodiscard]] Expected<Sha256Digest> sha256() const;
+  // "sealexec:<basename>:<12 hex digits>", as /proc/PID/exe, ps and perf show it.
+  [[nodiscard]] const std::string& memfd_name() const { return m_memfd_name; }
+  // Where the bytes came from, for messages: the path, "<stdin>", "<memory>".
+  [[nodiscard]] const std::string& source() const { return m_source; }
+  // The canonical directory of the source file (what ld.so would use for
+  // $ORIGIN had the file run from disk); nullopt for fds and buffers.
+  [[nodiscard]] const std::optional<std::filesystem::path>& origin() const { return m_origin; }
+  // Privileges the source file would have granted; all lost in memory.
+  [[nodiscard]] const Privileges& lost_privileges() const { return m_privileges; }
+  [[nodiscard]] ImageKind kind() const { return m_kind; }
+
+private:
+  struct Parts;
+  explicit SealedImage(Parts parts);
+
+  Fd m_fd;
+  Mapping m_mapping;
+  std::uint64_t m_size = 0;
+  Xxh3Digest m_digest;
+  std::string m_memfd_name;
+  std::string m_source;
+  std::optional<std::filesystem::path> m_origin;
+  Privileges m_privileges;
+  ImageKind m_kind = ImageKind::other;
+};
+
+// The memfd name for `basename` and `digest`: "sealexec:<basename>:<12 hex>",
+// with control characters and spaces in `basename` replaced by '_' and the
+// basename shortened to keep the whole within the kernel's limit.
+[[nodiscard]] std::string image_memfd_name(std::string_view basename, const Xxh3Digest& digest);
+
+// The kind that the first bytes of a file announce.
+[[nodiscard]] ImageKind classify(std::span<const std::byte> head);
+
+} // namespace sealexec

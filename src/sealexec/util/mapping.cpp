@@ -1,0 +1,47 @@
+#include "sealexec/util/mapping.h"
+
+#include <sys/mman.h>
+
+#include <utility>
+
+namespace sealexec {
+
+Mapping::Mapping(Mapping&& other) noexcept
+    : m_address(std::exchange(other.m_address, nullptr)),
+      m_size(std::exchange(other.m_size, 0)) {}
+
+Mapping& Mapping::operator=(Mapping&& other) noexcept {
+  if (this != &other) {
+    unmap();
+    m_address = std::exchange(other.m_address, nullptr);
+    m_size = std::exchange(other.m_size, 0);
+  }
+  return *this;
+}
+
+Mapping::~Mapping() { unmap(); }
+
+void Mapping::unmap() noexcept {
+  if (m_address != nullptr) {
+    ::munmap(m_address, m_size);
+    m_address = nullptr;
+    m_size = 0;
+  }
+}
+
+Expected<Mapping> Mapping::map_read_only(int fd, std::size_t size,
+                                         std::string_view path_for_errors) {
+  Mapping mapping;
+  if (size == 0) {
+    return mapping;
+  }
+  void* address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) {
+    return fail(system_error("cannot map", path_for_errors, "mmap"));
+  }
+  mapping.m_address = address;
+  mapping.m_size = size;
+  return mapping;
+}
+
+} // namespace sealexec
