@@ -17,6 +17,11 @@ if(SEALEXEC_WERROR)
   target_compile_options(sealexec_standard_warnings INTERFACE -Werror)
 endif()
 
+if(SEALEXEC_FUZZERS)
+  # Coverage instrumentation for everything the fuzzers reach.
+  target_compile_options(sealexec_standard_settings INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 if(SEALEXEC_SANITIZE)
   set(sealexec_sanitize_flags -fsanitize=${SEALEXEC_SANITIZE} -fno-omit-frame-pointer
       -fno-sanitize-recover=all)

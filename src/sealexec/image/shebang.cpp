@@ -84,6 +84,10 @@ Expected<Shebang> parse_shebang(std::span<const std::byte> head, std::string_vie
   const auto separator = find_in(buffer, *name_start, line_end, ends_word);
   const std::size_t name_end = separator ? *separator : line_end;
   shebang.interpreter = c_string(buffer, *name_start, name_end);
+  if (shebang.interpreter.empty()) {
+    // "#!" then NUL: the kernel would try to open "" and fail with ENOENT.
+    return fail(make_error(Errc::malformed, path, "the #! line names no interpreter"));
+  }
   if (separator && buffer[*separator] != '\0') {
     if (const auto arg_start =
             find_in(buffer, *separator, line_end, [](char c) { return !is_blank(c); });

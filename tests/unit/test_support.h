@@ -1,0 +1,58 @@
+// Helpers shared by the unit tests.
+#pragma once
+
+#include "sealexec/exec/child.h"
+#include "sealexec/util/error.h"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealexec::test {
+
+// A fresh directory under $TMPDIR, removed with everything in it.
+class TempDir {
+public:
+  TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+  [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+  [[nodiscard]] std::filesystem::path operator/(std::string_view name) const {
+    return m_path / name;
+  }
+
+private:
+  std::filesystem::path m_path;
+};
+
+void write_file(const std::filesystem::path& path, std::string_view content, unsigned mode = 0644);
+[[nodiscard]] std::string read_file(const std::filesystem::path& path);
+[[nodiscard]] std::vector<std::byte> read_bytes(const std::filesystem::path& path);
+[[nodiscard]] std::span<const std::byte> as_bytes(std::string_view text);
+
+[[nodiscard]] std::filesystem::path example(std::string_view name);
+[[nodiscard]] std::filesystem::path fixture(std::string_view name);
+
+// Reads `fd` to its end.
+[[nodiscard]] std::string read_all(int fd);
+
+// The descriptors of this process that are open and not close-on-exec.
+[[nodiscard]] std::vector<int> inheritable_fds();
+
+// True when the process runs as root (some tests need it and skip loudly).
+[[nodiscard]] bool is_root();
+
+} // namespace sealexec::test
+
+// Fails the test with the error's message when `expected_` holds an error.
+#define ASSERT_OK(expected_)                                                       \
+  do {                                                                             \
+    const auto& sealexec_ok_ = (expected_);                                        \
+    ASSERT_TRUE(sealexec_ok_.has_value()) << sealexec_ok_.error().message();       \
+  } while (false)
