@@ -17,3 +17,10 @@ cmp "$WORK/out" "$WORK/expected" || fail "output differs: $(cat "$WORK/out")"
 # "--" ends sealexec's own options.
 expect_code 0 "$SEALEXEC" run -- "$EXAMPLES/hello" --version
 expect_file_contains "$WORK/out" "arg 1: --version"
+
+# sealexec's own options stop at PROGRAM; the same options after it are the
+# program's. Flags take no value, so -v must not swallow PROGRAM.
+expect_code 0 "$SEALEXEC" run -v --name=args "$EXAMPLES/hello" -v --name=y
+expect_file_contains "$WORK/out" "arg 1: -v"
+expect_file_contains "$WORK/out" "arg 2: --name=y"
+expect_file_contains "$WORK/err" "memfd sealexec:args:"

@@ -1,5 +1,6 @@
 #include "sealexec/cli/cli.h"
 
+#include "sealexec/cli/command.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/run_command.h"
@@ -8,10 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <functional>
-#include <map>
 #include <string>
+#include <vector>
 
 namespace sealexec::cli {
 
@@ -23,12 +24,29 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run 'sealexec COMMAND --help' for a command's options.");
 
-  std::map<const CLI::App*, std::function<int()>> commands;
-  const std::function<int()> run = add_run_command(app);
-  commands[app.get_subcommand("run")] = run;
+  const std::vector<Command> commands{add_run_command(app)};
+
+  // A program's own arguments are cut off before CLI11 sees them, so that
+  // `sealexec run ./tool --version` passes --version to the tool.
+  int parsed_argc = argc;
+  std::vector<std::string> program;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto found = std::ranges::find_if(
+        commands, [&](const Command& c) { return c.takes_program && c.app->get_name() == arg; });
+    if (found != commands.end()) {
+      parsed_argc = program_start(*found->app, argc, argv, i + 1);
+      program.assign(argv + parsed_argc, argv + argc);
+      break;
+    }
+    if (arg.starts_with("-")) {
+      continue;
+    }
+    break; // another subcommand
+  }
 
   try {
-    app.parse(argc, argv);
+    app.parse(parsed_argc, argv);
   } catch (const CLI::CallForHelp& e) {
     std::fputs(app.help().c_str(), stdout);
     return k_exit_ok;
@@ -43,8 +61,10 @@ int main(int argc, char** argv) {
                              fmt::format("{} (see sealexec --help)", e.what())));
   }
   for (const CLI::App* subcommand : app.get_subcommands()) {
-    if (auto found = commands.find(subcommand); found != commands.end()) {
-      return found->second();
+    for (const Command& command : commands) {
+      if (command.app == subcommand) {
+        return command.run(std::move(program));
+      }
     }
   }
   return report(make_error(Errc::invalid_argument, "", "no command given (see sealexec --help)"));

@@ -101,7 +101,7 @@ int run(const RunArguments& arguments) {
 
 } // namespace
 
-std::function<int()> add_run_command(CLI::App& app) {
+Command add_run_command(CLI::App& app) {
   auto arguments = std::make_shared<RunArguments>();
   CLI::App* command = app.add_subcommand(
       "run", "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there");
@@ -122,15 +122,12 @@ std::function<int()> add_run_command(CLI::App& app) {
                       "Directory that $ORIGIN in the program's RUNPATH stands for "
                       "(default: PROGRAM's directory)");
   command->add_flag("-v,--verbose", arguments->verbose, "Say what is sealed and how it runs");
-  // Everything from PROGRAM on belongs to the program, options included.
-  command->prefix_command();
-  return [arguments, command] {
-    arguments->command = command->remaining();
-    if (!arguments->command.empty() && arguments->command.front() == "--") {
-      arguments->command.erase(arguments->command.begin());
-    }
-    return run(*arguments);
-  };
+  return Command{.app = command,
+                 .takes_program = true,
+                 .run = [arguments](std::vector<std::string> program) {
+                   arguments->command = std::move(program);
+                   return run(*arguments);
+                 }};
 }
 
 } // namespace sealexec::cli

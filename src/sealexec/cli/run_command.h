@@ -2,15 +2,13 @@
 // with it.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "sealexec/cli/command.h"
 
-#include <functional>
-#include <memory>
+#include <CLI/CLI.hpp>
 
 namespace sealexec::cli {
 
-// Adds the `run` subcommand to `app`. The returned callback runs it after
-// parsing and returns the exit code (it returns only on failure).
-std::function<int()> add_run_command(CLI::App& app);
+// Adds the `run` subcommand to `app`. Its callback returns only on failure.
+Command add_run_command(CLI::App& app);
 
 } // namespace sealexec::cli
