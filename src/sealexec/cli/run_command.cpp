@@ -17,7 +17,7 @@ namespace sealexec::cli {
 namespace {
 
 struct RunArguments {
-  std::string sha256;
+  std::optional<std::string> sha256; // given, even if empty
   std::string argv0;
   std::string name;
   std::string origin;
@@ -28,8 +28,10 @@ struct RunArguments {
 Expected<ImageOptions> image_options(const RunArguments& arguments) {
   ImageOptions options;
   options.name = arguments.name;
-  if (!arguments.sha256.empty()) {
-    options.expected_sha256 = Sha256Digest::from_hex(arguments.sha256);
+  // An empty value is an error, not "no pin": a script whose pin variable is
+  // unset must not silently run whatever it finds.
+  if (arguments.sha256) {
+    options.expected_sha256 = Sha256Digest::from_hex(*arguments.sha256);
     if (!options.expected_sha256) {
       return fail(make_error(Errc::invalid_argument, "--sha256",
                              "expected 64 hexadecimal digits"));

@@ -47,8 +47,9 @@ std::optional<int> memfd_noexec_setting() {
   return value;
 }
 
-Expected<Fd> create_memfd(std::string_view name, Executable executable) {
+Expected<Fd> create_memfd(std::string_view name, Executable executable, std::string_view source) {
   const std::string cut(name.substr(0, k_memfd_name_max));
+  const std::string_view subject = source.empty() ? std::string_view(cut) : source;
   const unsigned base = MFD_CLOEXEC | MFD_ALLOW_SEALING;
   const unsigned wanted = base | (executable == Executable::yes ? k_mfd_exec : k_mfd_noexec_seal);
 
@@ -60,9 +61,9 @@ Expected<Fd> create_memfd(std::string_view name, Executable executable) {
   }
   if (fd < 0) {
     if (errno == EACCES && executable == Executable::yes) {
-      return fail(noexec_policy_error(cut, memfd_noexec_setting()));
+      return fail(noexec_policy_error(subject, memfd_noexec_setting()));
     }
-    return fail(system_error("cannot create a memory file", cut, "memfd_create"));
+    return fail(system_error("cannot create a memory file for", subject, "memfd_create"));
   }
   Fd owned(fd);
 
@@ -72,10 +73,10 @@ Expected<Fd> create_memfd(std::string_view name, Executable executable) {
     // then fail with a confusing EACCES much later.
     struct stat st {};
     if (::fstat(owned.get(), &st) != 0) {
-      return fail(system_error("cannot inspect a memory file", cut, "fstat"));
+      return fail(system_error("cannot inspect the memory file for", subject, "fstat"));
     }
     if ((st.st_mode & 0111) == 0) {
-      return fail(noexec_policy_error(cut, memfd_noexec_setting()));
+      return fail(noexec_policy_error(subject, memfd_noexec_setting()));
     }
   }
   return owned;

@@ -25,7 +25,9 @@ enum class Executable { yes, no };
 // without it on kernels older than 6.3, and fails with Errc::policy, naming
 // the vm.memfd_noexec sysctl, when the kernel forbids executable memfds.
 // With Executable::no it asks for MFD_NOEXEC_SEAL where the kernel has it.
-[[nodiscard]] Expected<Fd> create_memfd(std::string_view name, Executable executable);
+// Errors name `source` (the file being loaded), or the memfd when empty.
+[[nodiscard]] Expected<Fd> create_memfd(std::string_view name, Executable executable,
+                                        std::string_view source = {});
 
 // The vm.memfd_noexec setting of this process's pid namespace: 0 allows
 // executable memfds, 1 makes them non-executable by default, 2 forbids them.

@@ -161,7 +161,7 @@ Expected<Sealed> seal_regular_file(int fd, std::string_view source, std::string_
     }
     const Xxh3Digest digest = *hashed;
     std::string memfd_name = image_memfd_name(basename, digest);
-    SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable));
+    SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
     auto copied = copy_range(fd, 0, size, memfd.get(), source);
     if (!copied) {
       if (copied.error().code == Errc::changed) {
@@ -193,7 +193,7 @@ Expected<Sealed> seal_regular_file(int fd, std::string_view source, std::string_
 // stays at one image plus one chunk.
 Expected<Sealed> seal_stream(int fd, std::string_view source, std::string_view basename,
                              const ImageOptions& options) {
-  SEALEXEC_TRY_ASSIGN(Fd staging, create_memfd("sealexec:staging", Executable::no));
+  SEALEXEC_TRY_ASSIGN(Fd staging, create_memfd("sealexec:staging", Executable::no, source));
   SEALEXEC_TRY_ASSIGN(const std::uint64_t size,
                       copy_stream(fd, staging.get(), options.max_size, source));
   Xxh3Digest digest;
@@ -204,7 +204,7 @@ Expected<Sealed> seal_stream(int fd, std::string_view source, std::string_view b
     digest = xxh3_128(view.bytes());
   }
   std::string memfd_name = image_memfd_name(basename, digest);
-  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable));
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
   constexpr std::uint64_t k_chunk = 4U << 20;
   for (std::uint64_t done = 0; done < size;) {
     const std::uint64_t length = std::min(k_chunk, size - done);
@@ -276,7 +276,7 @@ Expected<SealedImage> SealedImage::from_bytes(std::span<const std::byte> bytes,
   }
   const Xxh3Digest digest = xxh3_128(bytes);
   std::string memfd_name = image_memfd_name(options.name.empty() ? "memory" : options.name, digest);
-  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable));
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, parts.source));
   SEALEXEC_TRY(write_all(memfd.get(), bytes, parts.source));
   // A caller that changes `bytes` while we copy gets Errc::changed.
   SEALEXEC_TRY_ASSIGN(parts.sealed, seal_and_verify(std::move(memfd), bytes.size(), digest,

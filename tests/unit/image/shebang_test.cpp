@@ -37,6 +37,14 @@ TEST(Shebang, WithoutNewlineInAShortFile) {
   EXPECT_EQ(parse("#!/bin/echo hello"), script("/bin/echo", "hello"));
 }
 
+TEST(Shebang, ATrailingBlankWithoutNewlineGivesAnEmptyArgument) {
+  // Seen on Linux 6.18: a file that is exactly "#!/tmp/argv " runs
+  // /tmp/argv with argv {"/tmp/argv", "", "./file"}. The kernel pads the
+  // short file with NULs, and the first NUL starts the (empty) argument.
+  EXPECT_EQ(parse("#!/bin/echo "), script("/bin/echo", ""));
+  EXPECT_EQ(parse("#!/bin/echo \n"), script("/bin/echo"));
+}
+
 TEST(Shebang, ANulEndsTheInterpreterAndDropsTheArgument) {
   EXPECT_EQ(parse(std::string_view("#!/bin/s\0h -x\n", 14)), script("/bin/s"));
 }

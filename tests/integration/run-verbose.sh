@@ -1,0 +1,32 @@
+#!/bin/sh
+# -v says on stderr what was sealed: the memfd name and the full XXH3-128
+# digest, and for a $ORIGIN program the LD_LIBRARY_PATH it runs with; without
+# -v sealexec writes nothing to stderr. The program's stdout is unaffected.
+. "$TEST_LIB"
+require_command xxh128sum
+
+full=$(xxh128sum "$EXAMPLES/hello" | cut -d' ' -f1)
+digest=$(xxh_prefix "$EXAMPLES/hello")
+
+expect_code 0 "$SEALEXEC" run "$EXAMPLES/hello"
+[ ! -s "$WORK/err" ] || fail "stderr without -v: $(cat "$WORK/err")"
+cp "$WORK/out" "$WORK/quiet"
+
+expect_code 0 "$SEALEXEC" run -v "$EXAMPLES/hello"
+cmp "$WORK/out" "$WORK/quiet" || fail "-v changed the program's stdout: $(cat "$WORK/out")"
+expect_lines "$WORK/err" 1
+expect_file_contains "$WORK/err" "sealexec: "
+expect_file_contains "$WORK/err" "sealexec:hello:$digest"
+expect_file_contains "$WORK/err" "$full"
+expect_file_contains "$WORK/err" "$EXAMPLES/hello"
+
+expect_code 0 "$SEALEXEC" run --verbose --name shown "$EXAMPLES/hello"
+expect_file_contains "$WORK/err" "sealexec:shown:$digest"
+
+greet=$EXAMPLES/origin-app/bin/greet
+bin=$(cd "$EXAMPLES/origin-app/bin" && pwd -P)
+unset LD_LIBRARY_PATH
+expect_code 0 "$SEALEXEC" run -v "$greet"
+expect_eq "$(cat "$WORK/out")" 'hello from a library found through $ORIGIN' "greet's output"
+expect_file_contains "$WORK/err" "sealexec:greet:$(xxh_prefix "$greet")"
+expect_file_contains "$WORK/err" "LD_LIBRARY_PATH=$bin/../lib"
