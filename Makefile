@@ -16,7 +16,7 @@ JOBS       ?= $(shell nproc)
 # Debian 12 packages the project needs to build, test, fuzz and benchmark.
 DEBIAN_PACKAGES := \
   g++-12 cmake ninja-build pkg-config make \
-  libssl-dev libxxhash-dev libfmt-dev libcli11-dev nlohmann-json3-dev libzstd-dev \
+  libssl-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libzstd-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
   clang-19 libclang-rt-19-dev llvm-19 \
   hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils

@@ -4,7 +4,6 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)   # SHA-256
 find_package(fmt REQUIRED)                            # messages (header-only use)
-find_package(CLI11 REQUIRED)                          # command-line parsing
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # XXH3-128 content digests
 
 if(SEALEXEC_TESTS)

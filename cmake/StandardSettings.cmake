@@ -3,7 +3,12 @@
 
 add_library(sealexec_standard_settings INTERFACE)
 target_compile_features(sealexec_standard_settings INTERFACE cxx_std_23)
-target_compile_definitions(sealexec_standard_settings INTERFACE _GNU_SOURCE _FILE_OFFSET_BITS=64)
+target_compile_definitions(sealexec_standard_settings INTERFACE _GNU_SOURCE _FILE_OFFSET_BITS=64
+  # fmt without std::locale: we never format numbers for a locale, and the
+  # locale machinery costs the static CLI start-up time (docs/benchmarks.md).
+  FMT_STATIC_THOUSANDS_SEPARATOR=1)
+# Let the static CLI's link drop whatever it does not reach (--gc-sections).
+target_compile_options(sealexec_standard_settings INTERFACE -ffunction-sections -fdata-sections)
 
 add_library(sealexec_standard_warnings INTERFACE)
 target_compile_options(sealexec_standard_warnings INTERFACE

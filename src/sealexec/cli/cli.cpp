@@ -6,68 +6,95 @@
 #include "sealexec/cli/run_command.h"
 #include "sealexec/version.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <array>
+#include <span>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace sealexec::cli {
 
-int main(int argc, char** argv) {
-  CLI::App app("sealexec runs code from sealed memory, safely: binaries embedded in other\n"
-               "programs, programs piped in from elsewhere, precompiled code from a cache.",
-               "sealexec");
-  app.set_version_flag("--version", std::string("sealexec ") + k_version);
-  app.require_subcommand(1);
-  app.footer("Run 'sealexec COMMAND --help' for a command's options.");
+namespace {
 
-  const std::vector<Command> commands{add_run_command(app)};
+constexpr std::array k_commands{&k_run_command};
 
-  // A program's own arguments are cut off before CLI11 sees them, so that
-  // `sealexec run ./tool --version` passes --version to the tool.
-  int parsed_argc = argc;
-  std::vector<std::string> program;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto found = std::ranges::find_if(
-        commands, [&](const Command& c) { return c.takes_program && c.app->get_name() == arg; });
-    if (found != commands.end()) {
-      parsed_argc = program_start(*found->app, argc, argv, i + 1);
-      program.assign(argv + parsed_argc, argv + argc);
+void print(std::string_view text) {
+  // Help and version go to stdout; a failed write (closed pipe) is no error
+  // worth reporting.
+  while (!text.empty()) {
+    const ssize_t wrote = ::write(STDOUT_FILENO, text.data(), text.size());
+    if (wrote <= 0) {
+      return;
+    }
+    text.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+}
+
+std::string main_help() {
+  std::string text =
+      "Usage: sealexec COMMAND [OPTIONS] [ARGS...]\n\n"
+      "sealexec runs code from sealed memory, safely: binaries embedded in other\n"
+      "programs, programs piped in from elsewhere, precompiled code from a cache.\n\n"
+      "Commands:\n";
+  for (const Command* command : k_commands) {
+    text += fmt::format("  {:<8}  {}\n", command->name, command->summary);
+  }
+  text += "\nOptions:\n  -h, --help  Show this help and exit\n  --version   Show the version and exit\n"
+          "\nRun 'sealexec COMMAND --help' for a command's options.\n";
+  return text;
+}
+
+bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
+
+int run_command(const Command& command, std::span<char* const> args) {
+  // --help anywhere before the operands asks for help; after PROGRAM it is
+  // the program's.
+  for (const std::string_view arg : args) {
+    if (is_help(arg)) {
+      print(command_help(command));
+      return k_exit_ok;
+    }
+    if (arg == "--" || arg.empty() || arg[0] != '-' || arg == "-") {
       break;
     }
-    if (arg.starts_with("-")) {
-      continue;
-    }
-    break; // another subcommand
   }
+  auto parsed = parse_options(command.options, args, command.operands);
+  if (!parsed) {
+    Error error = std::move(parsed).error();
+    error.reason = fmt::format("{} (see sealexec {} --help)", error.reason, command.name);
+    return report(error);
+  }
+  return command.run(*parsed);
+}
 
-  try {
-    app.parse(parsed_argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    std::fputs(app.help().c_str(), stdout);
-    return k_exit_ok;
-  } catch (const CLI::CallForAllHelp& e) {
-    std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
-    return k_exit_ok;
-  } catch (const CLI::CallForVersion& e) {
-    std::fputs((std::string(e.what()) + "\n").c_str(), stdout);
-    return k_exit_ok;
-  } catch (const CLI::ParseError& e) {
-    return report(make_error(Errc::invalid_argument, "",
-                             fmt::format("{} (see sealexec --help)", e.what())));
+} // namespace
+
+int main(int argc, char** argv) {
+  const std::span<char* const> args(argv + 1, static_cast<std::size_t>(std::max(argc - 1, 0)));
+  if (args.empty()) {
+    return report(make_error(Errc::invalid_argument, "", "no command given (see sealexec --help)"));
   }
-  for (const CLI::App* subcommand : app.get_subcommands()) {
-    for (const Command& command : commands) {
-      if (command.app == subcommand) {
-        return command.run(std::move(program));
-      }
+  const std::string_view first = args.front();
+  if (is_help(first)) {
+    print(main_help());
+    return k_exit_ok;
+  }
+  if (first == "--version") {
+    print(fmt::format("sealexec {}\n", k_version));
+    return k_exit_ok;
+  }
+  for (const Command* command : k_commands) {
+    if (command->name == first) {
+      return run_command(*command, args.subspan(1));
     }
   }
-  return report(make_error(Errc::invalid_argument, "", "no command given (see sealexec --help)"));
+  return report(make_error(
+      Errc::invalid_argument, "",
+      fmt::format("{} '{}' (see sealexec --help)",
+                  first.starts_with("-") ? "unknown option" : "unknown command", first)));
 }
 
 } // namespace sealexec::cli

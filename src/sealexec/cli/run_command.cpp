@@ -16,6 +16,17 @@ namespace sealexec::cli {
 
 namespace {
 
+constexpr OptionSpec k_run_options[] = {
+    {"--sha256", "", "HEX",
+     "Refuse to run unless the sealed bytes have this SHA-256 (64 hex digits)"},
+    {"--argv0", "", "NAME", "argv[0] for the program (default: PROGRAM as given)"},
+    {"--name", "", "NAME",
+     "Name shown in /proc/PID/exe and ps as sealexec:NAME:DIGEST (default: PROGRAM's basename)"},
+    {"--origin", "", "DIR",
+     "Directory that $ORIGIN in the program's RUNPATH stands for (default: PROGRAM's directory)"},
+    {"--verbose", "-v", "", "Say what is sealed and how it runs"},
+};
+
 struct RunArguments {
   std::optional<std::string> sha256; // given, even if empty
   std::string argv0;
@@ -24,6 +35,7 @@ struct RunArguments {
   bool verbose = false;
   std::vector<std::string> command; // PROGRAM|- and its arguments
 };
+
 
 Expected<ImageOptions> image_options(const RunArguments& arguments) {
   ImageOptions options;
@@ -101,35 +113,33 @@ int run(const RunArguments& arguments) {
   return report(exec(*image, *launch));
 }
 
+int run_with(const ParsedOptions& options) {
+  RunArguments arguments;
+  arguments.sha256 = options.value("--sha256");
+  arguments.argv0 = options.value("--argv0").value_or("");
+  arguments.name = options.value("--name").value_or("");
+  arguments.origin = options.value("--origin").value_or("");
+  arguments.verbose = options.has("--verbose");
+  arguments.command = options.operands();
+  return run(arguments);
+}
+
 } // namespace
 
-Command add_run_command(CLI::App& app) {
-  auto arguments = std::make_shared<RunArguments>();
-  CLI::App* command = app.add_subcommand(
-      "run", "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there");
-  command->footer(
-      "Usage: sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR] [--] "
-      "PROGRAM|- [ARGS...]\n\nsealexec replaces itself with the program, so its exit status and death by signal pass "
-      "through.\nExit codes of its own: 125 sealexec failed, 126 the program cannot run (not an "
-      "ELF\nexecutable or #! script, bad interpreter, digest mismatch, refused by policy), 127 "
-      "not found.");
-  command->add_option("--sha256", arguments->sha256,
-                      "Refuse to run unless the sealed bytes have this SHA-256 (64 hex digits)");
-  command->add_option("--argv0", arguments->argv0,
-                      "argv[0] for the program (default: PROGRAM as given)");
-  command->add_option("--name", arguments->name,
-                      "Name shown in /proc/PID/exe and ps as sealexec:NAME:DIGEST "
-                      "(default: PROGRAM's basename)");
-  command->add_option("--origin", arguments->origin,
-                      "Directory that $ORIGIN in the program's RUNPATH stands for "
-                      "(default: PROGRAM's directory)");
-  command->add_flag("-v,--verbose", arguments->verbose, "Say what is sealed and how it runs");
-  return Command{.app = command,
-                 .takes_program = true,
-                 .run = [arguments](std::vector<std::string> program) {
-                   arguments->command = std::move(program);
-                   return run(*arguments);
-                 }};
-}
+const Command k_run_command{
+    .name = "run",
+    .summary = "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there.",
+    .usage = "sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR] [-v] [--] "
+             "PROGRAM|- [ARGS...]",
+    .details =
+        "sealexec replaces itself with the program, so its exit status and death by signal\n"
+        "pass through. Everything from PROGRAM on is the program's own arguments.\n"
+        "Exit codes of sealexec's own: 125 sealexec failed or bad usage; 126 the program\n"
+        "cannot run (not an ELF executable or #! script, wrong machine, bad interpreter,\n"
+        "digest mismatch, refused by policy); 127 not found.",
+    .options = k_run_options,
+    .operands = Operands::program,
+    .run = run_with,
+};
 
 } // namespace sealexec::cli

@@ -4,11 +4,8 @@
 
 #include "sealexec/cli/command.h"
 
-#include <CLI/CLI.hpp>
-
 namespace sealexec::cli {
 
-// Adds the `run` subcommand to `app`. Its callback returns only on failure.
-Command add_run_command(CLI::App& app);
+extern const Command k_run_command;
 
 } // namespace sealexec::cli

@@ -1,5 +1,6 @@
 #include "sealexec/exec/exec.h"
 
+#include "sealexec/image/memfd.h"
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
@@ -27,8 +28,13 @@ Error exec(const SealedImage& image, const Launch& launch) {
   int fd = image.fd();
   if (launch.keep_image_fd) {
     // The kernel refuses (ENOENT) to run a script from a close-on-exec
-    // descriptor, since the interpreter could not open /dev/fd/N.
-    script_fd.reset(::fcntl(image.fd(), F_DUPFD, k_lowest_script_fd));
+    // descriptor, since the interpreter could not open /dev/fd/N. The
+    // interpreter gets a read-only one.
+    auto read_only = reopen_read_only(image.fd(), image.source());
+    if (!read_only) {
+      return std::move(read_only).error();
+    }
+    script_fd.reset(::fcntl(read_only->get(), F_DUPFD, k_lowest_script_fd));
     if (!script_fd) {
       return system_error("cannot prepare the script's descriptor", image.source(),
                           "fcntl(F_DUPFD)");

@@ -1,5 +1,6 @@
 #include "sealexec/exec/spawn.h"
 
+#include "sealexec/image/memfd.h"
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
@@ -214,10 +215,17 @@ Expected<Child> spawn(const SealedImage& image, const SpawnOptions& options) {
     highest_target = std::max(highest_target, extra.child_fd);
   }
 
+  // A script's interpreter inherits the image's descriptor; it gets a
+  // read-only one. The parent's copy stays close-on-exec.
+  Fd script_fd;
+  if (launch.keep_image_fd) {
+    SEALEXEC_TRY_ASSIGN(script_fd, reopen_read_only(image.fd(), image.source()));
+  }
+
   std::vector<int> moved(setup.redirects.size(), -1);
   const std::string cwd = options.cwd.string();
   ChildPlan plan;
-  plan.image_fd = image.fd();
+  plan.image_fd = script_fd ? script_fd.get() : image.fd();
   plan.keep_image_fd = launch.keep_image_fd;
   plan.lowest_free_fd = highest_target + 1;
   plan.redirects = setup.redirects.data();

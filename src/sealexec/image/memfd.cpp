@@ -106,6 +106,26 @@ Expected<int> seal_memfd(int fd, std::string_view name) {
   return seals;
 }
 
+Expected<Fd> reopen_read_only(int fd, std::string_view name) {
+  const std::string self = fmt::format("/proc/self/fd/{}", fd);
+  const int reopened = ::open(self.c_str(), O_RDONLY | O_CLOEXEC);
+  if (reopened >= 0) {
+    Fd owned(reopened);
+    struct stat original {};
+    struct stat again {};
+    // Guard against a /proc that is not the real one.
+    if (::fstat(fd, &original) == 0 && ::fstat(owned.get(), &again) == 0 &&
+        original.st_dev == again.st_dev && original.st_ino == again.st_ino) {
+      return owned;
+    }
+  }
+  Fd duplicate(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (!duplicate) {
+    return fail(system_error("cannot duplicate the descriptor of", name, "fcntl(F_DUPFD_CLOEXEC)"));
+  }
+  return duplicate;
+}
+
 bool has_base_seals(int fd) {
   const int seals = ::fcntl(fd, F_GET_SEALS);
   return seals >= 0 && (seals & base_seals()) == base_seals();

@@ -47,4 +47,10 @@ enum class Executable { yes, no };
 // True when `fd` carries at least the base seals.
 [[nodiscard]] bool has_base_seals(int fd);
 
+// A new close-on-exec, read-only descriptor of the memfd `fd`, opened through
+// /proc/self/fd/N (the only way to lower a descriptor's access mode). Used
+// where a descriptor crosses into another program (a script's interpreter).
+// Without /proc it is a plain duplicate, still sealed against writes.
+[[nodiscard]] Expected<Fd> reopen_read_only(int fd, std::string_view name);
+
 } // namespace sealexec

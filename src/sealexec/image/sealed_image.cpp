@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -60,31 +61,13 @@ Error too_large_error(std::string_view source, std::uint64_t size, std::uint64_t
                     fmt::format("is {} bytes, more than the limit of {} bytes", size, limit));
 }
 
-// A read-only descriptor for the same memfd, so that no writable descriptor
-// stays around to be inherited (the file is sealed anyway; this is defence in
-// depth). Without /proc the writable one is kept.
-Fd reopen_read_only(Fd memfd) {
-  const std::string self = fmt::format("/proc/self/fd/{}", memfd.get());
-  auto reopened = open_fd(self.c_str(), O_RDONLY);
-  if (!reopened) {
-    return memfd;
-  }
-  struct stat original {};
-  struct stat again {};
-  if (::fstat(memfd.get(), &original) != 0 || ::fstat(reopened->get(), &again) != 0 ||
-      original.st_dev != again.st_dev || original.st_ino != again.st_ino) {
-    return memfd;
-  }
-  return std::move(*reopened);
-}
-
 // Seals a filled memfd, maps it, and checks that the sealed bytes have the
 // digest its name was made from (and the caller's SHA-256, if any).
 Expected<Sealed> seal_and_verify(Fd memfd, std::uint64_t size, const Xxh3Digest& named_digest,
                                  std::string memfd_name, std::string_view source,
                                  const ImageOptions& options) {
   SEALEXEC_TRY(seal_memfd(memfd.get(), memfd_name));
-  Fd fd = reopen_read_only(std::move(memfd));
+  Fd fd = std::move(memfd);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(system_error("cannot inspect", memfd_name, "fstat"));
@@ -101,7 +84,7 @@ Expected<Sealed> seal_and_verify(Fd memfd, std::uint64_t size, const Xxh3Digest&
     return fail(make_error(Errc::changed, source, "changed while it was being copied"));
   }
   if (options.expected_sha256) {
-    SEALEXEC_TRY_ASSIGN(const Sha256Digest actual, sha256(mapping.bytes()));
+    const Sha256Digest actual = sha256(mapping.bytes());
     if (actual != *options.expected_sha256) {
       return fail(make_error(Errc::digest_mismatch, source,
                              fmt::format("SHA-256 mismatch: expected {}, got {}",
@@ -113,6 +96,28 @@ Expected<Sealed> seal_and_verify(Fd memfd, std::uint64_t size, const Xxh3Digest&
                 .size = size,
                 .digest = named_digest,
                 .memfd_name = std::move(memfd_name)};
+}
+
+// The directory of the file open as `fd`, as ld.so would compute $ORIGIN had
+// it been exec'd from disk: the kernel's own path for the open file, with
+// every symlink resolved. One readlink; realpath(3) needs one per component.
+std::optional<std::filesystem::path> directory_of(int fd, const std::filesystem::path& path) {
+  std::array<char, 4096> link{};
+  const std::string self = fmt::format("/proc/self/fd/{}", fd);
+  const ssize_t length = ::readlink(self.c_str(), link.data(), link.size());
+  constexpr std::string_view k_deleted = " (deleted)";
+  if (length > 0 && static_cast<std::size_t>(length) < link.size() && link[0] == '/') {
+    const std::string_view text(link.data(), static_cast<std::size_t>(length));
+    if (!text.ends_with(k_deleted)) {
+      return std::filesystem::path(text).parent_path();
+    }
+  }
+  std::error_code error; // no /proc, or the file was unlinked meanwhile
+  auto canonical = std::filesystem::canonical(path, error);
+  if (error) {
+    return std::nullopt;
+  }
+  return canonical.parent_path();
 }
 
 std::string default_name(const std::filesystem::path& path) {
@@ -142,9 +147,12 @@ Expected<FileIdentity> identity_of(int fd, std::string_view source) {
 // copied, and the sealed copy hashed again; a file that changed in between is
 // copied again.
 Expected<Sealed> seal_regular_file(int fd, std::string_view source, std::string_view basename,
-                                   const ImageOptions& options) {
+                                   const ImageOptions& options, const struct stat& first_stat) {
+  FileIdentity before{.size = first_stat.st_size, .mtime = first_stat.st_mtim};
   for (int attempt = 0; attempt < k_copy_attempts; ++attempt) {
-    SEALEXEC_TRY_ASSIGN(const FileIdentity before, identity_of(fd, source));
+    if (attempt > 0) {
+      SEALEXEC_TRY_ASSIGN(before, identity_of(fd, source));
+    }
     if (before.size < 0) {
       return fail(make_error(Errc::malformed, source, "has a negative size"));
     }
@@ -228,13 +236,9 @@ Expected<SealedImage> SealedImage::from_path(const std::filesystem::path& path,
   parts.source = path.string();
   const std::string basename = options.name.empty() ? default_name(path) : options.name;
   SEALEXEC_TRY_ASSIGN(parts.sealed,
-                      seal_regular_file(program.fd.get(), parts.source, basename, options));
+                      seal_regular_file(program.fd.get(), parts.source, basename, options, program.st));
   parts.privileges = privileges_of(program.fd.get(), program.st);
-  std::error_code error;
-  auto canonical = std::filesystem::canonical(path, error);
-  if (!error) {
-    parts.origin = canonical.parent_path();
-  }
+  parts.origin = directory_of(program.fd.get(), path);
   return SealedImage(std::move(parts));
 }
 
@@ -248,7 +252,8 @@ Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) 
     return fail(system_error("cannot inspect", parts.source, "fstat"));
   }
   if (S_ISREG(st.st_mode)) {
-    SEALEXEC_TRY_ASSIGN(parts.sealed, seal_regular_file(fd, parts.source, basename, options));
+    SEALEXEC_TRY_ASSIGN(parts.sealed,
+                        seal_regular_file(fd, parts.source, basename, options, st));
     parts.privileges = privileges_of(fd, st);
   } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed, seal_stream(fd, parts.source, basename, options));
@@ -284,7 +289,7 @@ Expected<SealedImage> SealedImage::from_bytes(std::span<const std::byte> bytes,
   return SealedImage(std::move(parts));
 }
 
-Expected<Sha256Digest> SealedImage::sha256() const { return sealexec::sha256(bytes()); }
+Sha256Digest SealedImage::sha256() const { return sealexec::sha256(bytes()); }
 
 std::string image_memfd_name(std::string_view basename, const Xxh3Digest& digest) {
   constexpr std::string_view k_prefix = "sealexec:";

@@ -53,8 +53,8 @@ public:
   [[nodiscard]] static Expected<SealedImage> from_bytes(std::span<const std::byte> bytes,
                                                         const ImageOptions& options = {});
 
-  // The sealed memfd: read-only where /proc allows reopening it so, and
-  // always close-on-exec.
+  // The sealed memfd, close-on-exec. Its seals make every write, resize or
+  // mode change fail, whatever the descriptor's access mode.
   [[nodiscard]] int fd() const { return m_fd.get(); }
   [[nodiscard]] std::uint64_t size() const { return m_size; }
   // A read-only view of the sealed bytes, valid while this object lives.
@@ -62,7 +62,7 @@ public:
   // XXH3-128 of the sealed bytes; its first 12 hex digits are in the name.
   [[nodiscard]] const Xxh3Digest& digest() const { return m_digest; }
   // SHA-256 of the sealed bytes, computed on each call (about 1.7 GB/s).
-  [[nodiscard]] Expected<Sha256Digest> sha256() const;
+  [[nodiscard]] Sha256Digest sha256() const;
   // "sealexec:<basename>:<12 hex digits>", as /proc/PID/exe, ps and perf show it.
   [[nodiscard]] const std::string& memfd_name() const { return m_memfd_name; }
   // Where the bytes came from, for messages: the path, "<stdin>", "<memory>".

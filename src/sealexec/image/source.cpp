@@ -89,12 +89,8 @@ Expected<OpenedProgram> open_program(const std::filesystem::path& path) {
     return fail(make_error(Errc::not_runnable, name,
                            fmt::format("is {}, not a regular file", file_type_name(program.st))));
   }
-  // Reads of a regular file ignore O_NONBLOCK, but clear it so that nothing
-  // that later uses the descriptor is surprised.
-  const int flags = ::fcntl(program.fd.get(), F_GETFL);
-  if (flags >= 0) {
-    ::fcntl(program.fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-  }
+  // O_NONBLOCK stays: reads of a regular file ignore it, and the descriptor
+  // is closed once the copy is sealed.
   return program;
 }
 

@@ -40,7 +40,7 @@ struct OpenedProgram {
 // Opens `path` read-only to load a program from it. Refuses, with one clear
 // error each, what does not exist (Errc::not_found), cannot be read, or is not
 // a regular file (Errc::not_runnable). Opens with O_NONBLOCK so that a fifo
-// is refused instead of blocking until a writer appears.
+// is refused instead of blocking until a writer appears; the flag stays set.
 [[nodiscard]] Expected<OpenedProgram> open_program(const std::filesystem::path& path);
 
 } // namespace sealexec

@@ -3,8 +3,6 @@
 // where a caller pins or publishes a digest (about 1.7 GB/s with SHA-NI).
 #pragma once
 
-#include "sealexec/util/error.h"
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -52,7 +50,24 @@ struct Sha256Digest {
   friend bool operator==(const Sha256Digest&, const Sha256Digest&) = default;
 };
 
-// Fails only when OpenSSL cannot provide SHA-256 (a broken OPENSSL_CONF, say).
-[[nodiscard]] Expected<Sha256Digest> sha256(std::span<const std::byte> data);
+// Streaming SHA-256.
+class Sha256Hasher {
+public:
+  Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  Sha256Hasher(Sha256Hasher&&) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
+  ~Sha256Hasher();
+
+  void update(std::span<const std::byte> data);
+  [[nodiscard]] Sha256Digest digest() const;
+
+private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+[[nodiscard]] Sha256Digest sha256(std::span<const std::byte> data);
 
 } // namespace sealexec

@@ -58,6 +58,22 @@ TEST(Memfd, SealedFileCannotBeWrittenResizedOrUnsealed) {
   EXPECT_EQ(std::string(buffer, 4), "abcd");
 }
 
+TEST(Memfd, ReopensReadOnlyAsTheSameFile) {
+  auto fd = create_memfd("reopen", Executable::yes);
+  ASSERT_OK(fd);
+  ASSERT_EQ(::write(fd->get(), "data", 4), 4);
+  ASSERT_OK(seal_memfd(fd->get(), "reopen"));
+  const auto read_only = reopen_read_only(fd->get(), "reopen");
+  ASSERT_OK(read_only);
+  EXPECT_EQ(::fcntl(read_only->get(), F_GETFL) & O_ACCMODE, O_RDONLY);
+  EXPECT_TRUE(::fcntl(read_only->get(), F_GETFD) & FD_CLOEXEC);
+  struct stat a {};
+  struct stat b {};
+  ASSERT_EQ(::fstat(fd->get(), &a), 0);
+  ASSERT_EQ(::fstat(read_only->get(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+}
+
 TEST(Memfd, SealsOnAPlainTmpfsFileDoNotCountAsSealed) {
   // F_GET_SEALS on an ordinary shmem file reports F_SEAL_SEAL alone; a
   // naive "seals != 0" check would call it sealed (runc 18e286261).
