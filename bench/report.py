@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Turns the JSON that run-benchmarks.sh collected into results.md: the raw
+numbers, the ratios against the baselines of the same run, and MET / MISSED
+for each target. Nothing here fails on a missed target; it only reports."""
+import argparse
+import json
+import sys
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def gb_aggregates(data):
+    """{run_name: {aggregate_name: entry}} from a Google Benchmark JSON file."""
+    runs = {}
+    for entry in data["benchmarks"]:
+        if entry.get("error_occurred"):
+            sys.exit(f"report.py: {entry['name']} failed: {entry.get('error_message')}")
+        if entry.get("run_type") == "aggregate":
+            runs.setdefault(entry["run_name"], {})[entry["aggregate_name"]] = entry
+        else:  # a single repetition: treat it as its own mean and median
+            runs.setdefault(entry["run_name"], {}).update(
+                {"mean": entry, "median": entry}
+            )
+    return runs
+
+
+def fmt_ms(seconds):
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def verdict(ratio, target, at_most):
+    met = ratio <= target if at_most else ratio >= target
+    return "**MET**" if met else "**MISSED**"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--commands", required=True, help="name<TAB>command per line")
+    parser.add_argument("--hyperfine", required=True)
+    parser.add_argument("--interleaved", required=True)
+    parser.add_argument("--spawn", required=True)
+    parser.add_argument("--image", required=True)
+    parser.add_argument("--machine", action="append", default=[])
+    parser.add_argument("--invocation", action="append", default=[])
+    args = parser.parse_args()
+
+    commands = {}
+    with open(args.commands, encoding="utf-8") as f:
+        for line in f:
+            name, _, command = line.rstrip("\n").partition("\t")
+            commands[name] = command
+    hf = {r["command"]: r for r in load(args.hyperfine)["results"]}
+    interleaved = {}
+    for r in load(args.interleaved)["results"]:
+        times = sorted(r["times"])
+        interleaved[r["name"]] = {"mean": sum(times) / len(times),
+                                  "median": times[len(times) // 2], "runs": len(times)}
+    for name in commands:
+        if name not in hf:
+            sys.exit(f"report.py: no hyperfine result for {name!r}")
+    spawn_data = load(args.spawn)
+    image_data = load(args.image)
+    spawn = gb_aggregates(spawn_data)
+    image = gb_aggregates(image_data)
+
+    def hf_ratio(a, b):
+        return tuple(hf[a][k] / hf[b][k] for k in ("mean", "median", "min"))
+
+    def gb(runs, name, aggregate, field):
+        try:
+            return runs[name][aggregate][field]
+        except KeyError:
+            sys.exit(f"report.py: no {aggregate} {field} for {name}")
+
+    rows = []  # (comparison, ratio, cross-check, target text, verdict)
+
+    def startup_row(label, a, b, target=None):
+        hf_mean_ratio, _, _ = hf_ratio(a, b)
+        if a in interleaved and b in interleaved:
+            mean_ratio = interleaved[a]["mean"] / interleaved[b]["mean"]
+            median_ratio = interleaved[a]["median"] / interleaved[b]["median"]
+            check = (f"{median_ratio:.3f}× (interleaved medians), "
+                     f"{hf_mean_ratio:.3f}× (hyperfine means)")
+        else:
+            mean_ratio = hf_mean_ratio
+            check = "hyperfine only"
+        rows.append((
+            label,
+            f"{mean_ratio:.3f}×",
+            check,
+            f"≤ {target:.2f}×" if target else "—",
+            verdict(mean_ratio, target, True) if target else "info",
+        ))
+
+    startup_row("`sealexec run` / `minimal-runner` (dynamic runner)",
+                "sealexec run", "minimal-runner", 1.10)
+    startup_row("`sealexec run` / `minimal-runner-static`",
+                "sealexec run", "minimal-runner-static", 1.10)
+    startup_row("`sealexec-dynamic run` / `sealexec run` (what static linking buys)",
+                "sealexec-dynamic run", "sealexec run")
+    startup_row("`sealexec run` / `hello` run directly", "sealexec run", "hello (direct)")
+    startup_row("`python_runner.py` / `sealexec run`", "python_runner.py", "sealexec run")
+
+    for program in ("hello", "hello_static"):
+        interleaved = f"BM_SpawnVsPosixSpawn/{program}/real_time"
+        ratio = gb(spawn, interleaved, "mean", "ratio")
+        separate = (gb(spawn, f"BM_Spawn/{program}/real_time", "mean", "real_time")
+                    / gb(spawn, f"BM_PosixSpawn/{program}/real_time", "mean", "real_time"))
+        rows.append((
+            f"`spawn` / `posix_spawn`, {program.replace('_', '-')} (interleaved)",
+            f"{ratio:.3f}×",
+            f"{separate:.3f}× (separate runs)",
+            "≤ 1.05×",
+            verdict(ratio, 1.05, True),
+        ))
+
+    def throughput(name, aggregate="mean"):
+        return gb(image, name, aggregate, "bytes_per_second")
+
+    from_file = "BM_ImageFromFile/100MiB/real_time"
+    for baseline, label in (("BM_MemcpyFreshBuffer/real_time", "fresh mmap'd buffer, faults included"),
+                            ("BM_MemcpyReusedBuffer/real_time", "pre-faulted reused buffer")):
+        ratio = throughput(from_file) / throughput(baseline)
+        median_ratio = throughput(from_file, "median") / throughput(baseline, "median")
+        rows.append((
+            f"image from 100 MiB file / memcpy into {label}",
+            f"{ratio * 100:.1f}%",
+            f"{median_ratio * 100:.1f}% (medians)",
+            "≥ 50%",
+            verdict(ratio, 0.50, False),
+        ))
+    ratio = throughput("BM_ImageFromBytes/real_time") / throughput("BM_MemcpyFreshBuffer/real_time")
+    median_ratio = (throughput("BM_ImageFromBytes/real_time", "median")
+                    / throughput("BM_MemcpyFreshBuffer/real_time", "median"))
+    rows.append(("image from 100 MiB buffer (`from_bytes`) / memcpy into fresh buffer",
+                 f"{ratio * 100:.1f}%", f"{median_ratio * 100:.1f}% (medians)", "—", "info"))
+
+    out = []
+    out.append("# sealexec benchmark results\n")
+    out.append("## Machine\n")
+    out.extend(f"- {line}" for line in args.machine)
+    out.append(f"- Google Benchmark library build type: "
+               f"{spawn_data['context'].get('library_build_type', '?')}")
+    out.append("")
+
+    out.append("## Targets\n")
+    out.append("| Comparison | Ratio | Cross-check | Target | Verdict |")
+    out.append("|---|---:|---:|---:|---|")
+    out.extend(f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows)
+    out.append("")
+    out.append("Start-up ratios are of means from `interleaved-timer`, which runs the commands "
+               "in turn, run by run, so that the machine's drift affects them alike; hyperfine, "
+               "which times one command after the other, is the cross-check. Spawn ratios are the mean over "
+               "repetitions of `BM_SpawnVsPosixSpawn`, which alternates the two in one loop; "
+               "image ratios are of mean throughputs. The cross-check column gives the same "
+               "ratio computed another way; where the two disagree on a verdict, the machine "
+               "was too noisy to decide.\n")
+
+    out.append("## Start-up, interleaved (`interleaved-timer`, warm, output to /dev/null)\n")
+    out.append("| Name | Mean | Median | Runs |")
+    out.append("|---|---:|---:|---:|")
+    for name, r in interleaved.items():
+        out.append(f"| {name} | {fmt_ms(r['mean'])} | {fmt_ms(r['median'])} | {r['runs']} |")
+    out.append("")
+
+    out.append("## Start-up (hyperfine, warm, `-N`, output to /dev/null)\n")
+    out.append("| Name | Command | Mean ± σ | Median | Min | User | System | Runs |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, command in commands.items():
+        r = hf[name]
+        out.append(f"| {name} | `{command}` | {fmt_ms(r['mean'])} ± {fmt_ms(r['stddev'])} "
+                   f"| {fmt_ms(r['median'])} | {fmt_ms(r['min'])} | {fmt_ms(r['user'])} "
+                   f"| {fmt_ms(r['system'])} | {len(r['times'])} |")
+    out.append("")
+
+    def gb_table(runs, unit_note):
+        lines = ["| Benchmark | Wall time, mean ± σ | Median | Throughput (mean) | Counters (mean) |",
+                 "|---|---:|---:|---:|---|"]
+        for name, aggs in runs.items():
+            mean, median = aggs["mean"], aggs["median"]
+            stddev = aggs.get("stddev", {}).get("real_time", 0.0)
+            unit = mean["time_unit"]
+            bps = mean.get("bytes_per_second")
+            rate = f"{bps / 2**30:.2f} GiB/s" if bps else ""
+            counters = ", ".join(f"{k} = {mean[k]:.3f}" for k in ("spawn_us", "posix_spawn_us", "ratio")
+                                 if k in mean)
+            label = mean.get("label", "")
+            extra = "; ".join(x for x in (label, counters) if x)
+            lines.append(f"| `{name}` | {mean['real_time']:.1f} ± {stddev:.1f} {unit} "
+                         f"| {median['real_time']:.1f} {unit} | {rate} | {extra} |")
+        lines.append("")
+        lines.append(unit_note)
+        lines.append("")
+        return lines
+
+    out.append("## Spawn from an existing image (`bench_spawn`)\n")
+    out.extend(gb_table(spawn, "Each iteration starts the program with stdout on /dev/null and "
+                               "waits for it. `BM_SpawnVsPosixSpawn` times one of each per "
+                               "iteration."))
+    out.append("## Making images (`bench_image`)\n")
+    out.extend(gb_table(image, "The 100 MiB file is warm in the page cache. memcpy into a fresh "
+                               "buffer maps, fills (page faults included) and unmaps 100 MiB of "
+                               "anonymous memory each iteration; the image benchmarks likewise "
+                               "free their image each iteration."))
+
+    out.append("## Exact commands\n")
+    out.append("```")
+    out.extend(commands.values())
+    out.extend(args.invocation)
+    out.append("```")
+
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()

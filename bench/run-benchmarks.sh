@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Runs every sealexec benchmark against its baseline, in the same run, and
+# writes BUILD_DIR/bench/results.md (also printed at the end).
+#
+#   bench/run-benchmarks.sh BUILD_DIR
+#
+# Environment knobs (defaults in brackets):
+#   BENCH_WARMUP     hyperfine warm-up runs per command [50]
+#   BENCH_MIN_RUNS   hyperfine minimum runs per command [300]; hyperfine also
+#                    keeps going for at least 3 s per command, so fast commands
+#                    get a few thousand runs and python3 gets this many
+#   BENCH_GB_REPS    Google Benchmark repetitions [5]
+#
+# No timing is asserted anywhere: the report marks each target MET or MISSED.
+set -eu
+
+die() {
+  echo "run-benchmarks.sh: $*" >&2
+  exit 1
+}
+
+[ $# -eq 1 ] || die "usage: $0 BUILD_DIR"
+BUILD=$1
+BENCH_SRC=$(cd "$(dirname "$0")" && pwd)
+WARMUP=${BENCH_WARMUP:-50}
+MIN_RUNS=${BENCH_MIN_RUNS:-300}
+GB_REPS=${BENCH_GB_REPS:-5}
+
+for tool in cmake hyperfine python3 uname nproc date; do
+  command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' is not installed (make deps installs it)"
+done
+[ -f "$BUILD/CMakeCache.txt" ] || die "$BUILD is not a configured build directory (run make build first)"
+grep -q '^SEALEXEC_BENCHMARKS:BOOL=ON' "$BUILD/CMakeCache.txt" ||
+  die "$BUILD was configured with SEALEXEC_BENCHMARKS=OFF; reconfigure with -DSEALEXEC_BENCHMARKS=ON"
+BUILD=$(cd "$BUILD" && pwd)
+
+cmake --build "$BUILD" --target sealexec_cli sealexec-dynamic minimal-runner \
+  minimal-runner-static bench_spawn bench_image hello hello-static interleaved-timer
+
+SEALEXEC=$BUILD/src/sealexec
+SEALEXEC_DYNAMIC=$BUILD/bench/sealexec-dynamic
+RUNNER=$BUILD/bench/minimal-runner
+RUNNER_STATIC=$BUILD/bench/minimal-runner-static
+HELLO=$BUILD/examples/hello
+# The interpreter itself, not a wrapper such as a pyenv shim, which would
+# add its own start-up to every run.
+PYTHON3=$(python3 -c 'import sys; print(sys.executable)')
+for file in "$SEALEXEC" "$SEALEXEC_DYNAMIC" "$RUNNER" "$RUNNER_STATIC" "$HELLO" \
+  "$BUILD/bench/bench_spawn" "$BUILD/bench/bench_image"; do
+  [ -x "$file" ] || die "$file was not built"
+done
+case "$BUILD$BENCH_SRC$PYTHON3" in
+  *[[:space:]]*) die "paths with white space are not supported (hyperfine -N splits commands)" ;;
+esac
+# Each command must work before it is timed.
+for cmd in "$SEALEXEC run $HELLO" "$HELLO" "$RUNNER $HELLO" "$RUNNER_STATIC $HELLO" \
+  "$SEALEXEC_DYNAMIC run $HELLO" "$PYTHON3 $BENCH_SRC/python_runner.py $HELLO"; do
+  $cmd >/dev/null || die "'$cmd' failed"
+done
+
+OUT=$BUILD/bench
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sealexec-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 1. Start-up of a whole program run, warm, no shell. hyperfine 1.15 sends
+#    the commands' output to /dev/null unless --show-output is given.
+COMMANDS=$OUT/commands.tsv
+{
+  printf 'sealexec run\t%s run %s\n' "$SEALEXEC" "$HELLO"
+  printf 'hello (direct)\t%s\n' "$HELLO"
+  printf 'minimal-runner\t%s %s\n' "$RUNNER" "$HELLO"
+  printf 'minimal-runner-static\t%s %s\n' "$RUNNER_STATIC" "$HELLO"
+  printf 'sealexec-dynamic run\t%s run %s\n' "$SEALEXEC_DYNAMIC" "$HELLO"
+  printf 'python_runner.py\t%s %s/python_runner.py %s\n' "$PYTHON3" "$BENCH_SRC" "$HELLO"
+} >"$COMMANDS"
+set --
+while IFS="$(printf '\t')" read -r name cmd; do
+  set -- "$@" --command-name "$name" "$cmd"
+done <"$COMMANDS"
+echo "== hyperfine: start-up (warm-up $WARMUP, at least $MIN_RUNS runs and 3 s per command)"
+hyperfine -N --style basic --warmup "$WARMUP" --min-runs "$MIN_RUNS" \
+  --export-json "$OUT/hyperfine.json" --export-markdown "$OUT/hyperfine.md" "$@"
+
+# 1b. The same commands interleaved run by run, so that drift in the
+#     machine's speed hits all of them alike; the start-up targets use these.
+INTERLEAVED_RUNS=${BENCH_INTERLEAVED_RUNS:-3000}
+set --
+while IFS="$(printf '\t')" read -r name cmd; do
+  case $name in python_runner.py) continue ;; esac # 30 ms a run: hyperfine has it
+  set -- "$@" "$name" "$cmd"
+done <"$COMMANDS"
+INTERLEAVED_CMD="$BUILD/bench/interleaved-timer $INTERLEAVED_RUNS $OUT/interleaved.json"
+echo "== $INTERLEAVED_CMD NAME COMMAND ..."
+$INTERLEAVED_CMD "$@"
+
+# 2. Spawning from an existing image, and making images.
+GB_FLAGS="--benchmark_repetitions=$GB_REPS --benchmark_report_aggregates_only=true --benchmark_out_format=json"
+SPAWN_CMD="$BUILD/bench/bench_spawn $GB_FLAGS --benchmark_out=$OUT/bench_spawn.json"
+IMAGE_CMD="$BUILD/bench/bench_image $GB_FLAGS --benchmark_out=$OUT/bench_image.json"
+echo "== $SPAWN_CMD"
+$SPAWN_CMD
+echo "== TMPDIR=$WORK $IMAGE_CMD"
+TMPDIR=$WORK $IMAGE_CMD
+
+LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 3. The report.
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+THP=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
+STATIC_CLI=$(sed -n 's/^SEALEXEC_STATIC_CLI:BOOL=//p' "$BUILD/CMakeCache.txt")
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt")
+python3 "$BENCH_SRC/report.py" \
+  --out "$OUT/results.md" \
+  --commands "$COMMANDS" \
+  --hyperfine "$OUT/hyperfine.json" \
+  --interleaved "$OUT/interleaved.json" \
+  --spawn "$OUT/bench_spawn.json" \
+  --image "$OUT/bench_image.json" \
+  --machine "CPU: ${CPU_MODEL:-unknown}" \
+  --machine "Cores (nproc): $(nproc)" \
+  --machine "Kernel: $(uname -r)" \
+  --machine "Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
+  --machine "Load average (1/5/15 min) before: $LOADAVG_BEFORE, after: $LOADAVG_AFTER" \
+  --machine "Transparent huge pages: $THP" \
+  --machine "Build: $BUILD (CMAKE_BUILD_TYPE=${BUILD_TYPE:-?}, SEALEXEC_STATIC_CLI=${STATIC_CLI:-?})" \
+  --invocation "hyperfine -N --style basic --warmup $WARMUP --min-runs $MIN_RUNS --export-json $OUT/hyperfine.json --command-name NAME COMMAND ... (one pair per command above)" \
+  --invocation "$INTERLEAVED_CMD NAME COMMAND ... (every command above but python_runner.py)" \
+  --invocation "$SPAWN_CMD" \
+  --invocation "TMPDIR=<temporary directory> $IMAGE_CMD" \
+  --machine "hyperfine: $(hyperfine --version), warm-up $WARMUP, min runs $MIN_RUNS; Google Benchmark: $GB_REPS repetitions"
+echo
+cat "$OUT/results.md"
