@@ -54,10 +54,10 @@ def main():
             name, _, command = line.rstrip("\n").partition("\t")
             commands[name] = command
     hf = {r["command"]: r for r in load(args.hyperfine)["results"]}
-    interleaved = {}
+    paired = {}
     for r in load(args.interleaved)["results"]:
         times = sorted(r["times"])
-        interleaved[r["name"]] = {"mean": sum(times) / len(times),
+        paired[r["name"]] = {"mean": sum(times) / len(times),
                                   "median": times[len(times) // 2], "runs": len(times)}
     for name in commands:
         if name not in hf:
@@ -80,9 +80,9 @@ def main():
 
     def startup_row(label, a, b, target=None):
         hf_mean_ratio, _, _ = hf_ratio(a, b)
-        if a in interleaved and b in interleaved:
-            mean_ratio = interleaved[a]["mean"] / interleaved[b]["mean"]
-            median_ratio = interleaved[a]["median"] / interleaved[b]["median"]
+        if a in paired and b in paired:
+            mean_ratio = paired[a]["mean"] / paired[b]["mean"]
+            median_ratio = paired[a]["median"] / paired[b]["median"]
             check = (f"{median_ratio:.3f}× (interleaved medians), "
                      f"{hf_mean_ratio:.3f}× (hyperfine means)")
         else:
@@ -163,7 +163,7 @@ def main():
     out.append("## Start-up, interleaved (`interleaved-timer`, warm, output to /dev/null)\n")
     out.append("| Name | Mean | Median | Runs |")
     out.append("|---|---:|---:|---:|")
-    for name, r in interleaved.items():
+    for name, r in paired.items():
         out.append(f"| {name} | {fmt_ms(r['mean'])} | {fmt_ms(r['median'])} | {r['runs']} |")
     out.append("")
 
