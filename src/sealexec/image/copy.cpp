@@ -22,9 +22,10 @@ Error source_shrank(std::string_view path, std::uint64_t expected, std::uint64_t
                                 expected, got));
 }
 
-Expected<void> copy_with_pread(int source, std::uint64_t offset, std::uint64_t length,
-                               std::uint64_t done, int destination, std::string_view path) {
-  std::vector<std::byte> buffer(k_copy_buffer_size);
+Expected<void> copy_tail_with_pread(int source, std::uint64_t offset, std::uint64_t length,
+                                    std::uint64_t done, int destination, std::string_view path) {
+  std::vector<std::byte> buffer(static_cast<std::size_t>(
+      std::min<std::uint64_t>(k_copy_buffer_size, std::max<std::uint64_t>(length - done, 1))));
   while (done < length) {
     const std::size_t want = static_cast<std::size_t>(
         std::min<std::uint64_t>(buffer.size(), length - done));
@@ -77,7 +78,7 @@ Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length
           errno == EOPNOTSUPP) {
         // sendfile refused (an LSM or a file system without splice support):
         // the userspace copy gives the same bytes.
-        return copy_with_pread(source, offset, length, done, destination, path);
+        return copy_tail_with_pread(source, offset, length, done, destination, path);
       }
       return fail(system_error("cannot copy", path, "sendfile"));
     }
@@ -87,6 +88,11 @@ Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length
     done += static_cast<std::uint64_t>(sent);
   }
   return {};
+}
+
+Expected<void> copy_range_with_pread(int source, std::uint64_t offset, std::uint64_t length,
+                                    int destination, std::string_view path) {
+  return copy_tail_with_pread(source, offset, length, 0, destination, path);
 }
 
 Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t max_size,

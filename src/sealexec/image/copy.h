@@ -20,6 +20,13 @@ inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
 [[nodiscard]] Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length,
                                         int destination, std::string_view path);
 
+// The userspace half of copy_range: pread into a bounded buffer and write.
+// copy_range falls back to it on its own; it is public so that the fallback,
+// which the kernels we test on never need, is tested too.
+[[nodiscard]] Expected<void> copy_range_with_pread(int source, std::uint64_t offset,
+                                                   std::uint64_t length, int destination,
+                                                   std::string_view path);
+
 // Appends everything `source` yields until end of file to `destination`;
 // fails with Errc::too_large past `max_size` bytes. Returns the byte count.
 [[nodiscard]] Expected<std::uint64_t> copy_stream(int source, int destination,
