@@ -57,6 +57,13 @@ std::filesystem::path fixture(std::string_view name) {
   return std::filesystem::path(SEALEXEC_FIXTURES_DIR) / name;
 }
 
+std::string link_target(int fd) {
+  char buffer[512] = {};
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(path.c_str(), buffer, sizeof buffer - 1);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+}
+
 std::string read_all(int fd) {
   std::string text;
   char buffer[4096];

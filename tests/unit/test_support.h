@@ -39,6 +39,9 @@ void write_file(const std::filesystem::path& path, std::string_view content, uns
 [[nodiscard]] std::filesystem::path example(std::string_view name);
 [[nodiscard]] std::filesystem::path fixture(std::string_view name);
 
+// Where /proc/self/fd/`fd` points: "/memfd:NAME (deleted)" for a memfd.
+[[nodiscard]] std::string link_target(int fd);
+
 // Reads `fd` to its end.
 [[nodiscard]] std::string read_all(int fd);
 

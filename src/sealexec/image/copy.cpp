@@ -22,10 +22,15 @@ Error source_shrank(std::string_view path, std::uint64_t expected, std::uint64_t
                                 expected, got));
 }
 
-Expected<void> copy_tail_with_pread(int source, std::uint64_t offset, std::uint64_t length,
-                                    std::uint64_t done, int destination, std::string_view path) {
+// Reads `length` bytes of `source` from `offset` with pread, in chunks of at
+// most k_copy_buffer_size, and hands each chunk to `consume` (which returns
+// Expected<void>). A source that ends early is Errc::changed.
+template <typename Consume>
+Expected<void> for_each_chunk(int source, std::uint64_t offset, std::uint64_t length,
+                              std::string_view path, Consume consume) {
   std::vector<std::byte> buffer(static_cast<std::size_t>(
-      std::min<std::uint64_t>(k_copy_buffer_size, std::max<std::uint64_t>(length - done, 1))));
+      std::min<std::uint64_t>(k_copy_buffer_size, std::max<std::uint64_t>(length, 1))));
+  std::uint64_t done = 0;
   while (done < length) {
     const std::size_t want = static_cast<std::size_t>(
         std::min<std::uint64_t>(buffer.size(), length - done));
@@ -39,8 +44,7 @@ Expected<void> copy_tail_with_pread(int source, std::uint64_t offset, std::uint6
     if (got == 0) {
       return fail(source_shrank(path, length, done));
     }
-    SEALEXEC_TRY(write_all(destination, std::span(buffer).first(static_cast<std::size_t>(got)),
-                           path));
+    SEALEXEC_TRY(consume(std::span<const std::byte>(buffer).first(static_cast<std::size_t>(got))));
     done += static_cast<std::uint64_t>(got);
   }
   return {};
@@ -78,7 +82,7 @@ Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length
           errno == EOPNOTSUPP) {
         // sendfile refused (an LSM or a file system without splice support):
         // the userspace copy gives the same bytes.
-        return copy_tail_with_pread(source, offset, length, done, destination, path);
+        return copy_range_with_pread(source, offset + done, length - done, destination, path);
       }
       return fail(system_error("cannot copy", path, "sendfile"));
     }
@@ -92,7 +96,9 @@ Expected<void> copy_range(int source, std::uint64_t offset, std::uint64_t length
 
 Expected<void> copy_range_with_pread(int source, std::uint64_t offset, std::uint64_t length,
                                     int destination, std::string_view path) {
-  return copy_tail_with_pread(source, offset, length, 0, destination, path);
+  return for_each_chunk(source, offset, length, path, [&](std::span<const std::byte> chunk) {
+    return write_all(destination, chunk, path);
+  });
 }
 
 Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t max_size,
@@ -122,26 +128,11 @@ Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t m
 
 Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset, std::uint64_t length,
                                      std::string_view path) {
-  std::vector<std::byte> buffer(static_cast<std::size_t>(
-      std::min<std::uint64_t>(k_copy_buffer_size, std::max<std::uint64_t>(length, 1))));
   Xxh3Hasher hasher;
-  std::uint64_t done = 0;
-  while (done < length) {
-    const std::size_t want = static_cast<std::size_t>(
-        std::min<std::uint64_t>(buffer.size(), length - done));
-    const ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset + done));
-    if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return fail(system_error("cannot read", path, "pread"));
-    }
-    if (got == 0) {
-      return fail(source_shrank(path, length, done));
-    }
-    hasher.update(std::span(buffer).first(static_cast<std::size_t>(got)));
-    done += static_cast<std::uint64_t>(got);
-  }
+  SEALEXEC_TRY(for_each_chunk(fd, offset, length, path, [&](std::span<const std::byte> chunk) {
+    hasher.update(chunk);
+    return Expected<void>();
+  }));
   return hasher.digest();
 }
 

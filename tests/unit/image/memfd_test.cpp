@@ -15,12 +15,6 @@
 namespace sealexec {
 namespace {
 
-std::string link_target(int fd) {
-  char buffer[512] = {};
-  const std::string path = "/proc/self/fd/" + std::to_string(fd);
-  const ssize_t n = ::readlink(path.c_str(), buffer, sizeof buffer - 1);
-  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
-}
 
 TEST(Memfd, IsCloseOnExecExecutableAndNamed) {
   const auto fd = create_memfd("sealexec:test:0123456789ab", Executable::yes);
@@ -29,13 +23,13 @@ TEST(Memfd, IsCloseOnExecExecutableAndNamed) {
   struct stat st {};
   ASSERT_EQ(::fstat(fd->get(), &st), 0);
   EXPECT_NE(st.st_mode & 0111, 0U);
-  EXPECT_EQ(link_target(fd->get()), "/memfd:sealexec:test:0123456789ab (deleted)");
+  EXPECT_EQ(test::link_target(fd->get()), "/memfd:sealexec:test:0123456789ab (deleted)");
 }
 
 TEST(Memfd, LongNamesAreCutToTheKernelLimit) {
   const auto fd = create_memfd(std::string(400, 'n'), Executable::yes);
   ASSERT_OK(fd);
-  EXPECT_EQ(link_target(fd->get()), "/memfd:" + std::string(k_memfd_name_max, 'n') + " (deleted)");
+  EXPECT_EQ(test::link_target(fd->get()), "/memfd:" + std::string(k_memfd_name_max, 'n') + " (deleted)");
 }
 
 TEST(Memfd, SealedFileCannotBeWrittenResizedOrUnsealed) {

@@ -27,12 +27,6 @@ std::string bytes_of(const SealedImage& image) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-std::string link_target(int fd) {
-  char buffer[512] = {};
-  const std::string path = "/proc/self/fd/" + std::to_string(fd);
-  const ssize_t n = ::readlink(path.c_str(), buffer, sizeof buffer - 1);
-  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
-}
 
 TEST(SealedImage, FromPathCopiesSealsAndNamesTheBytes) {
   TempDir dir;
@@ -43,7 +37,7 @@ TEST(SealedImage, FromPathCopiesSealsAndNamesTheBytes) {
   EXPECT_EQ(image->size(), 20U);
   EXPECT_EQ(image->digest(), xxh3_128(as_bytes("#!/bin/sh\necho tool\n")));
   EXPECT_EQ(image->memfd_name(), "sealexec:tool:" + image->digest().hex().substr(0, 12));
-  EXPECT_EQ(link_target(image->fd()), "/memfd:" + image->memfd_name() + " (deleted)");
+  EXPECT_EQ(test::link_target(image->fd()), "/memfd:" + image->memfd_name() + " (deleted)");
   EXPECT_TRUE(has_base_seals(image->fd()));
   EXPECT_EQ(image->kind(), ImageKind::script);
   EXPECT_EQ(image->source(), (dir / "tool").string());
