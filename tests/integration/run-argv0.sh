@@ -15,8 +15,9 @@ expect_eq "$(argv0)" "$probe" "default argv0 (absolute path)"
 cp "$probe" "$WORK/probe"
 expect_code 0 sh -c 'cd "$1" && exec "$2" run ./probe' sh "$WORK" "$SEALEXEC"
 expect_eq "$(argv0)" "./probe" "default argv0 (./probe)"
-expect_code 0 sh -c 'cd "$1" && exec "$2" run probe' sh "$WORK" "$SEALEXEC"
-expect_eq "$(argv0)" "probe" "default argv0 (probe)"
+# A bare name is found through PATH; argv0 stays the name as typed.
+expect_code 0 sh -c 'cd "$1" && PATH="$1" exec "$2" run probe' sh "$WORK" "$SEALEXEC"
+expect_eq "$(argv0)" "probe" "default argv0 (probe, found in PATH)"
 expect_code 0 sh -c 'cd "$1" && exec "$2" run .//probe' sh "$WORK" "$SEALEXEC"
 expect_eq "$(argv0)" ".//probe" "default argv0 kept verbatim (.//probe)"
 

@@ -14,6 +14,7 @@ expect_error_line "sealexec: $WORK/no-such-dir/program: " "not found"
 expect_code 127 "$SEALEXEC" run "$WORK/plain/program"
 expect_error_line "sealexec: $WORK/plain/program: " "" # any reason
 
-# A relative name is a path, not looked up in PATH.
-expect_code 127 sh -c 'cd "$1" && exec "$2" run sh' sh "$WORK" "$SEALEXEC"
-expect_error_line "sealexec: sh: " "not found"
+# A bare name is looked up in PATH, as env(1) does; one that is not there is
+# "not found in PATH".
+expect_code 127 env PATH="$WORK" "$SEALEXEC" run sh
+expect_error_line "sealexec: sh: " "not found in PATH"

@@ -27,8 +27,8 @@ expect_code 0 "$SEALEXEC" run --name n --argv0 custom -- - <"$FIXTURES/exe-probe
 expect_file_contains "$WORK/out" "argv0: custom"
 expect_file_contains "$WORK/out" "exe: /memfd:sealexec:n:"
 
-# A program whose name looks like an option.
+# A program whose name looks like an option, found in PATH after "--".
 cp "$EXAMPLES/hello" "$WORK/-v"
-expect_code 0 sh -c 'cd "$1" && exec "$2" run -- -v x' sh "$WORK" "$SEALEXEC"
+expect_code 0 sh -c 'PATH="$1" exec "$2" run -- -v x' sh "$WORK" "$SEALEXEC"
 hello_expect x >"$WORK/expected"
 cmp "$WORK/out" "$WORK/expected" || fail "run -- -v: $(cat "$WORK/out" "$WORK/err")"

@@ -30,9 +30,9 @@ for flag in -v --verbose; do
   check_hello "run $flag - (stdin)" a
   expect_file_contains "$WORK/err" "sealexec:stdin:"
 
-  # A program named like a flag, after "--".
+  # A program named like a flag, after "--" (a bare name: found in PATH).
   cp "$EXAMPLES/hello" "$WORK/-v"
-  expect_code 0 sh -c 'cd "$1" && exec "$2" run "$3" -- -v b' sh "$WORK" "$SEALEXEC" "$flag"
+  expect_code 0 sh -c 'PATH="$1" exec "$2" run "$3" -- -v b' sh "$WORK" "$SEALEXEC" "$flag"
   check_hello "run $flag -- -v" b
 done
 

@@ -2,12 +2,14 @@
 
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
+#include "sealexec/cli/program_lookup.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/image/sealed_image.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,8 +77,18 @@ int run(const RunArguments& arguments) {
     return report(options.error());
   }
   const bool from_stdin = program == "-";
+  std::string path = program;
+  if (!from_stdin) {
+    const char* search_path = std::getenv("PATH");
+    auto found = find_program(program, search_path ? std::optional<std::string_view>(search_path)
+                                                   : std::nullopt);
+    if (!found) {
+      return report(found.error());
+    }
+    path = std::move(*found);
+  }
   auto image = from_stdin ? SealedImage::from_stdin(*options)
-                          : SealedImage::from_path(program, *options);
+                          : SealedImage::from_path(path, *options);
   if (!image) {
     return report(image.error());
   }
@@ -84,7 +96,7 @@ int run(const RunArguments& arguments) {
     note(fmt::format("sealed {} ({} bytes) into memfd {}, XXH3-128 {}", image->source(),
                      image->size(), image->memfd_name(), image->digest().hex()));
   }
-  warn_about_lost_privileges(*image, program);
+  warn_about_lost_privileges(*image, path);
 
   ExecOptions exec_options;
   exec_options.argv = arguments.command;
@@ -134,6 +146,7 @@ const Command k_run_command{
     .details =
         "sealexec replaces itself with the program, so its exit status and death by signal\n"
         "pass through. Everything from PROGRAM on is the program's own arguments.\n"
+        "A PROGRAM without a '/' is looked up in PATH, as env(1) does.\n"
         "Exit codes of sealexec's own: 125 sealexec failed or bad usage; 126 the program\n"
         "cannot run (not an ELF executable or #! script, wrong machine, bad interpreter,\n"
         "digest mismatch, refused by policy); 127 not found.",
