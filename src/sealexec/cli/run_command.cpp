@@ -7,7 +7,6 @@
 #include "sealexec/image/sealed_image.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <optional>
@@ -54,17 +53,13 @@ Expected<ImageOptions> image_options(const RunArguments& arguments) {
   return options;
 }
 
-void warn_about_lost_privileges(const SealedImage& image, const std::string& program) {
+void warn_about_lost_privileges(const SealedImage& image) {
   if (!image.lost_privileges().any()) {
     return;
   }
-  struct stat st {};
-  if (::stat(program.c_str(), &st) != 0) {
-    st = {};
-  }
   warn(fmt::format("{} is {}; a copy in memory carries no set-id bits or file capabilities, so "
                    "it runs without that privilege",
-                   image.source(), image.lost_privileges().describe(st)));
+                   image.source(), image.lost_privileges().describe()));
 }
 
 int run(const RunArguments& arguments) {
@@ -96,7 +91,7 @@ int run(const RunArguments& arguments) {
     note(fmt::format("sealed {} ({} bytes) into memfd {}, XXH3-128 {}", image->source(),
                      image->size(), image->memfd_name(), image->digest().hex()));
   }
-  warn_about_lost_privileges(*image, path);
+  warn_about_lost_privileges(*image);
 
   ExecOptions exec_options;
   exec_options.argv = arguments.command;

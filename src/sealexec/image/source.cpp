@@ -11,6 +11,8 @@ namespace sealexec {
 
 Privileges privileges_of(int fd, const struct stat& st) {
   Privileges privileges;
+  privileges.owner = st.st_uid;
+  privileges.group = st.st_gid;
   privileges.setuid = (st.st_mode & S_ISUID) != 0;
   // S_ISGID without group execute means mandatory locking, not setgid.
   privileges.setgid = (st.st_mode & S_ISGID) != 0 && (st.st_mode & S_IXGRP) != 0;
@@ -20,17 +22,17 @@ Privileges privileges_of(int fd, const struct stat& st) {
   return privileges;
 }
 
-std::string Privileges::describe(const struct stat& st) const {
+std::string Privileges::describe() const {
   std::string text;
   auto add = [&text](const std::string& part) {
     text += text.empty() ? "" : ", ";
     text += part;
   };
   if (setuid) {
-    add(fmt::format("setuid (owner uid {})", st.st_uid));
+    add(fmt::format("setuid (owner uid {})", owner));
   }
   if (setgid) {
-    add(fmt::format("setgid (group gid {})", st.st_gid));
+    add(fmt::format("setgid (group gid {})", group));
   }
   if (file_capabilities) {
     add("file capabilities (security.capability)");

@@ -18,9 +18,12 @@ struct Privileges {
   bool setuid = false;
   bool setgid = false;
   bool file_capabilities = false;
+  uid_t owner = 0; // whom setuid would have made the process
+  gid_t group = 0; // the group setgid would have given it
   [[nodiscard]] bool any() const { return setuid || setgid || file_capabilities; }
-  // "setuid root, file capabilities", or "" when none.
-  [[nodiscard]] std::string describe(const struct stat& st) const;
+  // "setuid (owner uid 0), file capabilities (security.capability)", or ""
+  // when none.
+  [[nodiscard]] std::string describe() const;
 };
 
 // Reads the set-id bits from `st` and the security.capability xattr through

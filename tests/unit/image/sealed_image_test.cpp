@@ -250,7 +250,12 @@ TEST(SealedImage, SetIdBitsAreDetectedThroughTheDescriptor) {
   test::write_file(dir / "suid", "#!/bin/sh\n", 04755);
   test::write_file(dir / "sgid", "#!/bin/sh\n", 02755);
   test::write_file(dir / "locking", "#!/bin/sh\n", 02745); // S_ISGID without g+x
-  EXPECT_TRUE(SealedImage::from_path(dir / "suid")->lost_privileges().setuid);
+  const auto suid = SealedImage::from_path(dir / "suid");
+  ASSERT_OK(suid);
+  EXPECT_TRUE(suid->lost_privileges().setuid);
+  EXPECT_EQ(suid->lost_privileges().owner, ::geteuid());
+  EXPECT_EQ(suid->lost_privileges().describe(),
+            "setuid (owner uid " + std::to_string(::geteuid()) + ")");
   EXPECT_TRUE(SealedImage::from_path(dir / "sgid")->lost_privileges().setgid);
   EXPECT_FALSE(SealedImage::from_path(dir / "locking")->lost_privileges().any());
 }
