@@ -63,11 +63,10 @@ Error too_large_error(std::string_view source, std::uint64_t size, std::uint64_t
 
 // Seals a filled memfd, maps it, and checks that the sealed bytes have the
 // digest its name was made from (and the caller's SHA-256, if any).
-Expected<Sealed> seal_and_verify(Fd memfd, std::uint64_t size, const Xxh3Digest& named_digest,
+Expected<Sealed> seal_and_verify(Fd fd, std::uint64_t size, const Xxh3Digest& named_digest,
                                  std::string memfd_name, std::string_view source,
                                  const ImageOptions& options) {
-  SEALEXEC_TRY(seal_memfd(memfd.get(), memfd_name));
-  Fd fd = std::move(memfd);
+  SEALEXEC_TRY(seal_memfd(fd.get(), memfd_name));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(system_error("cannot inspect", memfd_name, "fstat"));
@@ -125,72 +124,53 @@ std::string default_name(const std::filesystem::path& path) {
   return name.empty() ? std::string("program") : name;
 }
 
-struct FileIdentity {
-  off_t size;
-  timespec mtime;
-  bool operator==(const FileIdentity& other) const {
-    return size == other.size && mtime.tv_sec == other.mtime.tv_sec &&
-           mtime.tv_nsec == other.mtime.tv_nsec;
-  }
-};
-
-Expected<FileIdentity> identity_of(int fd, std::string_view source) {
+Expected<std::uint64_t> size_of(int fd, std::string_view source) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     return fail(system_error("cannot inspect", source, "fstat"));
   }
-  return FileIdentity{.size = st.st_size, .mtime = st.st_mtim};
+  if (st.st_size < 0) {
+    return fail(make_error(Errc::malformed, source, "has a negative size"));
+  }
+  return static_cast<std::uint64_t>(st.st_size);
 }
 
-// Copies a regular file. The memfd's name must carry the digest of the bytes
-// it will hold, and a memfd cannot be renamed, so the file is hashed first,
-// copied, and the sealed copy hashed again; a file that changed in between is
-// copied again.
+// One attempt at copying `size` bytes of a regular file. The memfd's name
+// must carry the digest of the bytes it will hold, and a memfd cannot be
+// renamed, so the file is hashed first, copied, and the sealed copy hashed
+// again. Errc::changed means the file changed meanwhile.
+Expected<Sealed> copy_regular_file(int fd, std::uint64_t size, std::string_view source,
+                                   std::string_view basename, const ImageOptions& options) {
+  if (size > options.max_size) {
+    return fail(too_large_error(source, size, options.max_size));
+  }
+  SEALEXEC_TRY_ASSIGN(const Xxh3Digest digest, hash_file_range(fd, 0, size, source));
+  std::string memfd_name = image_memfd_name(basename, digest);
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
+  SEALEXEC_TRY(copy_range(fd, 0, size, memfd.get(), source));
+  SEALEXEC_TRY_ASSIGN(Sealed sealed, seal_and_verify(std::move(memfd), size, digest,
+                                                     std::move(memfd_name), source, options));
+  // A file that grew meanwhile would leave us with a prefix of it.
+  SEALEXEC_TRY_ASSIGN(const std::uint64_t size_after, size_of(fd, source));
+  if (size_after != size) {
+    return fail(make_error(Errc::changed, source, "changed size while it was being copied"));
+  }
+  return sealed;
+}
+
+// Copies a regular file whose size was `first_size`, again while it keeps
+// changing underneath, up to k_copy_attempts times.
 Expected<Sealed> seal_regular_file(int fd, std::string_view source, std::string_view basename,
-                                   const ImageOptions& options, const struct stat& first_stat) {
-  FileIdentity before{.size = first_stat.st_size, .mtime = first_stat.st_mtim};
+                                   const ImageOptions& options, std::uint64_t first_size) {
+  std::uint64_t size = first_size;
   for (int attempt = 0; attempt < k_copy_attempts; ++attempt) {
     if (attempt > 0) {
-      SEALEXEC_TRY_ASSIGN(before, identity_of(fd, source));
+      SEALEXEC_TRY_ASSIGN(size, size_of(fd, source));
     }
-    if (before.size < 0) {
-      return fail(make_error(Errc::malformed, source, "has a negative size"));
+    auto sealed = copy_regular_file(fd, size, source, basename, options);
+    if (sealed || sealed.error().code != Errc::changed) {
+      return sealed;
     }
-    const auto size = static_cast<std::uint64_t>(before.size);
-    if (size > options.max_size) {
-      return fail(too_large_error(source, size, options.max_size));
-    }
-    auto hashed = hash_file_range(fd, 0, size, source);
-    if (!hashed) {
-      if (hashed.error().code == Errc::changed) {
-        continue;
-      }
-      return fail(std::move(hashed).error());
-    }
-    const Xxh3Digest digest = *hashed;
-    std::string memfd_name = image_memfd_name(basename, digest);
-    SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
-    auto copied = copy_range(fd, 0, size, memfd.get(), source);
-    if (!copied) {
-      if (copied.error().code == Errc::changed) {
-        continue;
-      }
-      return fail(std::move(copied).error());
-    }
-    auto sealed =
-        seal_and_verify(std::move(memfd), size, digest, std::move(memfd_name), source, options);
-    if (!sealed) {
-      if (sealed.error().code == Errc::changed) {
-        continue;
-      }
-      return fail(std::move(sealed).error());
-    }
-    // A file that grew meanwhile would leave us with a prefix of it.
-    SEALEXEC_TRY_ASSIGN(const FileIdentity after, identity_of(fd, source));
-    if (after.size != before.size) {
-      continue;
-    }
-    return sealed;
   }
   return fail(changed_error(source));
 }
@@ -236,7 +216,8 @@ Expected<SealedImage> SealedImage::from_path(const std::filesystem::path& path,
   parts.source = path.string();
   const std::string basename = options.name.empty() ? default_name(path) : options.name;
   SEALEXEC_TRY_ASSIGN(parts.sealed,
-                      seal_regular_file(program.fd.get(), parts.source, basename, options, program.st));
+                      seal_regular_file(program.fd.get(), parts.source, basename, options,
+                                        static_cast<std::uint64_t>(program.st.st_size)));
   parts.privileges = privileges_of(program.fd.get(), program.st);
   parts.origin = directory_of(program.fd.get(), path);
   return SealedImage(std::move(parts));
@@ -253,7 +234,8 @@ Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) 
   }
   if (S_ISREG(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed,
-                        seal_regular_file(fd, parts.source, basename, options, st));
+                        seal_regular_file(fd, parts.source, basename, options,
+                                          static_cast<std::uint64_t>(st.st_size)));
     parts.privileges = privileges_of(fd, st);
   } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed, seal_stream(fd, parts.source, basename, options));
