@@ -43,12 +43,25 @@ std::vector<std::byte> ElfBuilder::build() const {
     phdrs.push_back({.type = PT_DYNAMIC, .flags = PF_R | PF_W});
   }
   phdrs.insert(phdrs.end(), extra_phdrs.begin(), extra_phdrs.end());
+  const std::size_t first_data_phdr = phdrs.size();
+  for (const auto& segment : data_segments) {
+    phdrs.push_back(segment.first);
+  }
 
   const std::size_t phoff = ehsize;
   const std::size_t dynoff = phoff + phdrs.size() * phentsize;
   const std::size_t dyncount = add_dynamic ? dynamic.size() + 3 : 0;
   const std::size_t stroff = dynoff + dyncount * dynentsize;
-  const std::size_t total = stroff + (add_dynamic ? strings.size() : 0);
+  std::size_t total = stroff + (add_dynamic ? strings.size() : 0);
+  for (std::size_t i = 0; i < data_segments.size(); ++i) {
+    total = (total + 7) & ~std::size_t{7};
+    elf::ProgramHeader& p = phdrs[first_data_phdr + i];
+    p.offset = total;
+    p.vaddr = p.paddr = k_base + total;
+    p.filesz = p.memsz = data_segments[i].second.size();
+    p.align = 8;
+    total += data_segments[i].second.size();
+  }
 
   phdrs[0].offset = 0;
   phdrs[0].vaddr = phdrs[0].paddr = k_base;
@@ -118,6 +131,10 @@ std::vector<std::byte> ElfBuilder::build() const {
     for (const char c : strings) {
       out.push_back(static_cast<std::byte>(c));
     }
+  }
+  for (std::size_t i = 0; i < data_segments.size(); ++i) {
+    out.resize(phdrs[first_data_phdr + i].offset);
+    out.insert(out.end(), data_segments[i].second.begin(), data_segments[i].second.end());
   }
   return out;
 }

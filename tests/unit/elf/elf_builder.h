@@ -30,6 +30,9 @@ public:
   // The string table, starting with its mandatory NUL.
   std::string strings{'\0'};
   bool add_dynamic = true;
+  // Segments whose bytes the builder places after the string table; their
+  // offset, addresses and sizes are filled in.
+  std::vector<std::pair<elf::ProgramHeader, std::vector<std::byte>>> data_segments;
 
   // Appends `text` to the string table and returns its offset.
   std::uint64_t add_string(const std::string& text);
