@@ -1,0 +1,174 @@
+#include "sealexec/audit/execstack_fix.h"
+
+#include "sealexec/util/fd.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+
+namespace sealexec::audit {
+
+namespace {
+
+// Offsets inside one program header (Elf32_Phdr / Elf64_Phdr).
+std::uint64_t flags_offset(bool is64) { return is64 ? offsetof(Elf64_Phdr, p_flags)
+                                                    : offsetof(Elf32_Phdr, p_flags); }
+
+std::vector<std::byte> encode_u32(std::uint32_t value, elf::ByteOrder order) {
+  std::vector<std::byte> bytes(4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::size_t shift = order == elf::ByteOrder::little ? i : 3 - i;
+    bytes[i] = static_cast<std::byte>((value >> (8 * shift)) & 0xff);
+  }
+  return bytes;
+}
+
+} // namespace
+
+Expected<ExecstackPlan> plan_clear_execstack(const elf::ElfFile& file) {
+  const elf::FileHeader& header = file.header();
+  const bool is64 = file.is_64();
+  const std::uint64_t entry_size = header.phentsize;
+  ExecstackPlan plan;
+
+  const auto phdrs = file.program_headers();
+  bool has_stack_header = false;
+  for (std::size_t i = 0; i < phdrs.size(); ++i) {
+    if (phdrs[i].type != PT_GNU_STACK) {
+      continue;
+    }
+    has_stack_header = true;
+    if ((phdrs[i].flags & PF_X) != 0) {
+      // Every one, not only the last: a later tool that looks at the first
+      // must not see PF_X either.
+      plan.patches.push_back({header.phoff + i * entry_size + flags_offset(is64),
+                              encode_u32(phdrs[i].flags & ~std::uint32_t{PF_X},
+                                         header.byte_order)});
+    }
+  }
+  if (has_stack_header) {
+    if (!plan.patches.empty()) {
+      plan.action = ExecstackPlan::Action::clear_pf_x;
+      plan.description = fmt::format("clear PF_X on {} PT_GNU_STACK header{}",
+                                     plan.patches.size(), plan.patches.size() == 1 ? "" : "s");
+    } else {
+      plan.description = "the stack is already non-executable (PT_GNU_STACK without PF_X)";
+    }
+    return plan;
+  }
+
+  for (std::size_t i = 0; i < phdrs.size(); ++i) {
+    if (phdrs[i].type != PT_NULL) {
+      continue;
+    }
+    // A whole new header: type PT_GNU_STACK, flags RW, every other field 0.
+    std::vector<std::byte> entry(entry_size, std::byte{0});
+    const auto type = encode_u32(PT_GNU_STACK, header.byte_order);
+    const auto flags = encode_u32(PF_R | PF_W, header.byte_order);
+    std::copy(type.begin(), type.end(), entry.begin());
+    std::copy(flags.begin(), flags.end(),
+              entry.begin() + static_cast<long>(flags_offset(is64)));
+    plan.patches.push_back({header.phoff + i * entry_size, std::move(entry)});
+    plan.action = ExecstackPlan::Action::use_null_slot;
+    plan.description = fmt::format(
+        "add a PT_GNU_STACK header (RW) in the unused PT_NULL slot {}", i);
+    return plan;
+  }
+  return fail(make_error(
+      Errc::not_runnable, file.source().name(),
+      "has no PT_GNU_STACK header and no unused PT_NULL slot to add one; relink it with "
+      "-Wl,-z,noexecstack (or give assembly files .section .note.GNU-stack,\"\",@progbits)"));
+}
+
+Expected<void> write_patched_copy(const std::filesystem::path& source,
+                                  const std::filesystem::path& destination,
+                                  const std::vector<Patch>& patches) {
+  const std::string source_name = source.string();
+  SEALEXEC_TRY_ASSIGN(const Fd in, open_fd(source_name.c_str(), O_RDONLY | O_NOCTTY));
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0) {
+    return fail(system_error("cannot inspect", source_name, "fstat"));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(make_error(Errc::not_runnable, source_name, "is not a regular file"));
+  }
+
+  // Replace the file a symlink points to, not the symlink.
+  std::error_code error;
+  std::filesystem::path target = std::filesystem::weakly_canonical(destination, error);
+  if (error) {
+    target = destination;
+  }
+  const std::filesystem::path directory =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  std::string temporary = (directory / ("." + target.filename().string() + ".sealexec-XXXXXX"))
+                              .string();
+  const int raw = ::mkostemp(temporary.data(), O_CLOEXEC);
+  if (raw < 0) {
+    return fail(system_error("cannot create a temporary file next to", target.string(),
+                             "mkostemp"));
+  }
+  Fd out(raw);
+  // Removes the temporary file unless it was renamed into place.
+  struct Remover {
+    const std::string& path;
+    bool armed = true;
+    ~Remover() {
+      if (armed) {
+        ::unlink(path.c_str());
+      }
+    }
+  } remover{temporary};
+
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  for (std::uint64_t done = 0; done < size;) {
+    off_t position = static_cast<off_t>(done);
+    const ssize_t sent = ::sendfile(out.get(), in.get(), &position, size - done);
+    if (sent < 0 && errno == EINTR) {
+      continue;
+    }
+    if (sent <= 0) {
+      return fail(system_error("cannot copy", source_name, "sendfile"));
+    }
+    done += static_cast<std::uint64_t>(sent);
+  }
+  for (const Patch& patch : patches) {
+    if (patch.offset + patch.bytes.size() > size ||
+        ::pwrite(out.get(), patch.bytes.data(), patch.bytes.size(),
+                 static_cast<off_t>(patch.offset)) != static_cast<ssize_t>(patch.bytes.size())) {
+      return fail(system_error("cannot write the fixed copy of", source_name, "pwrite"));
+    }
+  }
+  // Owner first: chown clears the set-id bits, even for root, so the mode
+  // comes after it. Only root may give a file away; when the owner cannot be
+  // kept, nothing is replaced.
+  if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
+      ::fchown(out.get(), st.st_uid, st.st_gid) != 0) {
+    return fail(system_error(fmt::format("cannot keep the owner ({}:{}) of", st.st_uid, st.st_gid),
+                             source_name, "fchown"));
+  }
+  if (::fchmod(out.get(), st.st_mode & 07777) != 0) {
+    return fail(system_error("cannot set the mode of the fixed copy of", source_name, "fchmod"));
+  }
+  if (::fsync(out.get()) != 0) {
+    return fail(system_error("cannot flush the fixed copy of", source_name, "fsync"));
+  }
+  SEALEXEC_TRY(out.close());
+  if (::rename(temporary.c_str(), target.c_str()) != 0) {
+    return fail(system_error("cannot replace", target.string(), "rename"));
+  }
+  remover.armed = false;
+  // The rename itself must survive a crash.
+  if (auto dir = open_fd(directory.c_str(), O_RDONLY | O_DIRECTORY); dir) {
+    ::fsync(dir->get());
+  }
+  return {};
+}
+
+} // namespace sealexec::audit
