@@ -55,6 +55,13 @@ void analyze_stack(const elf::ElfFile& file, FileReport& report) {
         report.gnu_stack_count));
   }
   const std::string arch = elf::machine_name(report.header.machine);
+  if (report.kind == ObjectKind::relocatable || report.kind == ObjectKind::core ||
+      report.kind == ObjectKind::other) {
+    // Neither the kernel nor ld.so ever loads these; for an object file the
+    // linker decides from its .note.GNU-stack section instead.
+    report.stack_reason = "not loaded by the kernel or ld.so";
+    return;
+  }
   if (report.gnu_stack_flags) {
     const bool x = (*report.gnu_stack_flags & PF_X) != 0;
     report.ldso_exec_stack = x;

@@ -1,5 +1,6 @@
 #include "sealexec/cli/cli.h"
 
+#include "sealexec/cli/check_command.h"
 #include "sealexec/cli/command.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
@@ -19,7 +20,7 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr std::array k_commands{&k_run_command};
+constexpr std::array k_commands{&k_run_command, &k_check_command};
 
 void print(std::string_view text) {
   // Help and version go to stdout; a failed write (closed pipe) is no error
@@ -65,7 +66,8 @@ int run_command(const Command& command, std::span<char* const> args) {
   if (!parsed) {
     Error error = std::move(parsed).error();
     error.reason = fmt::format("{} (see sealexec {} --help)", error.reason, command.name);
-    return report(error);
+    report(error);
+    return command.usage_exit_code;
   }
   return command.run(*parsed);
 }

@@ -15,6 +15,9 @@ struct Command {
   std::string_view details;  // printed after the options by `--help`
   std::span<const OptionSpec> options; // without -h/--help, which every command has
   Operands operands;
+  // The exit code for a usage error: 125 for commands that run a program
+  // (env(1)'s convention), 2 for the others (grep's and diff's).
+  int usage_exit_code;
   // Runs the command and returns the exit code.
   int (*run)(const ParsedOptions& options);
 };

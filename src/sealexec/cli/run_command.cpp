@@ -147,6 +147,7 @@ const Command k_run_command{
         "digest mismatch, refused by policy); 127 not found.",
     .options = k_run_options,
     .operands = Operands::program,
+    .usage_exit_code = k_exit_failed,
     .run = run_with,
 };
 

@@ -160,6 +160,7 @@ TEST(Analyze, KindsAndPie) {
   const FileReport rel = report_of(object);
   EXPECT_EQ(rel.kind, ObjectKind::relocatable);
   EXPECT_FALSE(rel.has(Finding::no_relro)) << "object files are not loaded";
+  EXPECT_FALSE(rel.has(Finding::execstack)) << "nor is their (absent) PT_GNU_STACK read";
 }
 
 TEST(Analyze, FindingNamesRoundTrip) {

@@ -1,0 +1,237 @@
+#include "sealexec/audit/scan.h"
+
+#include "sealexec/elf/byte_source.h"
+#include "sealexec/elf/elf_file.h"
+#include "sealexec/util/fd.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace sealexec::audit {
+
+namespace {
+
+struct Task {
+  std::string path;
+  bool operand = false; // named by the caller, not found while recursing
+  std::optional<Error> walk_error; // the walker already knows this one failed
+};
+
+// What a worker makes of a task: an item to hand over, or nothing (a non-ELF
+// file met while recursing).
+using Outcome = std::optional<ScanItem>;
+
+Outcome analyse(const Task& task) {
+  if (task.walk_error) {
+    return ScanItem{task.path, fail(*task.walk_error)};
+  }
+  auto fd = open_fd(task.path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (!fd) {
+    Error error = std::move(fd).error();
+    error.reason = "cannot read";
+    return ScanItem{task.path, fail(std::move(error))};
+  }
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) {
+    return ScanItem{task.path, fail(system_error("cannot inspect", task.path, "fstat"))};
+  }
+  if (!S_ISREG(st.st_mode)) {
+    if (!task.operand) {
+      return std::nullopt;
+    }
+    return ScanItem{task.path, fail(make_error(Errc::not_runnable, task.path,
+                                               "is not a regular file"))};
+  }
+  const FdSource source(fd->get(), static_cast<std::uint64_t>(st.st_size), task.path);
+  // The cheap test first: most files in a library directory are not ELF.
+  std::array<std::byte, 4> magic{};
+  if (st.st_size < 4 || !source.read(0, magic) || !elf::has_elf_magic(magic)) {
+    if (!task.operand) {
+      return std::nullopt;
+    }
+    return ScanItem{task.path, fail(make_error(Errc::malformed, task.path, "is not an ELF file"))};
+  }
+  auto file = elf::ElfFile::read(source);
+  if (!file) {
+    return ScanItem{task.path, fail(std::move(file).error())};
+  }
+  return ScanItem{task.path, analyze(*file, task.path)};
+}
+
+// The tasks of one scan, produced by a walker thread, analysed by workers
+// and handed over in order through a ring of `window` slots.
+class Pipeline {
+public:
+  explicit Pipeline(std::size_t window) : m_slots(std::max<std::size_t>(window, 1)) {}
+
+  // Walker side: waits for a free slot.
+  void push(Task task) {
+    std::unique_lock lock(m_mutex);
+    m_space.wait(lock, [&] { return m_produced - m_handed_over < m_slots.size(); });
+    Slot& slot = m_slots[m_produced % m_slots.size()];
+    slot = Slot{.task = std::move(task)};
+    ++m_produced;
+    m_work.notify_one();
+  }
+
+  void finish_producing() {
+    const std::lock_guard lock(m_mutex);
+    m_producing = false;
+    m_work.notify_all();
+    m_done.notify_all();
+  }
+
+  // Worker side: takes tasks until there are no more.
+  void work() {
+    for (;;) {
+      std::unique_lock lock(m_mutex);
+      m_work.wait(lock, [&] { return m_taken < m_produced || !m_producing; });
+      if (m_taken >= m_produced) {
+        return;
+      }
+      const std::size_t index = m_taken++;
+      Task task = std::move(m_slots[index % m_slots.size()].task);
+      lock.unlock();
+      Outcome outcome = analyse(task);
+      lock.lock();
+      Slot& slot = m_slots[index % m_slots.size()];
+      slot.outcome = std::move(outcome);
+      slot.finished = true;
+      m_done.notify_all();
+    }
+  }
+
+  // Caller side: the next result in order, or false when all are handed over.
+  bool next(Outcome& outcome) {
+    std::unique_lock lock(m_mutex);
+    m_done.wait(lock, [&] {
+      return (m_handed_over < m_produced && m_slots[m_handed_over % m_slots.size()].finished) ||
+             (!m_producing && m_handed_over == m_produced);
+    });
+    if (m_handed_over == m_produced) {
+      return false;
+    }
+    Slot& slot = m_slots[m_handed_over % m_slots.size()];
+    outcome = std::move(slot.outcome);
+    slot = Slot{};
+    ++m_handed_over;
+    m_space.notify_one();
+    return true;
+  }
+
+private:
+  struct Slot {
+    Task task;
+    Outcome outcome;
+    bool finished = false;
+  };
+  std::mutex m_mutex;
+  std::condition_variable m_space; // walker waits for a free slot
+  std::condition_variable m_work;  // workers wait for tasks
+  std::condition_variable m_done;  // the caller waits for the next result
+  std::vector<Slot> m_slots;
+  std::size_t m_produced = 0;
+  std::size_t m_taken = 0;
+  std::size_t m_handed_over = 0;
+  bool m_producing = true;
+};
+
+// Depth first, entries sorted by name, symbolic links not followed.
+void walk_directory(const std::string& directory, Pipeline& pipeline) {
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) {
+    pipeline.push(Task{.path = directory,
+                       .walk_error = system_error("cannot read directory", directory, "opendir")});
+    return;
+  }
+  struct Entry {
+    std::string name;
+    unsigned char type;
+  };
+  std::vector<Entry> entries;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") {
+      entries.push_back({std::string(name), entry->d_type});
+    }
+  }
+  ::closedir(dir);
+  std::ranges::sort(entries, {}, &Entry::name);
+  const std::string prefix = directory.ends_with('/') ? directory : directory + "/";
+  for (Entry& entry : entries) {
+    std::string path = prefix + entry.name;
+    unsigned char type = entry.type;
+    if (type == DT_UNKNOWN) { // some file systems leave it to lstat
+      struct stat st {};
+      type = ::lstat(path.c_str(), &st) != 0 ? DT_UNKNOWN
+             : S_ISDIR(st.st_mode)           ? DT_DIR
+             : S_ISREG(st.st_mode)           ? DT_REG
+                                             : DT_LNK;
+    }
+    if (type == DT_DIR) {
+      walk_directory(path, pipeline);
+    } else if (type == DT_REG) {
+      pipeline.push(Task{.path = std::move(path)});
+    }
+  }
+}
+
+void walk(std::span<const std::string> paths, bool recursive, Pipeline& pipeline) {
+  for (const std::string& path : paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (recursive) {
+        walk_directory(path, pipeline);
+      } else {
+        pipeline.push(Task{.path = path,
+                           .operand = true,
+                           .walk_error = make_error(Errc::invalid_argument, path,
+                                                    "is a directory (use -R to scan it)")});
+      }
+      continue;
+    }
+    pipeline.push(Task{.path = path, .operand = true});
+  }
+}
+
+} // namespace
+
+void scan(std::span<const std::string> paths, const ScanOptions& options,
+          const std::function<void(ScanItem&&)>& on_item,
+          const std::function<void(std::size_t)>& on_progress) {
+  Pipeline pipeline(options.window);
+  const unsigned threads =
+      options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  std::vector<std::jthread> workers;
+  workers.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    workers.emplace_back([&pipeline] { pipeline.work(); });
+  }
+  std::jthread walker([&] {
+    walk(paths, options.recursive, pipeline);
+    pipeline.finish_producing();
+  });
+  std::size_t looked_at = 0;
+  for (Outcome outcome; pipeline.next(outcome);) {
+    ++looked_at;
+    if (outcome) {
+      on_item(std::move(*outcome));
+    }
+    if (on_progress) {
+      on_progress(looked_at);
+    }
+  }
+}
+
+} // namespace sealexec::audit

@@ -1,0 +1,187 @@
+#include "sealexec/cli/check_command.h"
+
+#include "sealexec/audit/scan.h"
+#include "sealexec/cli/check_output.h"
+#include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/output.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace sealexec::cli {
+
+namespace {
+
+constexpr OptionSpec k_check_options[] = {
+    {"--recursive", "-R", "", "Scan directories; non-ELF files are skipped, links not followed"},
+    {"--json", "", "", "Print one JSON document (keys in docs/check-json.md)"},
+    {"--fail-on", "", "LIST",
+     "Exit 1 when any of these findings is present, e.g. execstack,wx,textrel"},
+};
+
+Expected<std::set<audit::Finding>> parse_fail_on(const std::optional<std::string>& list) {
+  std::set<audit::Finding> findings;
+  if (!list) {
+    return findings;
+  }
+  std::string_view rest = *list;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view name = rest.substr(0, comma);
+    const auto finding = audit::parse_finding(name);
+    if (!finding) {
+      std::string known;
+      for (const audit::Finding f : audit::all_findings()) {
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", audit::finding_name(f));
+      }
+      return fail(make_error(Errc::invalid_argument, "--fail-on",
+                             fmt::format("unknown finding '{}' (known: {})", name, known)));
+    }
+    findings.insert(*finding);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return findings;
+}
+
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+// A progress line on a terminal, only once a scan has taken a second.
+class Progress {
+public:
+  Progress() : m_enabled(::isatty(STDERR_FILENO) != 0) {}
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  ~Progress() {
+    if (m_shown) {
+      std::fputs("\r\033[K", stderr);
+    }
+  }
+  void update(std::size_t files) {
+    if (!m_enabled) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - m_start < std::chrono::seconds(1) || now - m_last < std::chrono::milliseconds(200)) {
+      return;
+    }
+    m_last = now;
+    m_shown = true;
+    std::fprintf(stderr, "\rsealexec: checked %zu files...", files);
+  }
+
+private:
+  bool m_enabled;
+  bool m_shown = false;
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point m_last{};
+};
+
+int check(const ParsedOptions& options) {
+  auto fail_on = parse_fail_on(options.value("--fail-on"));
+  if (!fail_on) {
+    report(fail_on.error());
+    return k_exit_check_error;
+  }
+  if (options.operands().empty()) {
+    report(make_error(Errc::invalid_argument, "check", "no PATH given (see sealexec check --help)"));
+    return k_exit_check_error;
+  }
+  const bool json = options.has("--json");
+  const bool colour = !json && ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+
+  std::size_t checked = 0;
+  std::size_t errors = 0;
+  std::map<audit::Finding, std::size_t> counts;
+  bool gate_tripped = false;
+  bool first = true;
+  Progress progress;
+
+  if (json) {
+    print("{\"sealexec_check\":1,\"files\":[");
+  } else {
+    print(text_header() + "\n");
+  }
+  audit::ScanOptions scan_options;
+  scan_options.recursive = options.has("--recursive");
+  audit::scan(
+      options.operands(), scan_options,
+      [&](audit::ScanItem&& item) {
+        if (!item.report) {
+          ++errors;
+          // Errors go to stderr in both modes, and into the JSON too.
+          report(item.report.error());
+          if (json) {
+            print(fmt::format("{}{}", first ? "\n" : ",\n",
+                              nlohmann::json{{"path", item.path},
+                                             {"error", item.report.error().message()}}
+                                  .dump()));
+            first = false;
+          }
+          return;
+        }
+        ++checked;
+        for (const audit::Finding finding : item.report->findings()) {
+          ++counts[finding];
+          gate_tripped = gate_tripped || fail_on->contains(finding);
+        }
+        if (json) {
+          print(fmt::format("{}{}", first ? "\n" : ",\n", report_json(*item.report).dump()));
+          first = false;
+          return;
+        }
+        print(text_row(*item.report, colour) + "\n");
+        for (const std::string& note : text_notes(*item.report)) {
+          print(note + "\n");
+        }
+      },
+      [&](std::size_t files) { progress.update(files); });
+
+  if (json) {
+    nlohmann::json totals = nlohmann::json::object();
+    for (const audit::Finding finding : audit::all_findings()) {
+      totals[std::string(audit::finding_name(finding))] = counts[finding];
+    }
+    print(fmt::format("\n],\"summary\":{}}}\n",
+                      nlohmann::json{{"checked", checked}, {"errors", errors}, {"findings", totals}}
+                          .dump()));
+  } else {
+    std::string summary = fmt::format("{} ELF file{} checked", checked, checked == 1 ? "" : "s");
+    for (const auto& [finding, count] : counts) {
+      summary += fmt::format(", {} {}", count, audit::finding_name(finding));
+    }
+    if (errors > 0) {
+      summary += fmt::format(", {} could not be checked", errors);
+    }
+    print(summary + "\n");
+  }
+  std::fflush(stdout);
+  if (errors > 0) {
+    return k_exit_check_error;
+  }
+  return gate_tripped ? k_exit_findings : k_exit_ok;
+}
+
+} // namespace
+
+const Command k_check_command{
+    .name = "check",
+    .summary = "Find which objects need an executable stack or break W^X, and say why.",
+    .usage = "sealexec check [-R] [--json] [--fail-on LIST] PATH...",
+    .details = "Findings (for --fail-on): execstack, wx, textrel, no-relro, partial-relro, no-pie,\n"
+               "no-ibt, no-shstk, no-bti, duplicate-gnu-stack.\n"
+               "Exit codes: 0 checked (and no --fail-on finding present); 1 a --fail-on finding\n"
+               "is present; 2 bad usage, or a file could not be read or is not valid ELF.",
+    .options = k_check_options,
+    .operands = Operands::files,
+    .usage_exit_code = k_exit_check_error,
+    .run = check,
+};
+
+} // namespace sealexec::cli

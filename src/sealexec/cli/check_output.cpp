@@ -1,0 +1,172 @@
+#include "sealexec/cli/check_output.h"
+
+#include "sealexec/elf/machine.h"
+
+#include <fmt/format.h>
+
+namespace sealexec::cli {
+
+namespace {
+
+using audit::Finding;
+using audit::FileReport;
+using audit::ObjectKind;
+using audit::Relro;
+
+std::string_view kind_name(ObjectKind kind) {
+  switch (kind) {
+  case ObjectKind::executable:
+    return "exec";
+  case ObjectKind::pie_executable:
+    return "pie";
+  case ObjectKind::shared_library:
+    return "lib";
+  case ObjectKind::relocatable:
+    return "obj";
+  case ObjectKind::core:
+    return "core";
+  case ObjectKind::other:
+    break;
+  }
+  return "other";
+}
+
+std::string_view relro_name(Relro relro) {
+  switch (relro) {
+  case Relro::full:
+    return "full";
+  case Relro::partial:
+    return "partial";
+  case Relro::none:
+    break;
+  }
+  return "none";
+}
+
+// Who makes the stack executable: "no", "ld.so", "kernel", "kernel+ld.so".
+std::string execstack_cell(const FileReport& report) {
+  const bool kernel = report.kernel_exec_stack.value_or(false);
+  if (kernel && report.ldso_exec_stack) {
+    return "kernel+ld.so";
+  }
+  if (kernel) {
+    return "kernel";
+  }
+  return report.ldso_exec_stack ? "ld.so" : "no";
+}
+
+std::string cet_cell(const FileReport& report) {
+  std::vector<std::string_view> parts;
+  if (report.properties.ibt()) {
+    parts.push_back("IBT");
+  }
+  if (report.properties.shstk()) {
+    parts.push_back("SHSTK");
+  }
+  if (report.properties.bti()) {
+    parts.push_back("BTI");
+  }
+  if (report.properties.pac()) {
+    parts.push_back("PAC");
+  }
+  return parts.empty() ? "-" : fmt::format("{}", fmt::join(parts, ","));
+}
+
+// Pads to `width` first, so that colour codes do not break the alignment.
+std::string cell(std::string_view text, std::size_t width, bool bad, bool colour) {
+  std::string padded = fmt::format("{:<{}}", text, width);
+  if (!colour || !bad) {
+    return padded;
+  }
+  const std::size_t end = text.size();
+  return fmt::format("\033[1;31m{}\033[0m{}", padded.substr(0, end), padded.substr(end));
+}
+
+constexpr std::size_t k_type = 6;
+constexpr std::size_t k_stack = 14;
+constexpr std::size_t k_flag = 9;
+constexpr std::size_t k_relro = 9;
+constexpr std::size_t k_cet = 11;
+
+} // namespace
+
+std::string text_header() {
+  return fmt::format("{:<{}}{:<{}}{:<{}}{:<{}}{:<{}}{:<{}}{}", "TYPE", k_type, "EXECSTACK",
+                     k_stack, "W^X", k_flag, "TEXTREL", k_flag, "RELRO", k_relro, "CET/BTI",
+                     k_cet, "FILE");
+}
+
+std::string text_row(const FileReport& report, bool colour) {
+  return fmt::format(
+      "{}{}{}{}{}{}{}", cell(kind_name(report.kind), k_type, report.has(Finding::no_pie), colour),
+      cell(execstack_cell(report), k_stack, report.has(Finding::execstack), colour),
+      cell(report.has(Finding::wx) ? "yes" : "no", k_flag, report.has(Finding::wx), colour),
+      cell(report.has(Finding::textrel) ? "yes" : "no", k_flag, report.has(Finding::textrel),
+           colour),
+      cell(relro_name(report.relro), k_relro,
+           report.has(Finding::no_relro) || report.has(Finding::partial_relro), colour),
+      cell(cet_cell(report), k_cet, false, colour), report.path);
+}
+
+std::string execstack_remedy(const std::string& path) {
+  return fmt::format("run 'sealexec fix --clear-execstack {}', or relink it with "
+                     "-Wl,-z,noexecstack",
+                     path);
+}
+
+std::vector<std::string> text_notes(const FileReport& report) {
+  std::vector<std::string> notes;
+  if (report.has(Finding::execstack)) {
+    notes.push_back(fmt::format("  executable stack: {}", report.stack_reason));
+    notes.push_back(fmt::format("  remedy: {}", execstack_remedy(report.path)));
+  }
+  for (const std::size_t index : report.wx_segments) {
+    notes.push_back(fmt::format("  W^X: program header {} is a writable and executable PT_LOAD",
+                                index));
+  }
+  for (const std::string& warning : report.warnings) {
+    notes.push_back(fmt::format("  warning: {}", warning));
+  }
+  return notes;
+}
+
+nlohmann::json report_json(const FileReport& report) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const Finding finding : report.findings()) {
+    findings.push_back(std::string(audit::finding_name(finding)));
+  }
+  nlohmann::json stack = {
+      {"gnu_stack_headers", report.gnu_stack_count},
+      {"gnu_stack_flags",
+       report.gnu_stack_flags ? nlohmann::json(*report.gnu_stack_flags) : nlohmann::json()},
+      {"kernel_executable",
+       report.kernel_exec_stack ? nlohmann::json(*report.kernel_exec_stack) : nlohmann::json()},
+      {"ldso_executable", report.ldso_exec_stack},
+      {"reason", report.stack_reason},
+  };
+  return {
+      {"path", report.path},
+      {"type", kind_name(report.kind)},
+      {"machine", elf::machine_name(report.header.machine)},
+      {"class", report.header.elf_class == elf::ElfClass::elf64 ? 64 : 32},
+      {"byte_order", report.header.byte_order == elf::ByteOrder::little ? "little" : "big"},
+      {"stack", stack},
+      {"wx_segments", report.wx_segments},
+      {"textrel", report.dynamic.textrel()},
+      {"relro", relro_name(report.relro)},
+      {"bind_now", report.dynamic.bind_now()},
+      {"pie", report.kind == ObjectKind::pie_executable},
+      {"properties",
+       {{"ibt", report.properties.ibt()},
+        {"shstk", report.properties.shstk()},
+        {"bti", report.properties.bti()},
+        {"pac", report.properties.pac()}}},
+      {"soname", report.dynamic.soname ? nlohmann::json(*report.dynamic.soname)
+                                       : nlohmann::json()},
+      {"needed", report.dynamic.needed},
+      {"findings", findings},
+      {"warnings", report.warnings},
+  };
+}
+
+} // namespace sealexec::cli

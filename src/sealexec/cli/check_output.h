@@ -1,0 +1,29 @@
+// How `sealexec check` shows a FileReport: a row of fixed-width columns with
+// the path last (so rows stream out aligned without buffering the scan), or
+// one JSON object (docs/check-json.md lists the keys).
+#pragma once
+
+#include "sealexec/audit/file_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace sealexec::cli {
+
+// The column titles, aligned with text_row.
+[[nodiscard]] std::string text_header();
+// One row; `colour` adds ANSI colours to bad values (only on a terminal).
+[[nodiscard]] std::string text_row(const audit::FileReport& report, bool colour);
+// Indented lines under a row: why the stack is executable and the remedy,
+// and warnings.
+[[nodiscard]] std::vector<std::string> text_notes(const audit::FileReport& report);
+
+// The stable JSON form of one report.
+[[nodiscard]] nlohmann::json report_json(const audit::FileReport& report);
+
+// What `sealexec fix` and a relink would do about an executable stack.
+[[nodiscard]] std::string execstack_remedy(const std::string& path);
+
+} // namespace sealexec::cli
