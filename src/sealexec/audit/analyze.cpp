@@ -92,6 +92,7 @@ Expected<FileReport> analyze(const elf::ElfFile& file, std::string path) {
   report.header = file.header();
   SEALEXEC_TRY_ASSIGN(report.dynamic, elf::read_dynamic(file));
   SEALEXEC_TRY_ASSIGN(report.properties, elf::read_gnu_properties(file));
+  SEALEXEC_TRY_ASSIGN(report.interpreter, file.interpreter());
   report.kind = kind_of(file, report.dynamic);
   analyze_stack(file, report);
 

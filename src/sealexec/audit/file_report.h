@@ -47,6 +47,7 @@ struct FileReport {
   ObjectKind kind = ObjectKind::other;
   elf::DynamicInfo dynamic;
   elf::GnuProperties properties;
+  std::optional<std::string> interpreter; // PT_INTERP
 
   int gnu_stack_count = 0;
   std::optional<std::uint32_t> gnu_stack_flags; // of the last PT_GNU_STACK

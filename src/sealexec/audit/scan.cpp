@@ -32,26 +32,28 @@ struct Task {
 // file met while recursing).
 using Outcome = std::optional<ScanItem>;
 
-Outcome analyse(const Task& task) {
+Outcome analyse_file(const Task& task) {
   if (task.walk_error) {
-    return ScanItem{task.path, fail(*task.walk_error)};
+    return ScanItem{task.path, fail(*task.walk_error), std::nullopt};
   }
   auto fd = open_fd(task.path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
   if (!fd) {
     Error error = std::move(fd).error();
     error.reason = "cannot read";
-    return ScanItem{task.path, fail(std::move(error))};
+    return ScanItem{task.path, fail(std::move(error)), std::nullopt};
   }
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0) {
-    return ScanItem{task.path, fail(system_error("cannot inspect", task.path, "fstat"))};
+    return ScanItem{task.path, fail(system_error("cannot inspect", task.path, "fstat")),
+                    std::nullopt};
   }
   if (!S_ISREG(st.st_mode)) {
     if (!task.operand) {
       return std::nullopt;
     }
-    return ScanItem{task.path, fail(make_error(Errc::not_runnable, task.path,
-                                               "is not a regular file"))};
+    return ScanItem{task.path,
+                    fail(make_error(Errc::not_runnable, task.path, "is not a regular file")),
+                    std::nullopt};
   }
   const FdSource source(fd->get(), static_cast<std::uint64_t>(st.st_size), task.path);
   // The cheap test first: most files in a library directory are not ELF.
@@ -60,20 +62,40 @@ Outcome analyse(const Task& task) {
     if (!task.operand) {
       return std::nullopt;
     }
-    return ScanItem{task.path, fail(make_error(Errc::malformed, task.path, "is not an ELF file"))};
+    return ScanItem{task.path, fail(make_error(Errc::malformed, task.path, "is not an ELF file")),
+                    std::nullopt};
   }
   auto file = elf::ElfFile::read(source);
   if (!file) {
-    return ScanItem{task.path, fail(std::move(file).error())};
+    return ScanItem{task.path, fail(std::move(file).error()), std::nullopt};
   }
-  return ScanItem{task.path, analyze(*file, task.path)};
+  return ScanItem{task.path, analyze(*file, task.path), std::nullopt};
+}
+
+Outcome analyse(const Task& task, const ScanOptions& options) {
+  Outcome outcome = analyse_file(task);
+  if (!options.deps || !outcome || !outcome->report) {
+    return outcome;
+  }
+  const FileReport& report = *outcome->report;
+  if (report.kind == ObjectKind::relocatable || report.kind == ObjectKind::core ||
+      report.kind == ObjectKind::other) {
+    return outcome;
+  }
+  const LoaderConfig config = system_loader_config(
+      report.header, options.cache,
+      options.ld_library_path ? std::optional<std::string_view>(*options.ld_library_path)
+                              : std::nullopt);
+  outcome->closure = resolve_closure(task.path, config);
+  return outcome;
 }
 
 // The tasks of one scan, produced by a walker thread, analysed by workers
 // and handed over in order through a ring of `window` slots.
 class Pipeline {
 public:
-  explicit Pipeline(std::size_t window) : m_slots(std::max<std::size_t>(window, 1)) {}
+  explicit Pipeline(const ScanOptions& options)
+      : m_options(options), m_slots(std::max<std::size_t>(options.window, 1)) {}
 
   // Walker side: waits for a free slot.
   void push(Task task) {
@@ -103,7 +125,7 @@ public:
       const std::size_t index = m_taken++;
       Task task = std::move(m_slots[index % m_slots.size()].task);
       lock.unlock();
-      Outcome outcome = analyse(task);
+      Outcome outcome = analyse(task, m_options);
       lock.lock();
       Slot& slot = m_slots[index % m_slots.size()];
       slot.outcome = std::move(outcome);
@@ -136,6 +158,7 @@ private:
     Outcome outcome;
     bool finished = false;
   };
+  const ScanOptions& m_options;
   std::mutex m_mutex;
   std::condition_variable m_space; // walker waits for a free slot
   std::condition_variable m_work;  // workers wait for tasks
@@ -210,7 +233,7 @@ void walk(std::span<const std::string> paths, bool recursive, Pipeline& pipeline
 void scan(std::span<const std::string> paths, const ScanOptions& options,
           const std::function<void(ScanItem&&)>& on_item,
           const std::function<void(std::size_t)>& on_progress) {
-  Pipeline pipeline(options.window);
+  Pipeline pipeline(options);
   const unsigned threads =
       options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
   std::vector<std::jthread> workers;

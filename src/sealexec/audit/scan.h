@@ -2,12 +2,15 @@
 // all cores, in a fixed order, with bounded memory.
 #pragma once
 
+#include "sealexec/audit/closure.h"
 #include "sealexec/audit/file_report.h"
+#include "sealexec/elf/ld_so_cache.h"
 #include "sealexec/util/error.h"
 
 #include <cstddef>
 #include <functional>
 #include <span>
+#include <optional>
 #include <string>
 
 namespace sealexec::audit {
@@ -20,11 +23,17 @@ struct ScanOptions {
   // How many files may be in flight (read, analysed, waiting to be handed
   // over in order). This bounds memory whatever the size of the tree.
   std::size_t window = 512;
+  // Also resolve the dependency closure of every program and shared library.
+  bool deps = false;
+  const elf::LdSoCache* cache = nullptr;          // for deps; may be null
+  std::optional<std::string> ld_library_path;     // for deps
 };
 
 struct ScanItem {
   std::string path;
   Expected<FileReport> report; // an error for unreadable or damaged files
+  // With ScanOptions::deps, for programs and shared libraries.
+  std::optional<Expected<Closure>> closure;
 };
 
 // Analyses `paths` and hands each result to `on_item`, always from the

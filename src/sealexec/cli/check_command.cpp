@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -19,6 +20,8 @@ namespace {
 
 constexpr OptionSpec k_check_options[] = {
     {"--recursive", "-R", "", "Scan directories; non-ELF files are skipped, links not followed"},
+    {"--deps", "", "",
+     "Resolve each program's dependencies as ld.so would and name the culprits"},
     {"--json", "", "", "Print one JSON document (keys in docs/check-json.md)"},
     {"--fail-on", "", "LIST",
      "Exit 1 when any of these findings is present, e.g. execstack,wx,textrel"},
@@ -110,6 +113,20 @@ int check(const ParsedOptions& options) {
   }
   audit::ScanOptions scan_options;
   scan_options.recursive = options.has("--recursive");
+  std::optional<elf::LdSoCache> cache;
+  if (options.has("--deps")) {
+    scan_options.deps = true;
+    // ld.so carries on without its cache, and so do we (after saying so).
+    if (auto loaded = elf::LdSoCache::load("/etc/ld.so.cache")) {
+      cache = std::move(*loaded);
+      scan_options.cache = &*cache;
+    } else if (std::filesystem::exists("/etc/ld.so.cache")) {
+      warn(loaded.error().message());
+    }
+    if (const char* library_path = std::getenv("LD_LIBRARY_PATH")) {
+      scan_options.ld_library_path = library_path;
+    }
+  }
   audit::scan(
       options.operands(), scan_options,
       [&](audit::ScanItem&& item) {
@@ -131,14 +148,35 @@ int check(const ParsedOptions& options) {
           ++counts[finding];
           gate_tripped = gate_tripped || fail_on->contains(finding);
         }
+        // A culprit anywhere in the closure trips the gate for its finding.
+        if (item.closure && *item.closure) {
+          for (const audit::Culprit& culprit : audit::find_culprits(**item.closure)) {
+            gate_tripped = gate_tripped ||
+                           (culprit.execstack && fail_on->contains(audit::Finding::execstack)) ||
+                           (culprit.wx && fail_on->contains(audit::Finding::wx));
+          }
+        }
+        if (item.closure && !*item.closure) {
+          ++errors;
+          report(item.closure->error());
+        }
         if (json) {
-          print(fmt::format("{}{}", first ? "\n" : ",\n", report_json(*item.report).dump()));
+          nlohmann::json entry = report_json(*item.report);
+          if (item.closure && *item.closure) {
+            entry["closure"] = closure_json(**item.closure);
+          }
+          print(fmt::format("{}{}", first ? "\n" : ",\n", entry.dump()));
           first = false;
           return;
         }
         print(text_row(*item.report, colour) + "\n");
         for (const std::string& note : text_notes(*item.report)) {
           print(note + "\n");
+        }
+        if (item.closure && *item.closure) {
+          for (const std::string& line : text_closure(**item.closure, colour)) {
+            print(line + "\n");
+          }
         }
       },
       [&](std::size_t files) { progress.update(files); });
@@ -173,9 +211,10 @@ int check(const ParsedOptions& options) {
 const Command k_check_command{
     .name = "check",
     .summary = "Find which objects need an executable stack or break W^X, and say why.",
-    .usage = "sealexec check [-R] [--json] [--fail-on LIST] PATH...",
+    .usage = "sealexec check [-R] [--deps] [--json] [--fail-on LIST] PATH...",
     .details = "Findings (for --fail-on): execstack, wx, textrel, no-relro, partial-relro, no-pie,\n"
                "no-ibt, no-shstk, no-bti, duplicate-gnu-stack.\n"
+               "With --deps, a culprit anywhere in a program's closure counts for execstack and wx.\n"
                "Exit codes: 0 checked (and no --fail-on finding present); 1 a --fail-on finding\n"
                "is present; 2 bad usage, or a file could not be read or is not valid ELF.",
     .options = k_check_options,

@@ -130,6 +130,116 @@ std::vector<std::string> text_notes(const FileReport& report) {
   return notes;
 }
 
+namespace {
+
+std::string describe_object(const audit::ClosureObject& object) {
+  if (object.via == audit::FoundVia::not_found) {
+    return fmt::format("{} => not found", object.name);
+  }
+  if (object.name == object.path) {
+    return object.path;
+  }
+  return fmt::format("{} => {}", object.name, object.path);
+}
+
+void tree_lines(const audit::Closure& closure, std::size_t index, const std::string& prefix,
+                std::vector<bool>& expanded, std::vector<std::string>& lines) {
+  const auto& children = closure.objects[index].children;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    const bool last = i + 1 == children.size();
+    const std::size_t child = children[i];
+    const auto& object = closure.objects[child];
+    // The same name can reach an object loaded elsewhere; show it there.
+    const bool loaded_here = object.loader == index && !expanded[child];
+    std::string line = fmt::format("{}{}{}", prefix, last ? "└─ " : "├─ ", describe_object(object));
+    if (!loaded_here && object.via != audit::FoundVia::not_found) {
+      // ld.so loads breadth first, so by the time this object asks for it,
+      // it has been loaded for the object it is shown under.
+      line += " (already loaded)";
+    } else if (object.report && !*object.report) {
+      line += fmt::format(" (unreadable: {})", object.report->error().message());
+    }
+    lines.push_back(std::move(line));
+    if (loaded_here) {
+      expanded[child] = true;
+      tree_lines(closure, child, prefix + (last ? "   " : "│  "), expanded, lines);
+    }
+  }
+}
+
+} // namespace
+
+std::vector<std::string> text_closure(const audit::Closure& closure, bool colour) {
+  std::vector<std::string> lines;
+  lines.push_back("  dependencies, as ld.so resolves them:");
+  std::vector<bool> expanded(closure.objects.size(), false);
+  expanded[0] = true;
+  for (std::size_t i = 0; i < closure.objects.size(); ++i) {
+    if (closure.objects[i].via == audit::FoundVia::interpreter) {
+      lines.push_back(fmt::format("  interpreter: {}", closure.objects[i].path));
+      expanded[i] = true;
+    }
+  }
+  tree_lines(closure, 0, "  ", expanded, lines);
+  const auto culprits = audit::find_culprits(closure);
+  if (culprits.empty()) {
+    lines.push_back("  no object in the closure needs an executable stack or breaks W^X");
+    return lines;
+  }
+  for (const audit::Culprit& culprit : culprits) {
+    const auto& object = closure.objects[culprit.object];
+    lines.push_back(fmt::format("  {}culprit{}: {} {}", colour ? "\033[1;31m" : "",
+                                colour ? "\033[0m" : "", describe_object(object),
+                                culprit.problem));
+    for (const audit::Prediction& prediction : culprit.predictions) {
+      lines.push_back(fmt::format("    {}: {}", prediction.system, prediction.outcome));
+    }
+    lines.push_back(fmt::format("    remedy: {}", culprit.remedy));
+  }
+  return lines;
+}
+
+nlohmann::json closure_json(const audit::Closure& closure) {
+  nlohmann::json objects = nlohmann::json::array();
+  for (const audit::ClosureObject& object : closure.objects) {
+    nlohmann::json entry = {
+        {"name", object.name},
+        {"path", object.via == audit::FoundVia::not_found ? nlohmann::json()
+                                                           : nlohmann::json(object.path)},
+        {"found_via", audit::found_via_name(object.via)},
+        {"depth", object.depth},
+        {"loader", object.loader ? nlohmann::json(*object.loader) : nlohmann::json()},
+        {"needs", object.children},
+    };
+    if (object.report && *object.report) {
+      nlohmann::json findings = nlohmann::json::array();
+      for (const audit::Finding finding : (*object.report)->findings()) {
+        findings.push_back(std::string(audit::finding_name(finding)));
+      }
+      entry["findings"] = findings;
+      entry["ldso_executable_stack"] = (*object.report)->ldso_exec_stack;
+    } else if (object.report) {
+      entry["error"] = object.report->error().message();
+    }
+    objects.push_back(std::move(entry));
+  }
+  nlohmann::json culprits = nlohmann::json::array();
+  for (const audit::Culprit& culprit : audit::find_culprits(closure)) {
+    nlohmann::json predictions = nlohmann::json::array();
+    for (const audit::Prediction& prediction : culprit.predictions) {
+      predictions.push_back({{"system", prediction.system}, {"outcome", prediction.outcome}});
+    }
+    culprits.push_back({{"object", culprit.object},
+                        {"path", closure.objects[culprit.object].path},
+                        {"execstack", culprit.execstack},
+                        {"wx", culprit.wx},
+                        {"problem", culprit.problem},
+                        {"predictions", predictions},
+                        {"remedy", culprit.remedy}});
+  }
+  return {{"objects", objects}, {"culprits", culprits}};
+}
+
 nlohmann::json report_json(const FileReport& report) {
   nlohmann::json findings = nlohmann::json::array();
   for (const Finding finding : report.findings()) {

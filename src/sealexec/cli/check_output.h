@@ -3,6 +3,8 @@
 // one JSON object (docs/check-json.md lists the keys).
 #pragma once
 
+#include "sealexec/audit/closure.h"
+#include "sealexec/audit/culprits.h"
 #include "sealexec/audit/file_report.h"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +24,13 @@ namespace sealexec::cli {
 
 // The stable JSON form of one report.
 [[nodiscard]] nlohmann::json report_json(const audit::FileReport& report);
+
+// The dependency tree as ld.so resolves it (each object expanded where it is
+// first loaded), then every culprit with its predicted outcomes and remedy.
+[[nodiscard]] std::vector<std::string> text_closure(const audit::Closure& closure, bool colour);
+
+// The JSON form of a closure and its culprits.
+[[nodiscard]] nlohmann::json closure_json(const audit::Closure& closure);
 
 // What `sealexec fix` and a relink would do about an executable stack.
 [[nodiscard]] std::string execstack_remedy(const std::string& path);

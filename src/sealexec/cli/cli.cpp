@@ -3,6 +3,7 @@
 #include "sealexec/cli/check_command.h"
 #include "sealexec/cli/command.h"
 #include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/fix_command.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/run_command.h"
 #include "sealexec/version.h"
@@ -20,7 +21,7 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr std::array k_commands{&k_run_command, &k_check_command};
+constexpr std::array k_commands{&k_run_command, &k_check_command, &k_fix_command};
 
 void print(std::string_view text) {
   // Help and version go to stdout; a failed write (closed pipe) is no error

@@ -1,0 +1,32 @@
+// Which objects of a closure will make a hardened system refuse the program,
+// and what will happen where.
+#pragma once
+
+#include "sealexec/audit/closure.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace sealexec::audit {
+
+struct Prediction {
+  std::string system;  // "glibc >= 2.41", "SELinux (execstack denied), Nanos"...
+  std::string outcome; // what happens there
+};
+
+struct Culprit {
+  std::size_t object = 0; // index into Closure::objects
+  bool execstack = false; // needs (or gets) an executable stack
+  bool wx = false;        // has a writable and executable segment
+  std::string problem;    // one sentence: what is wrong and why
+  std::vector<Prediction> predictions;
+  std::string remedy;
+};
+
+// Every readable object of `closure` that needs an executable stack (the
+// kernel's view for the program, ld.so's for everything else) or has a W+X
+// segment, with the predicted outcome on each kind of system.
+[[nodiscard]] std::vector<Culprit> find_culprits(const Closure& closure);
+
+} // namespace sealexec::audit

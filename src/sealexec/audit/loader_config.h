@@ -1,0 +1,52 @@
+// The rules of the ld.so that will load a program: where it looks, and what
+// its dynamic string tokens stand for.
+#pragma once
+
+#include "sealexec/elf/elf_file.h"
+#include "sealexec/elf/ld_so_cache.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealexec::audit {
+
+struct LoaderConfig {
+  // The trusted default directories, searched last (Debian:
+  // /lib/<triplet>, /usr/lib/<triplet>, /lib, /usr/lib).
+  std::vector<std::string> default_dirs;
+  std::string lib_token;      // what $LIB stands for ("lib/x86_64-linux-gnu")
+  std::string platform_token; // what $PLATFORM stands for ("x86_64")
+  // The ld.so.cache entry flags this ld.so accepts; nullopt: the cache is
+  // not used for this architecture.
+  std::optional<std::int32_t> cache_flags;
+  const elf::LdSoCache* cache = nullptr; // not owned; may be null
+  // LD_LIBRARY_PATH split into entries (empty entries mean the working
+  // directory, as for ld.so).
+  std::vector<std::string> library_path;
+  std::uint16_t machine = 0;
+  elf::ElfClass elf_class = elf::ElfClass::elf64;
+};
+
+// The configuration of this system's ld.so for programs like `main`:
+// Debian multiarch directories when /usr/lib/<triplet> exists, otherwise
+// the lib64 (64-bit) or lib layout. `ld_library_path` is the caller's
+// LD_LIBRARY_PATH (the library does not read the environment itself).
+[[nodiscard]] LoaderConfig system_loader_config(const elf::FileHeader& main,
+                                                const elf::LdSoCache* cache,
+                                                std::optional<std::string_view> ld_library_path);
+
+// Splits a DT_RPATH/DT_RUNPATH value (':'-separated) or LD_LIBRARY_PATH
+// (':' or ';') into entries; an empty entry becomes "." as in ld.so.
+[[nodiscard]] std::vector<std::string> split_search_path(std::string_view text, bool semicolons);
+
+// Expands $ORIGIN, $LIB and $PLATFORM (and their ${...} forms) in `entry`.
+// nullopt when a token cannot be expanded (no `origin`): ld.so then drops
+// the entry.
+[[nodiscard]] std::optional<std::string> expand_tokens(std::string_view entry,
+                                                       std::optional<std::string_view> origin,
+                                                       const LoaderConfig& config);
+
+} // namespace sealexec::audit
