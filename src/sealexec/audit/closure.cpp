@@ -56,32 +56,40 @@ struct FileIdHash {
 
 // What one object of the closure knows that the search needs.
 struct Node {
-  std::string origin; // directory for $ORIGIN
+  std::optional<std::string> origin; // directory for $ORIGIN, if known
   elf::DynamicInfo dynamic;
   std::vector<std::string> names; // every name it is known by (l_libname, soname)
 };
 
-enum class Probe { found, absent, wrong_machine };
+// A file that ld.so would accept, already analysed.
+struct Probed {
+  FileId id;
+  Expected<FileReport> report;
+};
+
+// Reads the first page of a file at once: header, program headers and, in
+// most files, the notes.
+constexpr std::size_t k_prefetch = 4096;
 
 // Opens `path` as ld.so's open_verify would: absent files and files of
-// another class or machine are passed over.
-Probe probe(const std::string& path, const LoaderConfig& config, FileId& id) {
+// another class or machine are passed over (nullopt). What is accepted is
+// analysed through the same descriptor.
+std::optional<Probed> probe(const std::string& path, const LoaderConfig& config) {
   auto fd = open_fd(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
   if (!fd) {
-    return Probe::absent;
+    return std::nullopt;
   }
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Probe::absent;
+    return std::nullopt;
   }
-  const FdSource source(fd->get(), static_cast<std::uint64_t>(st.st_size), path);
+  const FdSource source(fd->get(), static_cast<std::uint64_t>(st.st_size), path, k_prefetch);
   const auto file = elf::ElfFile::read(source);
   if (!file || file->header().machine != config.machine ||
       file->header().elf_class != config.elf_class) {
-    return Probe::wrong_machine;
+    return std::nullopt;
   }
-  id = FileId{st.st_dev, st.st_ino};
-  return Probe::found;
+  return Probed{FileId{st.st_dev, st.st_ino}, analyze(*file, path)};
 }
 
 std::string directory_of(const std::string& path) {
@@ -101,20 +109,24 @@ public:
   explicit Resolver(const LoaderConfig& config) : m_config(config) {}
 
   Expected<Closure> run(const std::string& program) {
-    FileId id{};
-    if (probe(program, m_config, id) != Probe::found) {
+    auto probed = probe(program, m_config);
+    if (!probed) {
       // Let the analysis say what is wrong with the program itself.
       SEALEXEC_TRY_ASSIGN(const FileReport report, analyze_path(program));
       (void)report;
       return fail(make_error(Errc::not_runnable, program, "is not a program for this machine"));
     }
+    SEALEXEC_TRY_ASSIGN(FileReport report, std::move(probed->report));
     std::error_code error;
     const auto real = std::filesystem::canonical(program, error);
-    const std::size_t main = add(program, program, FoundVia::main_program, std::nullopt, 0, id,
-                                 error ? directory_of(program) : real.parent_path().string());
-    if (report_of(main) == nullptr) {
-      return fail(m_closure.objects[main].report->error());
-    }
+    return run(std::move(report), program,
+               error ? directory_of(program) : real.parent_path().string(), probed->id);
+  }
+
+  Closure run(FileReport program, const std::string& name, std::optional<std::string> origin,
+              FileId id) {
+    const std::size_t main = add_analysed(name, name, FoundVia::main_program, std::nullopt, 0, id,
+                                          std::move(origin), std::move(program));
     add_interpreter(main);
     for (std::size_t next = 0; next < m_order.size(); ++next) {
       load_dependencies(m_order[next]);
@@ -128,12 +140,12 @@ private:
     return report && *report ? &**report : nullptr;
   }
 
-  std::size_t add(std::string name, std::string path, FoundVia via,
-                  std::optional<std::size_t> loader, std::size_t depth, FileId id,
-                  std::string origin) {
+  std::size_t add_analysed(std::string name, std::string path, FoundVia via,
+                           std::optional<std::size_t> loader, std::size_t depth, FileId id,
+                           std::optional<std::string> origin, Expected<FileReport> report) {
     const std::size_t index = m_closure.objects.size();
     ClosureObject object{.name = name, .path = path, .depth = depth, .loader = loader, .via = via};
-    object.report = analyze_path(path);
+    object.report = std::move(report);
     Node node{.origin = std::move(origin), .names = {std::move(name), path}};
     if (*object.report) {
       node.dynamic = (*object.report)->dynamic;
@@ -153,15 +165,20 @@ private:
     if (report == nullptr || !report->interpreter) {
       return;
     }
-    const std::string& path = *report->interpreter;
-    FileId id{};
-    if (probe(path, m_config, id) != Probe::found) {
+    const std::string path = *report->interpreter;
+    auto probed = probe(path, m_config);
+    if (!probed) {
       return;
     }
-    const std::size_t index =
-        add(path, path, FoundVia::interpreter, main, 1, id, directory_of(path));
+    const std::size_t index = add_analysed(path, path, FoundVia::interpreter, main, 1, probed->id,
+                                           directory_of(path), std::move(probed->report));
     // ld.so is also known by its basename.
     m_nodes[index].names.push_back(std::filesystem::path(path).filename().string());
+  }
+
+  std::optional<std::string_view> origin_of(std::size_t index) const {
+    const auto& origin = m_nodes[index].origin;
+    return origin ? std::optional<std::string_view>(*origin) : std::nullopt;
   }
 
   std::optional<std::size_t> already_loaded(const std::string& name) const {
@@ -178,10 +195,16 @@ private:
     return std::nullopt;
   }
 
+  struct Hit {
+    std::string path;
+    Probed probed;
+    FoundVia via;
+  };
+
   // Tries `directories` (expanded against `origin`) for `name`.
-  std::optional<std::pair<std::string, FileId>> search(const std::vector<std::string>& directories,
-                                                       std::optional<std::string_view> origin,
-                                                       const std::string& name) const {
+  std::optional<Hit> search(const std::vector<std::string>& directories,
+                            std::optional<std::string_view> origin, const std::string& name,
+                            FoundVia via) const {
     for (const std::string& entry : directories) {
       const auto directory = expand_tokens(entry, origin, m_config);
       if (!directory) {
@@ -192,17 +215,15 @@ private:
         candidate += '/';
       }
       candidate += name;
-      FileId id{};
-      if (probe(candidate, m_config, id) == Probe::found) {
-        return std::pair{candidate, id};
+      if (auto probed = probe(candidate, m_config)) {
+        return Hit{std::move(candidate), std::move(*probed), via};
       }
     }
     return std::nullopt;
   }
 
   // ld.so's search for a name without '/', needed by `requester`.
-  std::optional<std::tuple<std::string, FileId, FoundVia>> find(std::size_t requester,
-                                                                const std::string& name) const {
+  std::optional<Hit> find(std::size_t requester, const std::string& name) const {
     const Node& node = m_nodes[requester];
     // DT_RPATH of the requester and of its loaders, unless the requester
     // has DT_RUNPATH; then the main program's, if it was not on that chain.
@@ -212,24 +233,27 @@ private:
         main_seen = main_seen || *l == 0;
         const Node& link = m_nodes[*l];
         if (link.dynamic.rpath && !link.dynamic.runpath) {
-          if (auto hit = search(split_search_path(*link.dynamic.rpath, false), link.origin, name)) {
-            return std::tuple{hit->first, hit->second, FoundVia::rpath};
+          if (auto hit = search(split_search_path(*link.dynamic.rpath, false), origin_of(*l),
+                                name, FoundVia::rpath)) {
+            return hit;
           }
         }
       }
       const Node& main = m_nodes[0];
       if (!main_seen && main.dynamic.rpath && !main.dynamic.runpath) {
-        if (auto hit = search(split_search_path(*main.dynamic.rpath, false), main.origin, name)) {
-          return std::tuple{hit->first, hit->second, FoundVia::rpath};
+        if (auto hit = search(split_search_path(*main.dynamic.rpath, false), origin_of(0), name,
+                              FoundVia::rpath)) {
+          return hit;
         }
       }
     }
-    if (auto hit = search(m_config.library_path, m_nodes[0].origin, name)) {
-      return std::tuple{hit->first, hit->second, FoundVia::ld_library_path};
+    if (auto hit = search(m_config.library_path, origin_of(0), name, FoundVia::ld_library_path)) {
+      return hit;
     }
     if (node.dynamic.runpath) {
-      if (auto hit = search(split_search_path(*node.dynamic.runpath, false), node.origin, name)) {
-        return std::tuple{hit->first, hit->second, FoundVia::runpath};
+      if (auto hit = search(split_search_path(*node.dynamic.runpath, false), origin_of(requester),
+                            name, FoundVia::runpath)) {
+        return hit;
       }
     }
     const bool nodeflib = (node.dynamic.flags_1 & DF_1_NODEFLIB) != 0;
@@ -241,16 +265,15 @@ private:
               return path.starts_with(dir + "/") &&
                      path.find('/', dir.size() + 1) == std::string::npos;
             });
-        FileId id{};
-        if (!(nodeflib && in_system_dir) && probe(path, m_config, id) == Probe::found) {
-          return std::tuple{path, id, FoundVia::cache};
+        if (!(nodeflib && in_system_dir)) {
+          if (auto probed = probe(path, m_config)) {
+            return Hit{path, std::move(*probed), FoundVia::cache};
+          }
         }
       }
     }
     if (!nodeflib) {
-      if (auto hit = search(m_config.default_dirs, std::nullopt, name)) {
-        return std::tuple{hit->first, hit->second, FoundVia::default_dirs};
-      }
+      return search(m_config.default_dirs, std::nullopt, name, FoundVia::default_dirs);
     }
     return std::nullopt;
   }
@@ -263,14 +286,13 @@ private:
       if (const auto loaded = already_loaded(name)) {
         child = *loaded;
       } else {
-        std::optional<std::tuple<std::string, FileId, FoundVia>> found;
+        std::optional<Hit> found;
         if (name.find('/') != std::string::npos) {
           // A path: tokens expanded against the requester, then opened as
           // it is (relative to the working directory).
-          if (auto path = expand_tokens(name, m_nodes[requester].origin, m_config)) {
-            FileId id{};
-            if (probe(*path, m_config, id) == Probe::found) {
-              found = std::tuple{*path, id, FoundVia::path_name};
+          if (auto path = expand_tokens(name, origin_of(requester), m_config)) {
+            if (auto probed = probe(*path, m_config)) {
+              found = Hit{*path, std::move(*probed), FoundVia::path_name};
             }
           }
         } else {
@@ -281,14 +303,14 @@ private:
           m_closure.objects.push_back(ClosureObject{
               .name = name, .depth = depth, .loader = requester, .via = FoundVia::not_found});
           m_nodes.push_back(Node{.names = {}});
-        } else if (const auto same = m_by_file.find(std::get<1>(*found)); same != m_by_file.end()) {
+        } else if (const auto same = m_by_file.find(found->probed.id); same != m_by_file.end()) {
           // The same file under another name: one object, one more name.
           child = same->second;
           m_nodes[child].names.push_back(name);
         } else {
-          const std::string& path = std::get<0>(*found);
-          child = add(name, path, std::get<2>(*found), requester, depth, std::get<1>(*found),
-                      directory_of(path));
+          const std::string origin = directory_of(found->path);
+          child = add_analysed(name, found->path, found->via, requester, depth, found->probed.id,
+                               origin, std::move(found->probed.report));
         }
       }
       m_closure.objects[requester].children.push_back(child);
@@ -306,6 +328,12 @@ private:
 
 Expected<Closure> resolve_closure(const std::string& path, const LoaderConfig& config) {
   return Resolver(config).run(path);
+}
+
+Closure resolve_closure(FileReport program, std::string name, std::optional<std::string> origin,
+                        const LoaderConfig& config) {
+  // An image in memory shares no inode with anything on disk.
+  return Resolver(config).run(std::move(program), name, std::move(origin), FileId{0, 0});
 }
 
 } // namespace sealexec::audit

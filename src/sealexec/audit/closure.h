@@ -46,4 +46,11 @@ struct Closure {
 [[nodiscard]] Expected<Closure> resolve_closure(const std::string& path,
                                                 const LoaderConfig& config);
 
+// The same for a program already analysed, such as a sealed image: `name`
+// names it, and `origin` is what $ORIGIN stands for in its RPATH/RUNPATH
+// (nullopt: entries using it are dropped, as ld.so does).
+[[nodiscard]] Closure resolve_closure(FileReport program, std::string name,
+                                      std::optional<std::string> origin,
+                                      const LoaderConfig& config);
+
 } // namespace sealexec::audit

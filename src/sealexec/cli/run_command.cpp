@@ -3,7 +3,9 @@
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/program_lookup.h"
+#include "sealexec/audit/culprits.h"
 #include "sealexec/exec/exec.h"
+#include "sealexec/exec/execstack.h"
 #include "sealexec/image/sealed_image.h"
 
 #include <fmt/format.h>
@@ -25,8 +27,16 @@ constexpr OptionSpec k_run_options[] = {
      "Name shown in /proc/PID/exe and ps as sealexec:NAME:DIGEST (default: PROGRAM's basename)"},
     {"--origin", "", "DIR",
      "Directory that $ORIGIN in the program's RUNPATH stands for (default: PROGRAM's directory)"},
+    {"--policy", "", "POLICY",
+     "strict: refuse a program whose closure needs an executable stack or has W+X segments; "
+     "warn (default): say so and run; off: do not look"},
+    {"--fix-execstack", "", "",
+     "Clear the executable-stack request in the sealed copy of the program (not in the "
+     "libraries ld.so loads from disk)"},
     {"--verbose", "-v", "", "Say what is sealed and how it runs"},
 };
+
+enum class Policy { strict, warn, off };
 
 struct RunArguments {
   std::optional<std::string> sha256; // given, even if empty
@@ -34,8 +44,65 @@ struct RunArguments {
   std::string name;
   std::string origin;
   bool verbose = false;
+  Policy policy = Policy::warn;
+  bool fix_execstack = false;
   std::vector<std::string> command; // PROGRAM|- and its arguments
 };
+
+// Everything wrong in the closure, one sentence per culprit.
+std::vector<std::string> culprit_lines(const audit::Closure& closure) {
+  std::vector<std::string> lines;
+  for (const audit::Culprit& culprit : audit::find_culprits(closure)) {
+    const audit::ClosureObject& object = closure.objects[culprit.object];
+    const std::string who = object.via == audit::FoundVia::main_program
+                                ? object.name
+                                : fmt::format("{} => {}", object.name, object.path);
+    lines.push_back(fmt::format("{} {}; remedy: {}", who, culprit.problem, culprit.remedy));
+  }
+  return lines;
+}
+
+// Applies --policy; returns an exit code when the run must stop.
+// `cache` receives the linker cache; it lives until exec so that it is not
+// unmapped for nothing.
+std::optional<int> apply_policy(const RunArguments& arguments, const SealedImage& image,
+                                const std::optional<std::filesystem::path>& origin,
+                                const Launch& launch, Expected<elf::LdSoCache>& cache) {
+  if (arguments.policy == Policy::off || image.kind() != ImageKind::elf) {
+    return std::nullopt;
+  }
+  // ld.so manages without its cache, and so does the check.
+  cache = elf::LdSoCache::load("/etc/ld.so.cache");
+  const auto closure =
+      image_closure(image, origin, find_variable(launch.envp.strings(), "LD_LIBRARY_PATH"),
+                    cache ? &*cache : nullptr);
+  if (!closure) {
+    if (arguments.policy == Policy::strict) {
+      Error error = closure.error();
+      error.code = Errc::policy;
+      error.reason = "refused by --policy=strict: its dependencies cannot be checked: " +
+                     error.reason;
+      return report(error);
+    }
+    warn(fmt::format("cannot check the dependencies: {}", closure.error().message()));
+    return std::nullopt;
+  }
+  const auto lines = culprit_lines(*closure);
+  if (lines.empty()) {
+    return std::nullopt;
+  }
+  if (arguments.policy == Policy::strict) {
+    std::string reason = "refused by --policy=strict: " + lines.front();
+    if (lines.size() > 1) {
+      reason += fmt::format(" (and {} more; see sealexec check --deps)", lines.size() - 1);
+    }
+    return report(make_error(Errc::policy, image.source(), reason));
+  }
+  for (const std::string& line : lines) {
+    warn(fmt::format("{}: {}", image.source(), line));
+  }
+  return std::nullopt;
+}
 
 
 Expected<ImageOptions> image_options(const RunArguments& arguments) {
@@ -92,6 +159,21 @@ int run(const RunArguments& arguments) {
                      image->size(), image->memfd_name(), image->digest().hex()));
   }
   warn_about_lost_privileges(*image);
+  if (arguments.fix_execstack && image->kind() == ImageKind::elf) {
+    const std::string basename =
+        arguments.name.empty() ? std::filesystem::path(path).filename().string() : arguments.name;
+    auto patched = clear_execstack(*image, from_stdin && arguments.name.empty() ? "stdin" : basename);
+    if (!patched) {
+      return report(patched.error());
+    }
+    if (*patched) {
+      *image = std::move(**patched);
+      if (arguments.verbose) {
+        note(fmt::format("cleared the executable-stack request in the sealed copy: memfd {}",
+                         image->memfd_name()));
+      }
+    }
+  }
 
   ExecOptions exec_options;
   exec_options.argv = arguments.command;
@@ -107,6 +189,12 @@ int run(const RunArguments& arguments) {
   auto launch = prepare_launch(*image, exec_options);
   if (!launch) {
     return report(launch.error());
+  }
+  Expected<elf::LdSoCache> cache = fail(make_error(Errc::system, "", "not loaded"));
+  if (const auto stop = apply_policy(arguments, *image, exec_options.origin ? exec_options.origin
+                                                                           : image->origin(),
+                                     *launch, cache)) {
+    return *stop;
   }
   for (const std::string& warning : launch->origin.warnings) {
     warn(fmt::format("{}: {}", image->source(), warning));
@@ -127,6 +215,16 @@ int run_with(const ParsedOptions& options) {
   arguments.name = options.value("--name").value_or("");
   arguments.origin = options.value("--origin").value_or("");
   arguments.verbose = options.has("--verbose");
+  arguments.fix_execstack = options.has("--fix-execstack");
+  const std::string policy = options.value("--policy").value_or("warn");
+  if (policy == "strict") {
+    arguments.policy = Policy::strict;
+  } else if (policy == "off") {
+    arguments.policy = Policy::off;
+  } else if (policy != "warn") {
+    return report(make_error(Errc::invalid_argument, "--policy",
+                             fmt::format("'{}' is not strict, warn or off", policy)));
+  }
   arguments.command = options.operands();
   return run(arguments);
 }
@@ -136,7 +234,8 @@ int run_with(const ParsedOptions& options) {
 const Command k_run_command{
     .name = "run",
     .summary = "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there.",
-    .usage = "sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR] [-v] [--] "
+    .usage = "sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR]\n"
+             "                    [--policy strict|warn|off] [--fix-execstack] [-v] [--] "
              "PROGRAM|- [ARGS...]",
     .details =
         "sealexec replaces itself with the program, so its exit status and death by signal\n"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -29,6 +30,43 @@ Expected<void> FdSource::read(std::uint64_t offset, std::span<std::byte> destina
   if (!range_fits(offset, destination.size(), m_size)) {
     return fail(out_of_bounds(offset, destination.size()));
   }
+  if (m_prefetch > 0 && !m_head_loaded) {
+    m_head_loaded = true;
+    m_head.resize(static_cast<std::size_t>(std::min<std::uint64_t>(m_prefetch, m_size)));
+    if (!pread_exactly(0, m_head)) {
+      m_head.clear(); // fall back to plain reads, which report the error
+    }
+  }
+  if (range_fits(offset, destination.size(), m_head.size())) {
+    if (!destination.empty()) {
+      std::memcpy(destination.data(), m_head.data() + offset, destination.size());
+    }
+    return {};
+  }
+  if (m_prefetch > 0 && destination.size() <= m_prefetch) {
+    const bool cached = offset >= m_block_offset &&
+                        range_fits(offset - m_block_offset, destination.size(), m_block.size());
+    if (!cached) {
+      // The aligned block around the read, two blocks when it straddles one.
+      const std::uint64_t start = offset - offset % m_prefetch;
+      const std::uint64_t end = std::min<std::uint64_t>(
+          m_size, (offset + destination.size() + m_prefetch - 1) / m_prefetch * m_prefetch);
+      m_block.resize(static_cast<std::size_t>(end - start));
+      m_block_offset = start;
+      if (!pread_exactly(start, m_block)) {
+        m_block.clear();
+        return pread_exactly(offset, destination);
+      }
+    }
+    std::memcpy(destination.data(), m_block.data() + (offset - m_block_offset),
+                destination.size());
+    return {};
+  }
+  return pread_exactly(offset, destination);
+}
+
+Expected<void> FdSource::pread_exactly(std::uint64_t offset,
+                                       std::span<std::byte> destination) const {
   std::size_t done = 0;
   while (done < destination.size()) {
     const ssize_t got = ::pread(m_fd, destination.data() + done, destination.size() - done,

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sealexec {
 
@@ -55,18 +56,31 @@ private:
 class FdSource final : public ByteSource {
 public:
   // `fd` must stay open while this source is used; `size` is the size to
-  // trust (usually from fstat).
-  FdSource(int fd, std::uint64_t size, std::string name)
-      : m_fd(fd), m_size(size), m_name(std::move(name)) {}
+  // trust (usually from fstat). With `prefetch`, the first read fetches that
+  // many bytes from the start at once and later reads inside them are
+  // served from memory: an ELF file's header, program headers and most notes
+  // cost one system call. Small reads elsewhere then also fetch the whole
+  // aligned block around them and keep it, so that consecutive strings of a
+  // string table cost one system call too.
+  FdSource(int fd, std::uint64_t size, std::string name, std::size_t prefetch = 0)
+      : m_fd(fd), m_size(size), m_name(std::move(name)), m_prefetch(prefetch) {}
   [[nodiscard]] std::uint64_t size() const override { return m_size; }
   [[nodiscard]] std::string_view name() const override { return m_name; }
   [[nodiscard]] Expected<void> read(std::uint64_t offset,
                                     std::span<std::byte> destination) const override;
 
 private:
+  [[nodiscard]] Expected<void> pread_exactly(std::uint64_t offset,
+                                             std::span<std::byte> destination) const;
+
   int m_fd;
   std::uint64_t m_size;
   std::string m_name;
+  std::size_t m_prefetch;
+  mutable std::vector<std::byte> m_head; // the prefetched first bytes
+  mutable bool m_head_loaded = false;
+  mutable std::vector<std::byte> m_block; // the last block read around a small read
+  mutable std::uint64_t m_block_offset = 0;
 };
 
 } // namespace sealexec

@@ -24,8 +24,9 @@ constexpr std::size_t k_new_header = 48;
 constexpr std::size_t k_new_entry = 24;   // i32 flags, u32 key, u32 value, u32 os, u64 hwcap
 constexpr std::uint64_t k_max_cache_size = std::uint64_t{64} << 20;
 
-std::string key_of(std::string_view soname, std::int32_t flags) {
-  return fmt::format("{}\n{}", soname, flags);
+// The cache is written in the byte order of the machine that wrote it.
+ByteOrder host_order() {
+  return std::endian::native == std::endian::little ? ByteOrder::little : ByteOrder::big;
 }
 
 } // namespace
@@ -38,74 +39,39 @@ Expected<LdSoCache> LdSoCache::parse(std::span<const std::byte> bytes, std::stri
     return range_fits(at, magic.size(), bytes.size()) &&
            std::memcmp(bytes.data() + at, magic.data(), magic.size()) == 0;
   };
-  // The format is written in the host's byte order (flags say which).
-  const ByteOrder host =
-      std::endian::native == std::endian::little ? ByteOrder::little : ByteOrder::big;
-  const Decoder d{bytes, host};
+  const Decoder d{bytes, host_order()};
 
-  std::uint64_t base = 0;
+  LdSoCache cache;
+  cache.m_bytes = bytes;
   if (starts_with(0, k_old_magic)) {
     // An old-format table may precede the new one (ldconfig -c compat).
     if (bytes.size() < k_old_header) {
       return bad("truncated: the old-format header is incomplete");
     }
     const std::uint64_t old_count = d.u32(12);
-    base = (k_old_header + old_count * k_old_entry + 7) & ~std::uint64_t{7};
+    cache.m_base = (k_old_header + old_count * k_old_entry + 7) & ~std::uint64_t{7};
   }
-  if (!starts_with(base, k_new_magic)) {
-    return bad(fmt::format("not a glibc-ld.so.cache1.1 file (no magic at offset {})", base));
+  if (!starts_with(cache.m_base, k_new_magic)) {
+    return bad(fmt::format("not a glibc-ld.so.cache1.1 file (no magic at offset {})",
+                           cache.m_base));
   }
-  if (!range_fits(base, k_new_header, bytes.size())) {
+  if (!range_fits(cache.m_base, k_new_header, bytes.size())) {
     return bad("truncated: the header is incomplete");
   }
-  const std::uint64_t count = d.u32(base + 20);
-  const std::uint64_t strings_length = d.u32(base + 24);
-  const auto order_flags = std::to_integer<std::uint8_t>(bytes[base + 28]) & 3U;
-  if ((order_flags == 2 && host != ByteOrder::little) ||
-      (order_flags == 3 && host != ByteOrder::big) || order_flags == 1) {
+  cache.m_count = d.u32(cache.m_base + 20);
+  const std::uint64_t strings_length = d.u32(cache.m_base + 24);
+  const auto order_flags = std::to_integer<std::uint8_t>(bytes[cache.m_base + 28]) & 3U;
+  if ((order_flags == 2 && host_order() != ByteOrder::little) ||
+      (order_flags == 3 && host_order() != ByteOrder::big) || order_flags == 1) {
     return bad("written for another byte order");
   }
-  const std::uint64_t entries_at = base + k_new_header;
-  if (!range_fits(entries_at, count * k_new_entry, bytes.size())) {
-    return bad(fmt::format("truncated: {} entries do not fit in {} bytes", count, bytes.size()));
+  cache.m_entries = cache.m_base + k_new_header;
+  if (!range_fits(cache.m_entries, cache.m_count * k_new_entry, bytes.size())) {
+    return bad(fmt::format("truncated: {} entries do not fit in {} bytes", cache.m_count,
+                           bytes.size()));
   }
-  if (!range_fits(entries_at + count * k_new_entry, strings_length, bytes.size())) {
+  if (!range_fits(cache.m_entries + cache.m_count * k_new_entry, strings_length, bytes.size())) {
     return bad("truncated: the string table runs past the end");
-  }
-
-  // Strings are NUL-terminated and addressed from the start of the new
-  // header; they may overlap (ldconfig shares suffixes).
-  auto string_at = [&](std::uint64_t offset) -> std::optional<std::string> {
-    if (offset >= bytes.size() - base) {
-      return std::nullopt;
-    }
-    const char* start = reinterpret_cast<const char*>(bytes.data() + base + offset);
-    const std::size_t room = bytes.size() - base - offset;
-    const void* nul = std::memchr(start, '\0', room);
-    if (nul == nullptr) {
-      return std::nullopt;
-    }
-    return std::string(start, static_cast<const char*>(nul));
-  };
-
-  LdSoCache cache;
-  cache.m_entries.reserve(count);
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint64_t at = entries_at + i * k_new_entry;
-    LdSoCacheEntry entry;
-    entry.flags = static_cast<std::int32_t>(d.u32(at));
-    auto key = string_at(d.u32(at + 4));
-    auto value = string_at(d.u32(at + 8));
-    if (!key || !value) {
-      return bad(fmt::format("entry {} names a string outside the file", i));
-    }
-    entry.key = std::move(*key);
-    entry.value = std::move(*value);
-    entry.hwcap = d.u64(at + 16);
-    if ((entry.hwcap & k_cache_hwcap_extension) == 0) {
-      cache.m_first.try_emplace(key_of(entry.key, entry.flags), cache.m_entries.size());
-    }
-    cache.m_entries.push_back(std::move(entry));
   }
   return cache;
 }
@@ -117,23 +83,105 @@ Expected<LdSoCache> LdSoCache::load(const std::filesystem::path& path) {
   if (::fstat(fd.get(), &st) != 0) {
     return fail(system_error("cannot inspect", name, "fstat"));
   }
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size > k_max_cache_size) {
-    return fail(make_error(Errc::too_large, name, "is implausibly large for a linker cache"));
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > k_max_cache_size) {
+    return fail(make_error(Errc::malformed, name, "is not a plausible linker cache"));
   }
-  std::vector<std::byte> bytes(size);
-  const FdSource source(fd.get(), size, name);
-  SEALEXEC_TRY(source.read(0, bytes));
-  return parse(bytes, name);
+  SEALEXEC_TRY_ASSIGN(Mapping mapping, Mapping::map_read_only(
+                                           fd.get(), static_cast<std::size_t>(st.st_size), name));
+  SEALEXEC_TRY_ASSIGN(LdSoCache cache, parse(mapping.bytes(), name));
+  cache.m_mapping = std::move(mapping); // the span stays valid: the mapping does not move
+  return cache;
+}
+
+std::optional<std::string_view> LdSoCache::string_at(std::uint64_t offset) const {
+  if (offset >= m_bytes.size() - m_base) {
+    return std::nullopt;
+  }
+  const char* start = reinterpret_cast<const char*>(m_bytes.data() + m_base + offset);
+  const std::size_t room = m_bytes.size() - m_base - offset;
+  const void* nul = std::memchr(start, '\0', room);
+  if (nul == nullptr) {
+    return std::nullopt;
+  }
+  return std::string_view(start, static_cast<std::size_t>(static_cast<const char*>(nul) - start));
 }
 
 std::optional<std::string_view> LdSoCache::lookup(std::string_view soname,
                                                   std::int32_t flags) const {
-  const auto found = m_first.find(key_of(soname, flags));
-  if (found == m_first.end()) {
-    return std::nullopt;
+  const Decoder d{m_bytes, host_order()};
+  auto at = [this](std::uint64_t index) { return m_entries + index * k_new_entry; };
+  // -1, 0, 1: how `soname` compares with entry `index` (a bad key sorts as
+  // if it were smaller, as in glibc).
+  auto compare = [&](std::uint64_t index) {
+    const auto key = string_at(d.u32(at(index) + 4));
+    return key ? compare_library_names(soname, *key) : 1;
+  };
+  std::uint64_t left = 0;
+  std::uint64_t right = m_count;
+  while (left < right) {
+    const std::uint64_t middle = left + (right - left) / 2;
+    const int order = compare(middle);
+    if (order == 0) {
+      std::uint64_t first = middle;
+      while (first > 0 && compare(first - 1) == 0) {
+        --first;
+      }
+      for (std::uint64_t i = first; i < m_count && compare(i) == 0; ++i) {
+        const auto entry_flags = static_cast<std::int32_t>(d.u32(at(i)));
+        const std::uint64_t hwcap = d.u64(at(i) + 16);
+        if (entry_flags == flags && (hwcap & k_cache_hwcap_extension) == 0) {
+          return string_at(d.u32(at(i) + 8));
+        }
+      }
+      return std::nullopt;
+    }
+    // Descending order: a smaller name lies further on.
+    if (order < 0) {
+      left = middle + 1;
+    } else {
+      right = middle;
+    }
   }
-  return m_entries[found->second].value;
+  return std::nullopt;
+}
+
+int compare_library_names(std::string_view a, std::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size()) {
+    if (digit(a[i])) {
+      if (j >= b.size() || !digit(b[j])) {
+        return 1;
+      }
+      // Compare the runs as numbers (wrapping like glibc's int would not
+      // matter for real sonames; saturate instead of overflowing).
+      std::uint64_t x = 0;
+      std::uint64_t y = 0;
+      for (; i < a.size() && digit(a[i]); ++i) {
+        x = std::min<std::uint64_t>(x * 10 + static_cast<unsigned>(a[i] - '0'), 1ULL << 40);
+      }
+      for (; j < b.size() && digit(b[j]); ++j) {
+        y = std::min<std::uint64_t>(y * 10 + static_cast<unsigned>(b[j] - '0'), 1ULL << 40);
+      }
+      if (x != y) {
+        return x < y ? -1 : 1;
+      }
+      continue;
+    }
+    if (j < b.size() && digit(b[j])) {
+      return -1;
+    }
+    if (j >= b.size()) {
+      return 1;
+    }
+    if (a[i] != b[j]) {
+      return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]) ? -1 : 1;
+    }
+    ++i;
+    ++j;
+  }
+  return j < b.size() ? -1 : 0;
 }
 
 std::optional<std::int32_t> cache_flags_for(std::uint16_t machine, bool is64) {

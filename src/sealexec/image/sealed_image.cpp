@@ -219,13 +219,14 @@ Expected<SealedImage> SealedImage::from_path(const std::filesystem::path& path,
                       seal_regular_file(program.fd.get(), parts.source, basename, options,
                                         static_cast<std::uint64_t>(program.st.st_size)));
   parts.privileges = privileges_of(program.fd.get(), program.st);
-  parts.origin = directory_of(program.fd.get(), path);
+  parts.origin = options.origin ? options.origin : directory_of(program.fd.get(), path);
   return SealedImage(std::move(parts));
 }
 
 Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) {
   Parts parts;
   parts.source = fd == STDIN_FILENO ? std::string("<stdin>") : fmt::format("<fd {}>", fd);
+  parts.origin = options.origin;
   const std::string basename =
       !options.name.empty() ? options.name : (fd == STDIN_FILENO ? "stdin" : "fd");
   struct stat st {};
@@ -258,6 +259,7 @@ Expected<SealedImage> SealedImage::from_bytes(std::span<const std::byte> bytes,
                                               const ImageOptions& options) {
   Parts parts;
   parts.source = "<memory>";
+  parts.origin = options.origin;
   if (bytes.size() > options.max_size) {
     return fail(too_large_error(parts.source, bytes.size(), options.max_size));
   }

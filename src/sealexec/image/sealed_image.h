@@ -35,6 +35,8 @@ struct ImageOptions {
   // Executable::no makes a memfd the kernel will never exec (MFD_NOEXEC_SEAL),
   // for data that is only mapped.
   Executable executable = Executable::yes;
+  // The image's origin(); by default the directory of the source file.
+  std::optional<std::filesystem::path> origin;
 };
 
 class SealedImage {

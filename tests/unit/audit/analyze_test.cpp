@@ -151,8 +151,16 @@ TEST(Analyze, KindsAndPie) {
 
   // An old-style PIE: interpreter, no soname, no DF_1_PIE.
   ElfBuilder old_pie;
-  old_pie.extra_phdrs.push_back({.type = PT_INTERP, .offset = 0, .filesz = 0});
-  EXPECT_EQ(report_of(old_pie).kind, ObjectKind::pie_executable);
+  const std::string interp = "/lib64/ld-linux-x86-64.so.2";
+  std::vector<std::byte> interp_bytes;
+  for (const char ch : interp) {
+    interp_bytes.push_back(static_cast<std::byte>(ch));
+  }
+  interp_bytes.push_back(std::byte{0});
+  old_pie.data_segments.push_back({{.type = PT_INTERP, .flags = PF_R}, interp_bytes});
+  const FileReport old = report_of(old_pie);
+  EXPECT_EQ(old.kind, ObjectKind::pie_executable);
+  EXPECT_EQ(old.interpreter, interp);
 
   ElfBuilder object;
   object.type = ET_REL;
