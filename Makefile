@@ -19,7 +19,8 @@ DEBIAN_PACKAGES := \
   libssl-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libzstd-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
   clang-19 libclang-rt-19-dev llvm-19 \
-  hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils
+  hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils \
+  tcc pax-utils checksec
 
 .PHONY: run test deps build configure sanitize fuzz bench clean install help
 
