@@ -84,49 +84,75 @@ std::vector<std::string> split_search_path(std::string_view text, bool semicolon
   return entries;
 }
 
-std::optional<std::string> expand_tokens(std::string_view entry,
-                                         std::optional<std::string_view> origin,
-                                         const LoaderConfig& config) {
+namespace {
+
+// The length of the token `name` at `rest` (the text after a '$'), in
+// either form; 0 when it is not there.
+std::size_t token_length(std::string_view rest, std::string_view name) {
+  if (rest.starts_with("{") && rest.substr(1).starts_with(name) &&
+      rest.size() > name.size() + 1 && rest[name.size() + 1] == '}') {
+    return name.size() + 2;
+  }
+  if (rest.starts_with(name) && (rest.size() == name.size() || !continues_name(rest[name.size()]))) {
+    return name.size();
+  }
+  return 0;
+}
+
+} // namespace
+
+std::optional<std::string> expand_tokens(std::string_view entry, const TokenValues& values,
+                                         MissingToken missing) {
+  struct Token {
+    std::string_view name;
+    std::optional<std::string_view> value;
+  };
+  const Token tokens[] = {
+      {"ORIGIN", values.origin}, {"LIB", values.lib}, {"PLATFORM", values.platform}};
   std::string expanded;
   for (std::size_t i = 0; i < entry.size(); ++i) {
-    if (entry[i] != '$') {
+    std::size_t length = 0;
+    const Token* found = nullptr;
+    if (entry[i] == '$') {
+      for (const Token& token : tokens) {
+        if ((length = token_length(entry.substr(i + 1), token.name)) > 0) {
+          found = &token;
+          break;
+        }
+      }
+    }
+    if (found == nullptr) {
       expanded += entry[i];
       continue;
     }
-    const std::string_view rest = entry.substr(i + 1);
-    struct Token {
-      std::string_view name;
-      std::optional<std::string_view> value;
-    };
-    const Token tokens[] = {{"ORIGIN", origin},
-                            {"LIB", std::string_view(config.lib_token)},
-                            {"PLATFORM", std::string_view(config.platform_token)}};
-    bool matched = false;
-    for (const Token& token : tokens) {
-      std::size_t length = 0;
-      if (rest.starts_with("{") && rest.substr(1).starts_with(token.name) &&
-          rest.size() > token.name.size() + 1 && rest[token.name.size() + 1] == '}') {
-        length = token.name.size() + 2;
-      } else if (rest.starts_with(token.name) &&
-                 (rest.size() == token.name.size() || !continues_name(rest[token.name.size()]))) {
-        length = token.name.size();
-      }
-      if (length == 0) {
-        continue;
-      }
-      if (!token.value || token.value->empty()) {
+    if (!found->value || found->value->empty()) {
+      if (missing == MissingToken::drop_entry) {
         return std::nullopt; // ld.so drops an entry it cannot expand
       }
-      expanded += *token.value;
-      i += length;
-      matched = true;
-      break;
+      expanded += entry.substr(i, length + 1);
+    } else {
+      expanded += *found->value;
     }
-    if (!matched) {
-      expanded += '$';
-    }
+    i += length;
   }
   return expanded;
+}
+
+std::optional<std::string> expand_tokens(std::string_view entry,
+                                         std::optional<std::string_view> origin,
+                                         const LoaderConfig& config) {
+  return expand_tokens(entry,
+                       {.origin = origin, .lib = config.lib_token, .platform = config.platform_token},
+                       MissingToken::drop_entry);
+}
+
+bool mentions_token(std::string_view entry, std::string_view name) {
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    if (entry[i] == '$' && token_length(entry.substr(i + 1), name) > 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 } // namespace sealexec::audit

@@ -42,11 +42,32 @@ struct LoaderConfig {
 // (':' or ';') into entries; an empty entry becomes "." as in ld.so.
 [[nodiscard]] std::vector<std::string> split_search_path(std::string_view text, bool semicolons);
 
-// Expands $ORIGIN, $LIB and $PLATFORM (and their ${...} forms) in `entry`.
-// nullopt when a token cannot be expanded (no `origin`): ld.so then drops
-// the entry.
+// Values for ld.so's dynamic string tokens.
+struct TokenValues {
+  std::optional<std::string_view> origin;   // $ORIGIN
+  std::optional<std::string_view> lib;      // $LIB
+  std::optional<std::string_view> platform; // $PLATFORM
+};
+
+// What to do with a token that has no value.
+enum class MissingToken {
+  drop_entry, // ld.so's rule: the whole entry is dropped (nullopt)
+  keep,       // leave the token as it is, for ld.so to expand later
+};
+
+// Expands $ORIGIN, $LIB and $PLATFORM, and their ${...} forms, in `entry`.
+// A token is the name not followed by a letter, digit or '_' ($ORIGINAL is
+// not one), as in ld.so.
+[[nodiscard]] std::optional<std::string> expand_tokens(std::string_view entry,
+                                                       const TokenValues& values,
+                                                       MissingToken missing);
+
+// The same with ld.so's rule and `config`'s $LIB and $PLATFORM.
 [[nodiscard]] std::optional<std::string> expand_tokens(std::string_view entry,
                                                        std::optional<std::string_view> origin,
                                                        const LoaderConfig& config);
+
+// True when `entry` uses the token `name` ("ORIGIN", "LIB", "PLATFORM").
+[[nodiscard]] bool mentions_token(std::string_view entry, std::string_view name);
 
 } // namespace sealexec::audit

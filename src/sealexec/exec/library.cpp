@@ -1,5 +1,6 @@
 #include "sealexec/exec/library.h"
 
+#include "sealexec/audit/file_report.h"
 #include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/elf_file.h"
 #include "sealexec/elf/machine.h"
@@ -50,7 +51,7 @@ Expected<void*> Library::symbol(const char* name) const {
   return address;
 }
 
-Expected<Library> load_library(const SealedImage& image, int flags) {
+Expected<Library> load_library(const SealedImage& image, const LibraryOptions& options) {
   if (image.kind() != ImageKind::elf) {
     return fail(make_error(Errc::not_runnable, image.source(), "is not an ELF shared object"));
   }
@@ -66,6 +67,18 @@ Expected<Library> load_library(const SealedImage& image, int flags) {
                                        elf::describe_target(file.header()))));
   }
   SEALEXEC_TRY(file.check_loadable());
+  if (!options.allow_executable_stack) {
+    SEALEXEC_TRY_ASSIGN(const audit::FileReport report, audit::analyze(file, image.source()));
+    if (report.ldso_exec_stack) {
+      return fail(make_error(
+          Errc::policy, image.source(),
+          fmt::format("requires an executable stack ({}): glibc >= 2.41 refuses to dlopen it, and "
+                      "older glibc would make every thread stack of this process executable; "
+                      "run 'sealexec fix --clear-execstack' on it or relink it with "
+                      "-Wl,-z,noexecstack (LibraryOptions::allow_executable_stack loads it anyway)",
+                      report.stack_reason)));
+    }
+  }
 
   Fd name_fd(::fcntl(image.fd(), F_DUPFD_CLOEXEC, 3));
   if (!name_fd) {
@@ -82,7 +95,7 @@ Expected<Library> load_library(const SealedImage& image, int flags) {
                            "sealexec dlopens /proc/self/fd/N; mount /proc"));
   }
   ::dlerror();
-  void* handle = ::dlopen(path.c_str(), flags);
+  void* handle = ::dlopen(path.c_str(), options.flags);
   if (handle == nullptr) {
     const char* problem = ::dlerror();
     return fail(make_error(Errc::not_runnable, image.source(),

@@ -10,6 +10,15 @@
 
 namespace sealexec {
 
+struct LibraryOptions {
+  // dlopen's flags.
+  int flags = RTLD_NOW | RTLD_LOCAL;
+  // An object that requires an executable stack is refused unless this is
+  // set: glibc >= 2.41 refuses to dlopen it anyway, and older glibc makes
+  // the stack of every thread in the process executable to load it.
+  bool allow_executable_stack = false;
+};
+
 // A dlopen handle, closed with dlclose when the last owner goes.
 class Library {
 public:
@@ -26,7 +35,7 @@ public:
   [[nodiscard]] const std::string& path() const { return m_path; }
 
 private:
-  friend Expected<Library> load_library(const SealedImage&, int);
+  friend Expected<Library> load_library(const SealedImage&, const LibraryOptions&);
   Library(void* handle, Fd name_fd, std::string path, std::string source)
       : m_handle(handle), m_name_fd(std::move(name_fd)), m_path(std::move(path)),
         m_source(std::move(source)) {}
@@ -43,9 +52,12 @@ private:
 
 // dlopens `image`, which must be an ELF shared object for this host. glibc
 // has no fdlopen, so this opens "/proc/self/fd/N" and fails with a clear
-// error when /proc is not mounted. `flags` are dlopen's (RTLD_NOW|RTLD_LOCAL
-// by default). $ORIGIN in the object's own RUNPATH means /proc/self/fd.
+// error when /proc is not mounted. An object that requires an executable
+// stack (ld.so's view: PT_GNU_STACK with PF_X, or none on x86) is refused
+// with Errc::policy unless `options` allow it; only the object itself is
+// checked, not the libraries ld.so loads for it from disk. $ORIGIN in the
+// object's own RUNPATH means /proc/self/fd.
 [[nodiscard]] Expected<Library> load_library(const SealedImage& image,
-                                             int flags = RTLD_NOW | RTLD_LOCAL);
+                                             const LibraryOptions& options = {});
 
 } // namespace sealexec

@@ -1,71 +1,32 @@
 #include "sealexec/exec/origin.h"
 
+#include "sealexec/audit/loader_config.h"
 #include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/elf_file.h"
 
 #include <elf.h>
 #include <fmt/format.h>
 
-#include <cctype>
 
 namespace sealexec {
 
 namespace {
 
-// The length of an ORIGIN token at `text`, which starts right after a '$':
-// "ORIGIN" not followed by an identifier character, or "{ORIGIN}". 0 if none.
-std::size_t origin_token_length(std::string_view text) {
-  constexpr std::string_view k_plain = "ORIGIN";
-  constexpr std::string_view k_braced = "{ORIGIN}";
-  if (text.starts_with(k_braced)) {
-    return k_braced.size();
-  }
-  if (text.starts_with(k_plain)) {
-    const bool continues = text.size() > k_plain.size() &&
-                           (std::isalnum(static_cast<unsigned char>(text[k_plain.size()])) != 0 ||
-                            text[k_plain.size()] == '_');
-    return continues ? 0 : k_plain.size();
-  }
-  return 0;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    const std::size_t at = text.find(separator);
-    parts.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) {
-      return parts;
+// The non-empty ':'-separated entries of a DT_RPATH/DT_RUNPATH value. (Empty
+// ones mean "." to ld.so; they stay in the program's own search path.)
+std::vector<std::string_view> split_entries(std::string_view text) {
+  std::vector<std::string_view> entries;
+  while (!text.empty()) {
+    const std::size_t colon = text.find(':');
+    if (const std::string_view entry = text.substr(0, colon); !entry.empty()) {
+      entries.push_back(entry);
     }
-    text.remove_prefix(at + 1);
+    text = colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
   }
+  return entries;
 }
 
 } // namespace
-
-std::string expand_origin(std::string_view entry, std::string_view origin) {
-  std::string expanded;
-  for (std::size_t i = 0; i < entry.size(); ++i) {
-    if (entry[i] == '$') {
-      if (const std::size_t length = origin_token_length(entry.substr(i + 1)); length > 0) {
-        expanded += origin;
-        i += length;
-        continue;
-      }
-    }
-    expanded += entry[i];
-  }
-  return expanded;
-}
-
-bool mentions_origin(std::string_view entry) {
-  for (std::size_t i = 0; i < entry.size(); ++i) {
-    if (entry[i] == '$' && origin_token_length(entry.substr(i + 1)) > 0) {
-      return true;
-    }
-  }
-  return false;
-}
 
 Expected<OriginPlan> plan_origin(const SealedImage& image,
                                  const std::optional<std::filesystem::path>& origin,
@@ -94,7 +55,7 @@ Expected<OriginPlan> plan_origin(const SealedImage& image,
     return plan;
   }
   SEALEXEC_TRY_ASSIGN(plan.search_path, file.dynamic_string(entries, *string_offset));
-  plan.uses_origin = mentions_origin(plan.search_path);
+  plan.uses_origin = audit::mentions_token(plan.search_path, "ORIGIN");
   if (!plan.uses_origin) {
     return plan;
   }
@@ -117,13 +78,12 @@ Expected<OriginPlan> plan_origin(const SealedImage& image,
 
   // Every entry is copied, not only the $ORIGIN ones, so that their relative
   // order stays what the file asked for.
+  // $LIB and $PLATFORM stay for ld.so, which expands them in
+  // LD_LIBRARY_PATH too.
   std::string added;
-  for (const std::string_view entry : split(plan.search_path, ':')) {
-    if (entry.empty()) {
-      continue;
-    }
+  for (const std::string_view entry : split_entries(plan.search_path)) {
     added += added.empty() ? "" : ":";
-    added += expand_origin(entry, origin_text);
+    added += *audit::expand_tokens(entry, {.origin = origin_text}, audit::MissingToken::keep);
   }
   const std::string_view current = current_library_path.value_or("");
   if (current.empty()) {

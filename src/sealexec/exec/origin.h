@@ -44,10 +44,4 @@ struct OriginPlan {
 plan_origin(const SealedImage& image, const std::optional<std::filesystem::path>& origin,
             std::optional<std::string_view> current_library_path);
 
-// Replaces $ORIGIN and ${ORIGIN} in one search-path entry, as ld.so would.
-[[nodiscard]] std::string expand_origin(std::string_view entry, std::string_view origin);
-
-// True when `entry` holds an $ORIGIN or ${ORIGIN} token.
-[[nodiscard]] bool mentions_origin(std::string_view entry);
-
 } // namespace sealexec

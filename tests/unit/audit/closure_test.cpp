@@ -216,6 +216,11 @@ TEST(LoaderConfig, TokensExpandAsLdSoExpandsThem) {
             "/opt/app/bin/../lib/x86_64-linux-gnu/x86_64");
   EXPECT_EQ(expand_tokens("$ORIGINAL", "/o", config), "$ORIGINAL");
   EXPECT_EQ(expand_tokens("$ORIGIN/lib", std::nullopt, config), std::nullopt);
+  EXPECT_EQ(expand_tokens("${ORIGIN}/$LIB", {.origin = "/o"}, MissingToken::keep), "/o/$LIB");
+  EXPECT_TRUE(mentions_token("/a:$ORIGIN/b", "ORIGIN"));
+  EXPECT_TRUE(mentions_token("${ORIGIN}", "ORIGIN"));
+  EXPECT_FALSE(mentions_token("$ORIGIN_X", "ORIGIN"));
+  EXPECT_FALSE(mentions_token("/usr/lib", "ORIGIN"));
   EXPECT_EQ(split_search_path("/a::/b", false), (std::vector<std::string>{"/a", ".", "/b"}));
   EXPECT_EQ(split_search_path("/a;/b:/c", true), (std::vector<std::string>{"/a", "/b", "/c"}));
   EXPECT_EQ(split_search_path("/a;/b", false), (std::vector<std::string>{"/a;/b"}));

@@ -63,6 +63,25 @@ TEST(Library, TwoImagesAreTwoLibrariesEvenWhenDescriptorNumbersRepeat) {
   EXPECT_FALSE(greeting->symbol("sealexec_plugin_answer"));
 }
 
+TEST(Library, AnObjectThatRequiresAnExecutableStackIsRefusedUnlessAllowed) {
+  // libculprit.so was assembled without .note.GNU-stack: PT_GNU_STACK RWE.
+  const auto image = SealedImage::from_path(test::example("execstack-app/libculprit.so"));
+  ASSERT_OK(image);
+  const auto refused = load_library(*image);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::policy);
+  EXPECT_NE(refused.error().reason.find("requires an executable stack"), std::string::npos);
+  EXPECT_NE(refused.error().reason.find("sealexec fix --clear-execstack"), std::string::npos);
+
+  LibraryOptions allow;
+  allow.allow_executable_stack = true;
+  const auto loaded = load_library(*image, allow);
+  ASSERT_OK(loaded);
+  const auto answer = loaded->symbol("culprit_answer");
+  ASSERT_OK(answer);
+  EXPECT_EQ(reinterpret_cast<AnswerFunction>(*answer)(), 7);
+}
+
 TEST(Library, RefusesWhatIsNotASharedObject) {
   const auto script = SealedImage::from_bytes(test::as_bytes("#!/bin/sh\n"));
   const auto not_elf = load_library(*script);

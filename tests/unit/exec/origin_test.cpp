@@ -10,16 +10,14 @@
 namespace sealexec {
 namespace {
 
-TEST(Origin, ExpandsBothTokenFormsButNotLongerNames) {
-  EXPECT_EQ(expand_origin("$ORIGIN/../lib", "/opt/app/bin"), "/opt/app/bin/../lib");
-  EXPECT_EQ(expand_origin("${ORIGIN}/lib", "/o"), "/o/lib");
-  EXPECT_EQ(expand_origin("$ORIGIN", "/o"), "/o");
-  EXPECT_EQ(expand_origin("$ORIGINAL/lib", "/o"), "$ORIGINAL/lib");
-  EXPECT_EQ(expand_origin("$LIB/$PLATFORM", "/o"), "$LIB/$PLATFORM");
-  EXPECT_TRUE(mentions_origin("/a:$ORIGIN/b"));
-  EXPECT_TRUE(mentions_origin("${ORIGIN}"));
-  EXPECT_FALSE(mentions_origin("$ORIGIN_X"));
-  EXPECT_FALSE(mentions_origin("/usr/lib"));
+TEST(Origin, LeavesLibAndPlatformForLdSo) {
+  test::ElfBuilder builder;
+  builder.type = ET_EXEC;
+  builder.dynamic.push_back({DT_RUNPATH, builder.add_string("${ORIGIN}/$LIB:$ORIGIN/$PLATFORM")});
+  const auto image = SealedImage::from_bytes(builder.build());
+  const auto plan = plan_origin(*image, std::filesystem::path("/o"), std::nullopt);
+  ASSERT_OK(plan);
+  EXPECT_EQ(plan->library_path, "/o/$LIB:/o/$PLATFORM");
 }
 
 SealedImage image_with(std::int64_t tag, const std::string& path) {
