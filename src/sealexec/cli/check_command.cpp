@@ -101,6 +101,7 @@ int check(const ParsedOptions& options) {
 
   std::size_t checked = 0;
   std::size_t errors = 0;
+  std::size_t closure_culprits = 0;
   std::map<audit::Finding, std::size_t> counts;
   bool gate_tripped = false;
   bool first = true;
@@ -151,6 +152,7 @@ int check(const ParsedOptions& options) {
         // A culprit anywhere in the closure trips the gate for its finding.
         if (item.closure && *item.closure) {
           for (const audit::Culprit& culprit : audit::find_culprits(**item.closure)) {
+            ++closure_culprits;
             gate_tripped = gate_tripped ||
                            (culprit.execstack && fail_on->contains(audit::Finding::execstack)) ||
                            (culprit.wx && fail_on->contains(audit::Finding::wx));
@@ -187,12 +189,19 @@ int check(const ParsedOptions& options) {
       totals[std::string(audit::finding_name(finding))] = counts[finding];
     }
     print(fmt::format("\n],\"summary\":{}}}\n",
-                      nlohmann::json{{"checked", checked}, {"errors", errors}, {"findings", totals}}
+                      nlohmann::json{{"checked", checked},
+                                     {"errors", errors},
+                                     {"findings", totals},
+                                     {"closure_culprits", closure_culprits}}
                           .dump()));
   } else {
     std::string summary = fmt::format("{} ELF file{} checked", checked, checked == 1 ? "" : "s");
     for (const auto& [finding, count] : counts) {
       summary += fmt::format(", {} {}", count, audit::finding_name(finding));
+    }
+    if (options.has("--deps")) {
+      summary += fmt::format(", {} culprit{} in dependency closures", closure_culprits,
+                             closure_culprits == 1 ? "" : "s");
     }
     if (errors > 0) {
       summary += fmt::format(", {} could not be checked", errors);
