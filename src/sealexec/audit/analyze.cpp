@@ -1,14 +1,11 @@
 #include "sealexec/audit/file_report.h"
 
 #include "sealexec/audit/stack_policy.h"
-#include "sealexec/elf/byte_source.h"
+#include "sealexec/elf/elf_on_disk.h"
 #include "sealexec/elf/machine.h"
-#include "sealexec/util/fd.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -112,18 +109,8 @@ Expected<FileReport> analyze(const elf::ElfFile& file, std::string path) {
 }
 
 Expected<FileReport> analyze_path(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return fail(system_error("cannot inspect", name, "fstat"));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(make_error(Errc::not_runnable, name, "is not a regular file"));
-  }
-  const FdSource source(fd.get(), static_cast<std::uint64_t>(st.st_size), name);
-  SEALEXEC_TRY_ASSIGN(const elf::ElfFile file, elf::ElfFile::read(source));
-  return analyze(file, name);
+  SEALEXEC_TRY_ASSIGN(const auto opened, elf::ElfOnDisk::open(path.string()));
+  return analyze(opened->file(), path.string());
 }
 
 } // namespace sealexec::audit

@@ -1,8 +1,6 @@
 #include "sealexec/audit/closure.h"
 
-#include "sealexec/elf/byte_source.h"
-#include "sealexec/elf/elf_file.h"
-#include "sealexec/util/fd.h"
+#include "sealexec/elf/elf_on_disk.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -67,29 +65,20 @@ struct Probed {
   Expected<FileReport> report;
 };
 
-// Reads the first page of a file at once: header, program headers and, in
-// most files, the notes.
-constexpr std::size_t k_prefetch = 4096;
-
 // Opens `path` as ld.so's open_verify would: absent files and files of
 // another class or machine are passed over (nullopt). What is accepted is
 // analysed through the same descriptor.
 std::optional<Probed> probe(const std::string& path, const LoaderConfig& config) {
-  auto fd = open_fd(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  if (!fd) {
+  auto opened = elf::ElfOnDisk::open(path);
+  if (!opened) {
     return std::nullopt;
   }
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  const elf::FileHeader& header = (*opened)->file().header();
+  if (header.machine != config.machine || header.elf_class != config.elf_class) {
     return std::nullopt;
   }
-  const FdSource source(fd->get(), static_cast<std::uint64_t>(st.st_size), path, k_prefetch);
-  const auto file = elf::ElfFile::read(source);
-  if (!file || file->header().machine != config.machine ||
-      file->header().elf_class != config.elf_class) {
-    return std::nullopt;
-  }
-  return Probed{FileId{st.st_dev, st.st_ino}, analyze(*file, path)};
+  const struct stat& status = (*opened)->status();
+  return Probed{FileId{status.st_dev, status.st_ino}, analyze((*opened)->file(), path)};
 }
 
 std::string directory_of(const std::string& path) {

@@ -4,12 +4,9 @@
 #include "sealexec/audit/file_report.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
-#include "sealexec/elf/byte_source.h"
-#include "sealexec/util/fd.h"
+#include "sealexec/elf/elf_on_disk.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -25,17 +22,8 @@ constexpr OptionSpec k_fix_options[] = {
 };
 
 Expected<audit::ExecstackPlan> plan_for(const std::string& path) {
-  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return fail(system_error("cannot inspect", path, "fstat"));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(make_error(Errc::not_runnable, path, "is not a regular file"));
-  }
-  const FdSource source(fd.get(), static_cast<std::uint64_t>(st.st_size), path);
-  SEALEXEC_TRY_ASSIGN(const elf::ElfFile file, elf::ElfFile::read(source));
-  return audit::plan_clear_execstack(file);
+  SEALEXEC_TRY_ASSIGN(const auto opened, elf::ElfOnDisk::open(path));
+  return audit::plan_clear_execstack(opened->file());
 }
 
 // Fixes one file; returns what happened, in words.
