@@ -42,6 +42,9 @@ def main():
     parser.add_argument("--commands", required=True, help="name<TAB>command per line")
     parser.add_argument("--hyperfine", required=True)
     parser.add_argument("--interleaved", required=True)
+    parser.add_argument("--check", required=True)
+    parser.add_argument("--checksec", required=True)
+    parser.add_argument("--check-memory", required=True)
     parser.add_argument("--spawn", required=True)
     parser.add_argument("--image", required=True)
     parser.add_argument("--machine", action="append", default=[])
@@ -139,6 +142,22 @@ def main():
     rows.append(("image from 100 MiB buffer (`from_bytes`) / memcpy into fresh buffer",
                  f"{ratio * 100:.1f}%", f"{median_ratio * 100:.1f}% (medians)", "—", "info"))
 
+    check = {r["command"]: r for r in load(args.check)["results"]}
+    ratio = check["sealexec check"]["mean"] / check["scanelf"]["mean"]
+    median_ratio = check["sealexec check"]["median"] / check["scanelf"]["median"]
+    rows.append(("`sealexec check -R --json` / `scanelf -qR -e -t -b`, same tree, warm",
+                 f"{ratio:.3f}×", f"{median_ratio:.3f}× (medians)", "≤ 0.80×",
+                 verdict(ratio, 0.80, True)))
+    checksec = {r["command"]: r for r in load(args.checksec)["results"]}
+    rows.append(("`checksec --dir` / `sealexec check -R`, 40 files",
+                 f"{checksec['checksec']['mean'] / checksec['sealexec check']['mean']:.0f}×",
+                 "hyperfine means", "—", "info"))
+    memory_lines = []
+    with open(args.check_memory, encoding="utf-8") as f:
+        for line in f:
+            tree, files, rss_kb, seconds = line.split()
+            memory_lines.append((tree, int(files), int(rss_kb), float(seconds)))
+
     out = []
     out.append("# sealexec benchmark results\n")
     out.append("## Machine\n")
@@ -196,6 +215,18 @@ def main():
         lines.append(unit_note)
         lines.append("")
         return lines
+
+    out.append("## `sealexec check` and its peers\n")
+    out.append("| Name | Mean ± σ | Median |")
+    out.append("|---|---:|---:|")
+    for name, r in list(check.items()) + [(f"{k} (40 files)", v) for k, v in checksec.items()]:
+        out.append(f"| {name} | {fmt_ms(r['mean'])} ± {fmt_ms(r['stddev'])} | {fmt_ms(r['median'])} |")
+    out.append("")
+    out.append("| Tree | Files | Max RSS | Wall time |")
+    out.append("|---|---:|---:|---:|")
+    for tree, files, rss_kb, seconds in memory_lines:
+        out.append(f"| {tree} | {files} | {rss_kb / 1024:.1f} MiB | {seconds:.2f} s |")
+    out.append("")
 
     out.append("## Spawn from an existing image (`bench_spawn`)\n")
     out.extend(gb_table(spawn, "Each iteration starts the program with stdout on /dev/null and "

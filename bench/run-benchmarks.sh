@@ -26,7 +26,7 @@ WARMUP=${BENCH_WARMUP:-50}
 MIN_RUNS=${BENCH_MIN_RUNS:-300}
 GB_REPS=${BENCH_GB_REPS:-5}
 
-for tool in cmake hyperfine python3 uname nproc date; do
+for tool in cmake hyperfine python3 uname nproc date scanelf checksec; do
   command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' is not installed (make deps installs it)"
 done
 [ -f "$BUILD/CMakeCache.txt" ] || die "$BUILD is not a configured build directory (run make build first)"
@@ -105,6 +105,35 @@ $SPAWN_CMD
 echo "== TMPDIR=$WORK $IMAGE_CMD"
 TMPDIR=$WORK $IMAGE_CMD
 
+# 3. sealexec check against its peers. scanelf over the same tree, warm;
+#    checksec (a shell script, ~10 files a second) over a small copy of
+#    /usr/bin; and memory for a small and a large tree.
+CHECK_TREE=${BENCH_CHECK_TREE:-/usr/lib/x86_64-linux-gnu}
+CHECK_CMD="$SEALEXEC check -R $CHECK_TREE --json"
+SCANELF_CMD="scanelf -qR -e -t -b $CHECK_TREE"
+echo "== hyperfine: check vs scanelf over $CHECK_TREE"
+hyperfine -N --style basic --warmup 3 --runs 20 --export-json "$OUT/check.json" \
+  --command-name "sealexec check" "$CHECK_CMD" --command-name "scanelf" "$SCANELF_CMD"
+mkdir -p "$WORK/checksec-set"
+find /usr/bin -maxdepth 1 -type f | sort | head -n 40 | while read -r f; do
+  cp "$f" "$WORK/checksec-set/" 2>/dev/null || true
+done
+echo "== hyperfine: check vs checksec over $(ls "$WORK/checksec-set" | wc -l) files"
+hyperfine -N --style basic --warmup 1 --runs 3 --export-json "$OUT/checksec.json" \
+  --command-name "sealexec check" "$SEALEXEC check -R $WORK/checksec-set --json" \
+  --command-name "checksec" "checksec --dir=$WORK/checksec-set --output=json"
+memory() { # TREE: "files max-RSS-KB seconds"
+  files=$(find "$1" -type f 2>/dev/null | wc -l)
+  /usr/bin/time -o "$WORK/time" -f "%M %e" "$SEALEXEC" check -R "$1" --json >/dev/null 2>&1 || true
+  echo "$files $(cat "$WORK/time" | tail -n 1)"
+}
+echo "== memory"
+{
+  echo "$CHECK_TREE $(memory "$CHECK_TREE")"
+  echo "/usr $(memory /usr)"
+} >"$OUT/check-memory.txt"
+cat "$OUT/check-memory.txt"
+
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 3. The report.
@@ -117,6 +146,9 @@ python3 "$BENCH_SRC/report.py" \
   --commands "$COMMANDS" \
   --hyperfine "$OUT/hyperfine.json" \
   --interleaved "$OUT/interleaved.json" \
+  --check "$OUT/check.json" \
+  --checksec "$OUT/checksec.json" \
+  --check-memory "$OUT/check-memory.txt" \
   --spawn "$OUT/bench_spawn.json" \
   --image "$OUT/bench_image.json" \
   --machine "CPU: ${CPU_MODEL:-unknown}" \
@@ -129,6 +161,9 @@ python3 "$BENCH_SRC/report.py" \
   --invocation "hyperfine -N --style basic --warmup $WARMUP --min-runs $MIN_RUNS --export-json $OUT/hyperfine.json --command-name NAME COMMAND ... (one pair per command above)" \
   --invocation "$INTERLEAVED_CMD NAME COMMAND ... (every command above but python_runner.py)" \
   --invocation "$SPAWN_CMD" \
+  --invocation "hyperfine -N --warmup 3 --runs 20 '$CHECK_CMD' '$SCANELF_CMD'" \
+  --invocation "hyperfine -N --warmup 1 --runs 3 '$SEALEXEC check -R SET --json' 'checksec --dir=SET --output=json' (SET: 40 files of /usr/bin)" \
+  --invocation "/usr/bin/time -f '%M %e' $SEALEXEC check -R TREE --json (TREE: $CHECK_TREE, /usr)" \
   --invocation "TMPDIR=<temporary directory> $IMAGE_CMD" \
   --machine "hyperfine: $(hyperfine --version), warm-up $WARMUP, min runs $MIN_RUNS; Google Benchmark: $GB_REPS repetitions"
 echo

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cerrno>
 #include <deque>
 #include <filesystem>
 #include <unordered_map>
@@ -65,13 +66,22 @@ struct Probed {
   Expected<FileReport> report;
 };
 
-// Opens `path` as ld.so's open_verify would: absent files and files of
-// another class or machine are passed over (nullopt). What is accepted is
-// analysed through the same descriptor.
+// Opens `path` as ld.so's open_verify would. Passed over (nullopt): a file
+// that is absent or may not be opened (ENOENT, EACCES), and one of another
+// class or machine. Anything else ends ld.so's search there, and the program
+// cannot start: a file that is not valid ELF, or cannot be read, is returned
+// with its error. What is accepted is analysed through the same descriptor.
 std::optional<Probed> probe(const std::string& path, const LoaderConfig& config) {
   auto opened = elf::ElfOnDisk::open(path);
   if (!opened) {
-    return std::nullopt;
+    const Error& error = opened.error();
+    if (error.code == Errc::system && (error.sys_errno == ENOENT || error.sys_errno == EACCES)) {
+      return std::nullopt;
+    }
+    Error stop = opened.error();
+    stop.reason = fmt::format("ld.so stops here and the program cannot start: {}",
+                              stop.reason);
+    return Probed{FileId{0, 0}, fail(std::move(stop))};
   }
   const elf::FileHeader& header = (*opened)->file().header();
   if (header.machine != config.machine || header.elf_class != config.elf_class) {
@@ -145,7 +155,9 @@ private:
     }
     m_closure.objects.push_back(std::move(object));
     m_nodes.push_back(std::move(node));
-    m_by_file.emplace(id, index);
+    if (id != FileId{0, 0}) {
+      m_by_file.emplace(id, index);
+    }
     return index;
   }
 
@@ -157,7 +169,12 @@ private:
     const std::string path = *report->interpreter;
     auto probed = probe(path, m_config);
     if (!probed) {
-      return;
+      // The kernel opens the interpreter itself: exec fails with ENOENT (or
+      // ENOEXEC for one of another machine) before ld.so ever runs.
+      probed = Probed{FileId{0, 0},
+                      fail(make_error(Errc::not_runnable, path,
+                                      "the ELF interpreter is missing or not for this machine: "
+                                      "exec of the program fails"))};
     }
     const std::size_t index = add_analysed(path, path, FoundVia::interpreter, main, 1, probed->id,
                                            directory_of(path), std::move(probed->report));

@@ -37,7 +37,23 @@ std::vector<Culprit> find_culprits(const Closure& closure) {
   std::vector<Culprit> culprits;
   for (std::size_t i = 0; i < closure.objects.size(); ++i) {
     const ClosureObject& object = closure.objects[i];
-    if (!object.report || !*object.report) {
+    if (!object.report) {
+      continue;
+    }
+    if (!*object.report) {
+      if (object.via == FoundVia::main_program) {
+        continue; // the caller reports a program it cannot read
+      }
+      culprits.push_back(Culprit{
+          .object = i,
+          .unloadable = true,
+          .problem = fmt::format("cannot be loaded: {}", object.report->error().message()),
+          .predictions = {{"every system", object.via == FoundVia::interpreter
+                                               ? "exec of the program fails"
+                                               : "ld.so stops at this file and the program "
+                                                 "does not start"}},
+          .remedy = fmt::format("replace {} with a valid ELF file for this machine, or remove it",
+                                object.path)});
       continue;
     }
     const FileReport& report = **object.report;

@@ -19,14 +19,18 @@ struct Culprit {
   std::size_t object = 0; // index into Closure::objects
   bool execstack = false; // needs (or gets) an executable stack
   bool wx = false;        // has a writable and executable segment
+  // ld.so found a file it cannot load (not ELF, truncated, unreadable), or
+  // the ELF interpreter is missing: the program does not start anywhere.
+  bool unloadable = false;
   std::string problem;    // one sentence: what is wrong and why
   std::vector<Prediction> predictions;
   std::string remedy;
 };
 
-// Every readable object of `closure` that needs an executable stack (the
-// kernel's view for the program, ld.so's for everything else) or has a W+X
-// segment, with the predicted outcome on each kind of system.
+// Every object of `closure` that needs an executable stack (the kernel's
+// view for the program, ld.so's for everything else), has a W+X segment, or
+// cannot be loaded at all, with the predicted outcome on each kind of system.
+// (A library that is simply not found is not a culprit: ld.so says so itself.)
 [[nodiscard]] std::vector<Culprit> find_culprits(const Closure& closure);
 
 } // namespace sealexec::audit

@@ -150,8 +150,10 @@ Expected<void> write_patched_copy(const std::filesystem::path& source,
   // kept, nothing is replaced.
   if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
       ::fchown(out.get(), st.st_uid, st.st_gid) != 0) {
-    return fail(system_error(fmt::format("cannot keep the owner ({}:{}) of", st.st_uid, st.st_gid),
-                             source_name, "fchown"));
+    return fail(system_error(
+        fmt::format("cannot keep its owner (uid {}, gid {}) in the fixed copy", st.st_uid,
+                    st.st_gid),
+        source_name, "fchown"));
   }
   if (::fchmod(out.get(), st.st_mode & 07777) != 0) {
     return fail(system_error("cannot set the mode of the fixed copy of", source_name, "fchmod"));

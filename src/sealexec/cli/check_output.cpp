@@ -157,7 +157,7 @@ void tree_lines(const audit::Closure& closure, std::size_t index, const std::str
       // it has been loaded for the object it is shown under.
       line += " (already loaded)";
     } else if (object.report && !*object.report) {
-      line += fmt::format(" (unreadable: {})", object.report->error().message());
+      line += " (cannot be loaded)";
     }
     lines.push_back(std::move(line));
     if (loaded_here) {
@@ -176,7 +176,9 @@ std::vector<std::string> text_closure(const audit::Closure& closure, bool colour
   expanded[0] = true;
   for (std::size_t i = 0; i < closure.objects.size(); ++i) {
     if (closure.objects[i].via == audit::FoundVia::interpreter) {
-      lines.push_back(fmt::format("  interpreter: {}", closure.objects[i].path));
+      const auto& report = closure.objects[i].report;
+      lines.push_back(fmt::format("  interpreter: {}{}", closure.objects[i].path,
+                                  report && !*report ? " (cannot be used)" : ""));
       expanded[i] = true;
     }
   }
@@ -233,6 +235,7 @@ nlohmann::json closure_json(const audit::Closure& closure) {
                         {"path", closure.objects[culprit.object].path},
                         {"execstack", culprit.execstack},
                         {"wx", culprit.wx},
+                        {"unloadable", culprit.unloadable},
                         {"problem", culprit.problem},
                         {"predictions", predictions},
                         {"remedy", culprit.remedy}});
