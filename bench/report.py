@@ -103,6 +103,10 @@ def main():
                 "sealexec run", "minimal-runner", 1.10)
     startup_row("`sealexec run` / `minimal-runner-static`",
                 "sealexec run", "minimal-runner-static", 1.10)
+    startup_row("`sealexec run --policy=off` / `minimal-runner` (without the closure check)",
+                "sealexec run --policy=off", "minimal-runner", 1.10)
+    startup_row("`sealexec run` / `sealexec run --policy=off` (what the default check costs)",
+                "sealexec run", "sealexec run --policy=off")
     startup_row("`sealexec-dynamic run` / `sealexec run` (what static linking buys)",
                 "sealexec-dynamic run", "sealexec run")
     startup_row("`sealexec run` / `hello` run directly", "sealexec run", "hello (direct)")

@@ -70,6 +70,7 @@ LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMANDS=$OUT/commands.tsv
 {
   printf 'sealexec run\t%s run %s\n' "$SEALEXEC" "$HELLO"
+  printf 'sealexec run --policy=off\t%s run --policy=off %s\n' "$SEALEXEC" "$HELLO"
   printf 'hello (direct)\t%s\n' "$HELLO"
   printf 'minimal-runner\t%s %s\n' "$RUNNER" "$HELLO"
   printf 'minimal-runner-static\t%s %s\n' "$RUNNER_STATIC" "$HELLO"
