@@ -1,0 +1,286 @@
+#include "sealexec/cache/cache.h"
+
+#include "sealexec/cache/publish.h"
+#include "sealexec/image/copy.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <vector>
+
+namespace sealexec::cache {
+
+std::string entry_path(const Sha256Digest& key) {
+  const std::string hex = key.hex();
+  return fmt::format("ac/{}/{}", hex.substr(0, 2), hex);
+}
+
+std::string blob_path(const Sha256Digest& sha256) {
+  const std::string hex = sha256.hex();
+  return fmt::format("cas/{}/{}", hex.substr(0, 2), hex);
+}
+
+namespace {
+
+std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+// A small file from the cache, read whole with a bound.
+Expected<std::vector<std::byte>> read_small(const CacheDir& dir, const std::string& relative,
+                                            std::size_t limit) {
+  SEALEXEC_TRY_ASSIGN(const Fd fd, dir.open_beneath(relative, O_RDONLY | O_NONBLOCK));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(system_error("cannot inspect", dir.describe(relative), "fstat"));
+  }
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > limit) {
+    return fail(make_error(Errc::malformed, dir.describe(relative),
+                           "damaged cache entry: not a small regular file"));
+  }
+  std::vector<std::byte> bytes(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t got = ::pread(fd.get(), bytes.data() + done, bytes.size() - done,
+                                static_cast<off_t>(done));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return fail(system_error("cannot read", dir.describe(relative), "pread"));
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  return bytes;
+}
+
+bool is_absent(const Error& error) {
+  return error.sys_errno == ENOENT || error.sys_errno == ENOTDIR;
+}
+
+} // namespace
+
+Expected<Cache> Cache::open(const std::filesystem::path& directory, const CacheConfig& config) {
+  SEALEXEC_TRY_ASSIGN(CacheDir dir, CacheDir::open(directory));
+  return Cache(std::move(dir), config);
+}
+
+Cache::~Cache() {
+  if (m_dir.fd() >= 0) {
+    (void)append_counters(m_dir, m_counters);
+  }
+}
+
+Expected<Counters> Cache::statistics() const {
+  SEALEXEC_TRY_ASSIGN(Counters total, read_counters(m_dir));
+  total += m_counters;
+  return total;
+}
+
+void Cache::quarantine(const std::string& relative) {
+  ++m_counters.corrupt;
+  auto quarantine_dir = m_dir.subdirectory("quarantine");
+  const std::size_t slash = relative.rfind('/');
+  auto from_dir = m_dir.subdirectory(relative.substr(0, slash));
+  if (!quarantine_dir || !from_dir) {
+    return;
+  }
+  std::uint64_t random = 0;
+  (void)::getrandom(&random, sizeof random, 0);
+  const std::string leaf = relative.substr(slash + 1);
+  const std::string target = fmt::format("{}.{:08x}", leaf, random & 0xffffffffU);
+  // A rename, not a copy: the damaged file keeps its inode, so a reader that
+  // has it open is not disturbed, and nothing is lost for a post-mortem.
+  if (::renameat(from_dir->get(), leaf.c_str(), quarantine_dir->get(), target.c_str()) != 0) {
+    ::unlinkat(from_dir->get(), leaf.c_str(), 0);
+  }
+}
+
+Expected<void> Cache::publish(const Sha256Digest& key, const Fingerprint& fingerprint,
+                              TempFile& blob, const Sha256Digest& sha, const Xxh3Digest& xxh,
+                              std::uint64_t size, std::string_view description) {
+  // The blob first, then the entry that names it: a crash in between leaves
+  // an orphaned blob for gc, never an entry without its blob.
+  SEALEXEC_TRY(blob.finish());
+  SEALEXEC_TRY(blob.link_if_absent(blob_path(sha)));
+  ActionEntry entry{.fingerprint = fingerprint.canonical(),
+                    .description = std::string(description.substr(0, k_max_description_size)),
+                    .blob_sha256 = sha,
+                    .blob_xxh3 = xxh,
+                    .size = size,
+                    .created_unix_ns = now_ns()};
+  SEALEXEC_TRY_ASSIGN(TempFile action, TempFile::create(m_dir));
+  SEALEXEC_TRY(write_all(action.fd(), serialize(entry), m_dir.describe("tmp/" + action.name())));
+  SEALEXEC_TRY(action.finish());
+  SEALEXEC_TRY(action.rename_over(entry_path(key)));
+  ++m_counters.puts;
+  maybe_collect();
+  return {};
+}
+
+Expected<void> Cache::put(const Sha256Digest& key, const Fingerprint& fingerprint,
+                          std::span<const std::byte> content, std::string_view description) {
+  SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
+  SEALEXEC_TRY(write_all(blob.fd(), content, m_dir.describe("tmp/" + blob.name())));
+  return publish(key, fingerprint, blob, sealexec::sha256(content), xxh3_128(content),
+                 content.size(), description);
+}
+
+Expected<void> Cache::put_fd(const Sha256Digest& key, const Fingerprint& fingerprint, int fd,
+                             std::string_view description) {
+  SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
+  // Hash while copying, through one bounded buffer: the content is read
+  // once, whatever its size.
+  std::vector<std::byte> buffer(k_copy_buffer_size);
+  Sha256Hasher sha;
+  Xxh3Hasher xxh;
+  std::uint64_t size = 0;
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return fail(system_error("cannot read what to store", description, "read"));
+    }
+    if (got == 0) {
+      break;
+    }
+    const auto chunk = std::span(buffer).first(static_cast<std::size_t>(got));
+    sha.update(chunk);
+    xxh.update(chunk);
+    SEALEXEC_TRY(write_all(blob.fd(), chunk, m_dir.describe("tmp/" + blob.name())));
+    size += static_cast<std::uint64_t>(got);
+  }
+  return publish(key, fingerprint, blob, sha.digest(), xxh.digest(), size, description);
+}
+
+Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
+                                                   const Fingerprint& fingerprint) {
+  const std::string relative = entry_path(key);
+  auto bytes = read_small(m_dir, relative, k_max_action_entry_size);
+  if (!bytes) {
+    if (is_absent(bytes.error())) {
+      ++m_counters.misses;
+      return std::optional<ActionEntry>();
+    }
+    if (bytes.error().code == Errc::malformed || bytes.error().code == Errc::policy) {
+      quarantine(relative);
+      ++m_counters.misses;
+      return std::optional<ActionEntry>();
+    }
+    return fail(std::move(bytes).error());
+  }
+  auto entry = parse_action_entry(*bytes, m_dir.describe(relative));
+  // The fingerprint is part of the key, so a different one here means the
+  // file is not what was written: damaged (or planted).
+  if (!entry || entry->fingerprint != fingerprint.canonical()) {
+    quarantine(relative);
+    ++m_counters.misses;
+    return std::optional<ActionEntry>();
+  }
+  // Approximate LRU: a hit refreshes the entry's time. Metadata only: the
+  // bytes stay as they were published.
+  if (auto fd = m_dir.open_beneath(relative, O_RDONLY)) {
+    ::futimens(fd->get(), nullptr);
+  }
+  ++m_counters.hits;
+  return std::optional<ActionEntry>(std::move(*entry));
+}
+
+Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
+                                                       const Fingerprint& fingerprint,
+                                                       ImageOptions options) {
+  SEALEXEC_TRY_ASSIGN(auto entry, lookup(key, fingerprint));
+  if (!entry) {
+    return std::optional<SealedImage>();
+  }
+  const std::string relative = blob_path(entry->blob_sha256);
+  auto fd = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK);
+  if (!fd) {
+    // A dangling entry: its blob was evicted or quarantined.
+    --m_counters.hits;
+    ++m_counters.misses;
+    if (!is_absent(fd.error())) {
+      quarantine(relative);
+    }
+    return std::optional<SealedImage>();
+  }
+  options.max_size = entry->size;
+  auto image = SealedImage::from_fd(fd->get(), options);
+  // The copy's XXH3-128 is computed anyway; comparing it with the entry's
+  // checks every byte of every hit at no extra cost.
+  if (!image || image->size() != entry->size || image->digest() != entry->blob_xxh3) {
+    if (image || image.error().code == Errc::too_large || image.error().code == Errc::changed ||
+        image.error().code == Errc::malformed) {
+      quarantine(relative);
+      --m_counters.hits;
+      ++m_counters.misses;
+      return std::optional<SealedImage>();
+    }
+    return fail(std::move(image).error());
+  }
+  return std::optional<SealedImage>(std::move(*image));
+}
+
+Expected<std::optional<MappedEntry>> Cache::load_mapping(const Sha256Digest& key,
+                                                         const Fingerprint& fingerprint) {
+  SEALEXEC_TRY_ASSIGN(auto entry, lookup(key, fingerprint));
+  if (!entry) {
+    return std::optional<MappedEntry>();
+  }
+  const std::string relative = blob_path(entry->blob_sha256);
+  auto miss = [&](bool damaged) {
+    if (damaged) {
+      quarantine(relative);
+    }
+    --m_counters.hits;
+    ++m_counters.misses;
+    return std::optional<MappedEntry>();
+  };
+  auto fd = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK);
+  if (!fd) {
+    return miss(!is_absent(fd.error()));
+  }
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) != entry->size) {
+    return miss(true);
+  }
+  auto mapping = Mapping::map_read_only(fd->get(), static_cast<std::size_t>(entry->size),
+                                        m_dir.describe(relative));
+  if (!mapping) {
+    return fail(std::move(mapping).error());
+  }
+  if (xxh3_128(mapping->bytes()) != entry->blob_xxh3) {
+    return miss(true);
+  }
+  return std::optional<MappedEntry>(
+      MappedEntry{.entry = std::move(*entry), .fd = std::move(*fd), .mapping = std::move(*mapping)});
+}
+
+Expected<bool> Cache::remove(const Sha256Digest& key) {
+  const std::string relative = entry_path(key);
+  const std::size_t slash = relative.rfind('/');
+  auto dir = m_dir.subdirectory(relative.substr(0, slash));
+  if (!dir) {
+    return fail(std::move(dir).error());
+  }
+  if (::unlinkat(dir->get(), relative.substr(slash + 1).c_str(), 0) != 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    return fail(system_error("cannot remove", m_dir.describe(relative), "unlinkat"));
+  }
+  return true;
+}
+
+} // namespace sealexec::cache

@@ -1,0 +1,147 @@
+// A crash-safe cache for compiled code that can never change under a running
+// program (docs/cache.md).
+//
+// Two stores, the split of Bazel's remote cache: blobs, named by the SHA-256
+// of their content (cas/xx/<sha256>), and action entries, which map a key to
+// a blob plus metadata (ac/xx/<key>). Published files are 0444, written once
+// to a temporary file, fsynced, and linked or renamed into place; nothing is
+// ever rewritten. Reads take no lock. Any damage found is a miss: the entry
+// moves to quarantine/ and is counted, and never becomes an error for the
+// caller. Eviction only unlinks, which is safe for processes that have an
+// entry mapped or running.
+#pragma once
+
+#include "sealexec/cache/action_entry.h"
+#include "sealexec/cache/cache_dir.h"
+#include "sealexec/cache/config.h"
+#include "sealexec/cache/fingerprint.h"
+#include "sealexec/cache/stats.h"
+#include "sealexec/image/sealed_image.h"
+#include "sealexec/util/digest.h"
+#include "sealexec/util/error.h"
+#include "sealexec/util/mapping.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sealexec::cache {
+
+// An entry loaded as a read-only mapping of its immutable blob file. Cheaper
+// than a SealedImage (no copy), but it relies on the file never being
+// modified: sealexec never opens a published file for writing, yet another
+// program of the same user could (docs/cache.md weighs the two).
+struct MappedEntry {
+  ActionEntry entry;
+  Fd fd;
+  Mapping mapping;
+};
+
+struct ListedEntry {
+  Sha256Digest key;
+  std::optional<ActionEntry> entry; // nullopt when damaged (see verify)
+  std::int64_t last_used_unix_s = 0; // the entry file's mtime, refreshed on hits
+};
+
+struct VerifyReport {
+  std::uint64_t entries = 0;
+  std::uint64_t blobs = 0;
+  std::uint64_t corrupt_entries = 0; // quarantined
+  std::uint64_t corrupt_blobs = 0;   // quarantined
+  std::uint64_t missing_blobs = 0;   // entries whose blob is gone (misses until re-put)
+};
+
+struct GcOptions {
+  // Look at every shard, not just one (what `sealexec cache gc` does).
+  bool whole_cache = true;
+  // Blobs no entry refers to are removed once older than this, so that a
+  // put that has written its blob but not yet its entry is not undone.
+  std::int64_t orphan_grace_s = 3600;
+  // Temporary files of live processes younger than this are left alone.
+  std::int64_t temp_grace_s = 3600;
+};
+
+struct GcReport {
+  std::uint64_t entries_evicted = 0;
+  std::uint64_t blobs_removed = 0;
+  std::uint64_t temp_files_removed = 0;
+  std::uint64_t bytes_after = 0;
+  std::uint64_t entries_after = 0;
+};
+
+class Cache {
+public:
+  // Opens the cache at `directory` (created 0700, checked) with `config`.
+  [[nodiscard]] static Expected<Cache> open(const std::filesystem::path& directory,
+                                            const CacheConfig& config = {});
+  Cache(Cache&&) noexcept = default;
+  Cache& operator=(Cache&&) = delete;
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+  // Records this object's statistics.
+  ~Cache();
+
+  // Stores `content` under `key` (from make_key) for `fingerprint`.
+  // `description` says, for people, what it came from.
+  [[nodiscard]] Expected<void> put(const Sha256Digest& key, const Fingerprint& fingerprint,
+                                   std::span<const std::byte> content,
+                                   std::string_view description = {});
+  // The same for the content of a regular file or pipe, copied with bounded
+  // memory.
+  [[nodiscard]] Expected<void> put_fd(const Sha256Digest& key, const Fingerprint& fingerprint,
+                                      int fd, std::string_view description = {});
+
+  // The entry for `key`, if present, intact and made by `fingerprint`.
+  [[nodiscard]] Expected<std::optional<ActionEntry>> lookup(const Sha256Digest& key,
+                                                            const Fingerprint& fingerprint);
+  // A hit copied into a sealed memfd: immune to anything that happens to the
+  // cache file afterwards. Its bytes are checked against the entry's XXH3-128
+  // (which the copy computes anyway).
+  [[nodiscard]] Expected<std::optional<SealedImage>> load_image(const Sha256Digest& key,
+                                                                const Fingerprint& fingerprint,
+                                                                ImageOptions options = {});
+  // A hit mapped read-only from the blob file, checked the same way.
+  [[nodiscard]] Expected<std::optional<MappedEntry>> load_mapping(const Sha256Digest& key,
+                                                                  const Fingerprint& fingerprint);
+
+  // Removes the entry for `key`; false when there was none.
+  [[nodiscard]] Expected<bool> remove(const Sha256Digest& key);
+  // Removes every entry and blob.
+  [[nodiscard]] Expected<void> clear();
+  [[nodiscard]] Expected<std::vector<ListedEntry>> list();
+  // Re-reads every entry and recomputes the SHA-256 of every blob; whatever
+  // is damaged is quarantined.
+  [[nodiscard]] Expected<VerifyReport> verify();
+  // Brings the cache within its limits (oldest entries first), removes
+  // orphaned blobs and stale temporary files.
+  [[nodiscard]] Expected<GcReport> gc(const GcOptions& options = {});
+
+  // All statistics recorded so far, this object's included.
+  [[nodiscard]] Expected<Counters> statistics() const;
+  [[nodiscard]] const CacheDir& directory() const { return m_dir; }
+  [[nodiscard]] const CacheConfig& config() const { return m_config; }
+
+private:
+  Cache(CacheDir dir, const CacheConfig& config) : m_dir(std::move(dir)), m_config(config) {}
+
+  [[nodiscard]] Expected<void> publish(const Sha256Digest& key, const Fingerprint& fingerprint,
+                                       class TempFile& blob, const Sha256Digest& sha,
+                                       const Xxh3Digest& xxh, std::uint64_t size,
+                                       std::string_view description);
+  // Moves a damaged file to quarantine/ and counts it.
+  void quarantine(const std::string& relative);
+  void maybe_collect();
+
+  CacheDir m_dir;
+  CacheConfig m_config;
+  Counters m_counters;
+};
+
+// "ac/ab/abcd..." and "cas/ab/abcd...".
+[[nodiscard]] std::string entry_path(const Sha256Digest& key);
+[[nodiscard]] std::string blob_path(const Sha256Digest& sha256);
+
+} // namespace sealexec::cache

@@ -1,0 +1,57 @@
+// The cache directory: created private, checked on open, and never left.
+#pragma once
+
+#include "sealexec/util/error.h"
+#include "sealexec/util/fd.h"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace sealexec::cache {
+
+// Where the cache lives when nothing says otherwise: `override_dir`
+// ($SEALEXEC_CACHE_DIR), else `xdg_cache_home`/sealexec ($XDG_CACHE_HOME),
+// else `home`/.cache/sealexec. The caller passes the environment's values;
+// empty strings count as unset, and a relative XDG_CACHE_HOME is ignored as
+// the XDG specification says.
+[[nodiscard]] Expected<std::filesystem::path> default_cache_dir(std::string_view override_dir,
+                                                                std::string_view xdg_cache_home,
+                                                                std::string_view home);
+
+class CacheDir {
+public:
+  // Opens (creating, mode 0700) the directory `path`. Refuses, with a clear
+  // error, a directory that is a symlink, is owned by another user, or is
+  // writable by its group or others: someone else could replace what it
+  // holds.
+  [[nodiscard]] static Expected<CacheDir> open(const std::filesystem::path& path);
+
+  [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+  [[nodiscard]] int fd() const { return m_fd.get(); }
+
+  // Opens `relative` (no "..", no leading '/') beneath the cache without
+  // following any symlink on the way: openat2 with RESOLVE_BENEATH and
+  // RESOLVE_NO_SYMLINKS where the kernel has it (5.6), otherwise one
+  // O_NOFOLLOW openat per component. O_CLOEXEC is always added.
+  [[nodiscard]] Expected<Fd> open_beneath(std::string_view relative, int flags,
+                                          unsigned mode = 0) const;
+
+  // The subdirectory `relative` (one or more components), created 0700 when
+  // missing, and checked like the cache directory itself.
+  [[nodiscard]] Expected<Fd> subdirectory(std::string_view relative) const;
+
+  // "/path/to/cache/relative", for messages.
+  [[nodiscard]] std::string describe(std::string_view relative) const;
+
+private:
+  CacheDir(std::filesystem::path path, Fd fd) : m_path(std::move(path)), m_fd(std::move(fd)) {}
+
+  std::filesystem::path m_path;
+  Fd m_fd;
+};
+
+// Checks that the directory open as `fd` is ours and private enough.
+[[nodiscard]] Expected<void> check_private_directory(int fd, std::string_view name);
+
+} // namespace sealexec::cache

@@ -1,0 +1,37 @@
+// The cache's limits: defaults, then <cache>/cache.conf, then the
+// environment, then command-line flags, each overriding the one before.
+#pragma once
+
+#include "sealexec/util/error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace sealexec::cache {
+
+struct CacheConfig {
+  std::uint64_t max_size = std::uint64_t{5} << 30; // bytes of content kept
+  std::uint64_t max_entries = 100'000;             // action entries kept
+  // An automatic gc runs after about one put in this many, and looks at one
+  // of the 256 shards, so a put never stalls on a whole-cache cleanup
+  // (ccache #417). 0 turns it off.
+  std::uint64_t gc_every = 64;
+  bool compress = false; // store blobs as zstd frames (docs/cache.md)
+};
+
+// Sizes: "1000", "64K", "512M", "5G" (powers of 1024), "1.5G".
+[[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
+
+// Applies one `key = value` setting (keys: max_size, max_entries, gc_every,
+// compression = none|zstd). Errc::invalid_argument names `source` and the
+// key or value at fault.
+[[nodiscard]] Expected<void> apply_setting(CacheConfig& config, std::string_view key,
+                                           std::string_view value, std::string_view source);
+
+// Applies a cache.conf text: `key = value` lines, '#' comments, blank lines.
+// Hostile input: a bad line is an error naming `source` and the line number.
+[[nodiscard]] Expected<void> apply_config_file(CacheConfig& config, std::string_view text,
+                                               std::string_view source);
+
+} // namespace sealexec::cache

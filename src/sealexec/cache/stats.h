@@ -1,0 +1,36 @@
+// Cache statistics without a lock: each Cache counts in memory and appends
+// one line to <cache>/stats/counters with a single O_APPEND write, which
+// Linux never interleaves with another; reading them sums the lines.
+#pragma once
+
+#include "sealexec/cache/cache_dir.h"
+#include "sealexec/util/error.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sealexec::cache {
+
+struct Counters {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t puts = 0;
+  std::uint64_t corrupt = 0;   // entries found damaged and quarantined
+  std::uint64_t evicted = 0;   // entries removed by gc for the limits
+  std::uint64_t gc_runs = 0;
+
+  Counters& operator+=(const Counters& other);
+  [[nodiscard]] bool empty() const;
+  friend bool operator==(const Counters&, const Counters&) = default;
+};
+
+// "v1 hits=1 misses=0 ..." and back. Parsing skips what it does not know
+// (the file is input like any other), returning what it could read.
+[[nodiscard]] std::string format_counters(const Counters& counters);
+[[nodiscard]] Counters parse_counters(std::string_view text);
+
+[[nodiscard]] Expected<void> append_counters(const CacheDir& dir, const Counters& counters);
+[[nodiscard]] Expected<Counters> read_counters(const CacheDir& dir);
+
+} // namespace sealexec::cache
