@@ -73,9 +73,11 @@ Expected<Cache> Cache::open(const std::filesystem::path& directory, const CacheC
   return Cache(std::move(dir), config);
 }
 
-Cache::~Cache() {
-  if (m_dir.fd() >= 0) {
-    (void)append_counters(m_dir, m_counters);
+Cache::~Cache() { flush_statistics(); }
+
+void Cache::flush_statistics() {
+  if (m_dir.fd() >= 0 && append_counters(m_dir, m_counters)) {
+    m_counters = Counters{};
   }
 }
 

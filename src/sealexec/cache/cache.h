@@ -119,6 +119,9 @@ public:
   // orphaned blobs and stale temporary files.
   [[nodiscard]] Expected<GcReport> gc(const GcOptions& options = {});
 
+  // Records this object's statistics now (the destructor does it otherwise;
+  // call it before replacing the process with exec).
+  void flush_statistics();
   // All statistics recorded so far, this object's included.
   [[nodiscard]] Expected<Counters> statistics() const;
   [[nodiscard]] const CacheDir& directory() const { return m_dir; }

@@ -1,5 +1,6 @@
 #include "sealexec/cli/cli.h"
 
+#include "sealexec/cli/cache_command.h"
 #include "sealexec/cli/check_command.h"
 #include "sealexec/cli/command.h"
 #include "sealexec/cli/exit_codes.h"
@@ -21,7 +22,8 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr std::array k_commands{&k_run_command, &k_check_command, &k_fix_command};
+constexpr std::array k_commands{&k_run_command, &k_check_command, &k_fix_command,
+                                &k_cache_command};
 
 void print(std::string_view text) {
   // Help and version go to stdout; a failed write (closed pipe) is no error

@@ -34,6 +34,13 @@ std::optional<std::string> ParsedOptions::value(std::string_view long_name) cons
   return std::nullopt;
 }
 
+ParsedOptions ParsedOptions::after(const ParsedOptions& earlier) const {
+  ParsedOptions combined = earlier;
+  combined.m_given.insert(combined.m_given.end(), m_given.begin(), m_given.end());
+  combined.m_operands = m_operands;
+  return combined;
+}
+
 Expected<ParsedOptions> parse_options(std::span<const OptionSpec> specs,
                                       std::span<char* const> args, Operands operands) {
   ParsedOptions parsed;

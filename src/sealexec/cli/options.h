@@ -34,6 +34,10 @@ public:
   // Non-option arguments: files, or PROGRAM and its arguments.
   [[nodiscard]] const std::vector<std::string>& operands() const { return m_operands; }
 
+  // Options of `earlier` and then of this (which win), with this object's
+  // operands: for commands whose options may come before and after a word.
+  [[nodiscard]] ParsedOptions after(const ParsedOptions& earlier) const;
+
 private:
   friend Expected<ParsedOptions> parse_options(std::span<const OptionSpec>,
                                                std::span<char* const>, Operands);

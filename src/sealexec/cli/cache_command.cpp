@@ -1,0 +1,362 @@
+#include "sealexec/cli/cache_command.h"
+
+#include "sealexec/cache/cache.h"
+#include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/output.h"
+#include "sealexec/exec/exec.h"
+#include "sealexec/image/copy.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <vector>
+
+namespace sealexec::cli {
+
+namespace {
+
+using cache::Cache;
+
+constexpr int k_miss = 1;
+
+constexpr OptionSpec k_common[] = {
+    {"--dir", "", "DIR", "The cache directory (default: $SEALEXEC_CACHE_DIR, "
+                         "$XDG_CACHE_HOME/sealexec or ~/.cache/sealexec)"},
+    {"--fingerprint", "", "STR",
+     "What produced the entry (engine, version, flags, target); part of the key"},
+    {"--max-size", "", "SIZE", "Keep at most this much content (e.g. 5G)"},
+    {"--max-entries", "", "N", "Keep at most this many entries"},
+    {"--output", "-o", "OUT", "get: write the entry to OUT instead of standard output"},
+    {"--json", "", "", "stats, ls: print JSON"},
+};
+
+const char* env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// The cache the command works on: its directory and limits from the
+// defaults, <dir>/cache.conf, the environment and the flags, in that order.
+Expected<Cache> open_cache(const ParsedOptions& options) {
+  std::filesystem::path directory;
+  if (const auto dir = options.value("--dir")) {
+    directory = *dir;
+  } else {
+    SEALEXEC_TRY_ASSIGN(directory, cache::default_cache_dir(env("SEALEXEC_CACHE_DIR"),
+                                                             env("XDG_CACHE_HOME"), env("HOME")));
+  }
+  cache::CacheConfig config;
+  SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config));
+  // cache.conf is read through the checked directory, never through a link.
+  if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
+    std::string text(64 * 1024, '\0');
+    const ssize_t got = ::read(conf->get(), text.data(), text.size());
+    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    SEALEXEC_TRY(cache::apply_config_file(config, text, opened.directory().describe("cache.conf")));
+  }
+  const std::pair<const char*, const char*> from_env[] = {
+      {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
+      {"SEALEXEC_CACHE_MAX_ENTRIES", "max_entries"},
+      {"SEALEXEC_CACHE_COMPRESSION", "compression"}};
+  for (const auto& [variable, key] : from_env) {
+    if (*env(variable) != '\0') {
+      SEALEXEC_TRY(cache::apply_setting(config, key, env(variable), variable));
+    }
+  }
+  if (const auto size = options.value("--max-size")) {
+    SEALEXEC_TRY(cache::apply_setting(config, "max_size", *size, "--max-size"));
+  }
+  if (const auto count = options.value("--max-entries")) {
+    SEALEXEC_TRY(cache::apply_setting(config, "max_entries", *count, "--max-entries"));
+  }
+  return Cache::open(directory, config);
+}
+
+cache::Fingerprint fingerprint_of(const ParsedOptions& options) {
+  return cache::Fingerprint::opaque(options.value("--fingerprint").value_or(""));
+}
+
+Sha256Digest key_of(const ParsedOptions& options, const std::string& key) {
+  const std::string_view inputs[] = {key};
+  return cache::make_key(fingerprint_of(options), inputs);
+}
+
+int usage(std::string_view what) {
+  report(make_error(Errc::invalid_argument, "cache", fmt::format("{} (see sealexec cache --help)", what)));
+  return k_exit_check_error;
+}
+
+void print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+int put(Cache& cache, const ParsedOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    return usage("put takes KEY FILE (or - for standard input)");
+  }
+  const std::string& file = args[1];
+  Fd opened;
+  std::string description = "<stdin>";
+  if (file != "-") {
+    auto fd = open_fd(file.c_str(), O_RDONLY);
+    if (!fd) {
+      report(fd.error());
+      return k_exit_check_error;
+    }
+    opened = std::move(*fd);
+    std::error_code error;
+    const auto real = std::filesystem::canonical(file, error);
+    description = error ? file : real.string();
+  }
+  const auto done = cache.put_fd(key_of(options, args[0]), fingerprint_of(options),
+                                 file == "-" ? STDIN_FILENO : opened.get(), description);
+  if (!done) {
+    report(done.error());
+    return k_exit_check_error;
+  }
+  return k_exit_ok;
+}
+
+int get(Cache& cache, const ParsedOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    return usage("get takes one KEY");
+  }
+  const auto hit = cache.load_mapping(key_of(options, args[0]), fingerprint_of(options));
+  if (!hit) {
+    report(hit.error());
+    return k_exit_check_error;
+  }
+  if (!*hit) {
+    return k_miss;
+  }
+  const auto bytes = (*hit)->mapping.bytes();
+  if (const auto output = options.value("--output")) {
+    // A new file renamed into place, like everything sealexec writes.
+    const std::string temporary = *output + ".sealexec-part";
+    auto fd = open_fd(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    if (!fd || !write_all(fd->get(), bytes, *output) || ::fsync(fd->get()) != 0 ||
+        ::rename(temporary.c_str(), output->c_str()) != 0) {
+      report(system_error("cannot write", *output, "write"));
+      ::unlink(temporary.c_str());
+      return k_exit_check_error;
+    }
+    return k_exit_ok;
+  }
+  if (!write_all(STDOUT_FILENO, bytes, "standard output")) {
+    report(system_error("cannot write", "standard output", "write"));
+    return k_exit_check_error;
+  }
+  return k_exit_ok;
+}
+
+int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    report(make_error(Errc::invalid_argument, "cache exec", "needs a KEY"));
+    return k_exit_failed;
+  }
+  ImageOptions image_options;
+  image_options.name = std::filesystem::path(args[0]).filename().string();
+  auto image = cache.load_image(key_of(options, args[0]), fingerprint_of(options), image_options);
+  if (!image) {
+    return report(image.error());
+  }
+  if (!*image) {
+    return report(make_error(Errc::not_found, args[0], "no such entry in the cache"));
+  }
+  ExecOptions exec_options;
+  exec_options.argv.assign(args.begin(), args.end());
+  cache.flush_statistics(); // exec replaces us: no destructor will run
+  return report(exec(**image, exec_options));
+}
+
+int stats(Cache& cache, const ParsedOptions& options) {
+  const auto counters = cache.statistics();
+  const auto entries = cache.list();
+  if (!counters || !entries) {
+    report(!counters ? counters.error() : entries.error());
+    return k_exit_check_error;
+  }
+  std::uint64_t bytes = 0;
+  for (const auto& listed : *entries) {
+    bytes += listed.entry ? listed.entry->size : 0;
+  }
+  if (options.has("--json")) {
+    print(nlohmann::json{{"directory", cache.directory().path().string()},
+                         {"entries", entries->size()},
+                         {"bytes", bytes},
+                         {"max_size", cache.config().max_size},
+                         {"max_entries", cache.config().max_entries},
+                         {"hits", counters->hits},
+                         {"misses", counters->misses},
+                         {"puts", counters->puts},
+                         {"corrupt", counters->corrupt},
+                         {"evicted", counters->evicted},
+                         {"gc_runs", counters->gc_runs}}
+              .dump() +
+          "\n");
+    return k_exit_ok;
+  }
+  print(fmt::format("cache directory  {}\n"
+                    "entries          {} (limit {})\n"
+                    "content          {} bytes (limit {})\n"
+                    "hits             {}\nmisses           {}\nputs             {}\n"
+                    "corrupt          {} (quarantined)\nevicted          {}\ngc runs          {}\n",
+                    cache.directory().path().string(), entries->size(),
+                    cache.config().max_entries, bytes, cache.config().max_size, counters->hits,
+                    counters->misses, counters->puts, counters->corrupt, counters->evicted,
+                    counters->gc_runs));
+  return k_exit_ok;
+}
+
+int list(Cache& cache, const ParsedOptions& options) {
+  const auto entries = cache.list();
+  if (!entries) {
+    report(entries.error());
+    return k_exit_check_error;
+  }
+  nlohmann::json json = nlohmann::json::array();
+  for (const auto& listed : *entries) {
+    if (options.has("--json")) {
+      json.push_back({{"key", listed.key.hex()},
+                      {"damaged", !listed.entry},
+                      {"size", listed.entry ? listed.entry->size : 0},
+                      {"last_used", listed.last_used_unix_s},
+                      {"description", listed.entry ? listed.entry->description : ""},
+                      {"blob", listed.entry ? listed.entry->blob_sha256.hex() : ""}});
+      continue;
+    }
+    char when[32] = "-";
+    const std::time_t t = listed.last_used_unix_s;
+    std::tm tm {};
+    if (::localtime_r(&t, &tm) != nullptr) {
+      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    }
+    print(fmt::format("{}  {:>10}  {}  {}\n", listed.key.hex().substr(0, 16),
+                      listed.entry ? fmt::format("{}", listed.entry->size) : "damaged", when,
+                      listed.entry ? listed.entry->description : ""));
+  }
+  if (options.has("--json")) {
+    print(json.dump() + "\n");
+  }
+  return k_exit_ok;
+}
+
+int cache_main(const ParsedOptions& before_word) {
+  const auto& raw = before_word.operands();
+  if (raw.empty()) {
+    return usage("no command given: put, get, exec, stats, ls, verify, gc, rm or clear");
+  }
+  const std::string what = raw.front();
+  // Options may also follow the command word; for exec, everything after
+  // KEY is the program's.
+  std::vector<std::string> rest_text(raw.begin() + 1, raw.end());
+  std::vector<char*> rest;
+  for (std::string& arg : rest_text) {
+    rest.push_back(arg.data());
+  }
+  auto after_word =
+      parse_options(k_common, rest, what == "exec" ? Operands::program : Operands::files);
+  if (!after_word) {
+    return usage(after_word.error().reason);
+  }
+  const ParsedOptions options = after_word->after(before_word);
+  std::vector<std::string> args = options.operands();
+  auto opened = open_cache(options);
+  if (!opened) {
+    report(opened.error());
+    return what == "exec" ? k_exit_failed : k_exit_check_error;
+  }
+  Cache& cache = *opened;
+  if (what == "put") {
+    return put(cache, options, args);
+  }
+  if (what == "get") {
+    return get(cache, options, args);
+  }
+  if (what == "exec") {
+    // Everything after KEY (and an optional "--") is the program's.
+    if (args.size() > 1 && args[1] == "--") {
+      args.erase(args.begin() + 1);
+    }
+    return exec_entry(cache, options, args);
+  }
+  if (what == "stats") {
+    return stats(cache, options);
+  }
+  if (what == "ls") {
+    return list(cache, options);
+  }
+  if (what == "verify") {
+    const auto verified = cache.verify();
+    if (!verified) {
+      report(verified.error());
+      return k_exit_check_error;
+    }
+    print(fmt::format("{} entries, {} blobs checked: {} damaged entries, {} damaged blobs "
+                      "(quarantined), {} entries missing their blob\n",
+                      verified->entries, verified->blobs, verified->corrupt_entries,
+                      verified->corrupt_blobs, verified->missing_blobs));
+    return verified->corrupt_entries + verified->corrupt_blobs > 0 ? k_miss : k_exit_ok;
+  }
+  if (what == "gc") {
+    const auto collected = cache.gc();
+    if (!collected) {
+      report(collected.error());
+      return k_exit_check_error;
+    }
+    print(fmt::format("evicted {} entries, removed {} blobs and {} stale temporary files; "
+                      "{} entries, {} bytes left\n",
+                      collected->entries_evicted, collected->blobs_removed,
+                      collected->temp_files_removed, collected->entries_after,
+                      collected->bytes_after));
+    return k_exit_ok;
+  }
+  if (what == "rm") {
+    if (args.size() != 1) {
+      return usage("rm takes one KEY");
+    }
+    const auto removed = cache.remove(key_of(options, args[0]));
+    if (!removed) {
+      report(removed.error());
+      return k_exit_check_error;
+    }
+    return *removed ? k_exit_ok : k_miss;
+  }
+  if (what == "clear") {
+    const auto cleared = cache.clear();
+    if (!cleared) {
+      report(cleared.error());
+      return k_exit_check_error;
+    }
+    return k_exit_ok;
+  }
+  return usage(fmt::format("unknown cache command '{}'", what));
+}
+
+} // namespace
+
+const Command k_cache_command{
+    .name = "cache",
+    .summary = "Store and run compiled code in a crash-safe cache that never changes under a "
+               "reader.",
+    .usage = "sealexec cache put [--fingerprint STR] KEY FILE|-\n"
+             "       sealexec cache get [--fingerprint STR] KEY [-o OUT]\n"
+             "       sealexec cache exec [--fingerprint STR] KEY [-- ARGS...]\n"
+             "       sealexec cache stats [--json] | ls [--json] | verify | gc | rm KEY | clear",
+    .details =
+        "Options come before the command word. The limits come from <dir>/cache.conf, then\n"
+        "SEALEXEC_CACHE_MAX_SIZE / SEALEXEC_CACHE_MAX_ENTRIES / SEALEXEC_CACHE_COMPRESSION,\n"
+        "then --max-size / --max-entries (docs/cache.md).\n"
+        "Exit codes: 0 done; 1 a miss (get, rm) or damage found (verify); 2 bad usage or a\n"
+        "cache that cannot be used. cache exec replaces itself with the entry, so the program's\n"
+        "status passes through; its own failures are 125, 126 and 127 (no such entry).",
+    .options = k_common,
+    .operands = Operands::program,
+    .usage_exit_code = k_exit_check_error,
+    .run = cache_main,
+};
+
+} // namespace sealexec::cli
