@@ -6,6 +6,7 @@ find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)   # SHA-256
 find_package(fmt REQUIRED)                            # messages (header-only use)
 find_package(nlohmann_json 3 REQUIRED)                # check --json
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # XXH3-128 content digests
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)       # optional cache compression
 
 if(SEALEXEC_TESTS)
   find_package(GTest REQUIRED)

@@ -1,5 +1,6 @@
 #include "sealexec/cache/cache.h"
 
+#include "sealexec/cache/compression.h"
 #include "sealexec/cache/publish.h"
 #include "sealexec/image/copy.h"
 
@@ -24,6 +25,8 @@ std::string blob_path(const Sha256Digest& sha256) {
   const std::string hex = sha256.hex();
   return fmt::format("cas/{}/{}", hex.substr(0, 2), hex);
 }
+
+std::string compressed_blob_path(const Sha256Digest& sha256) { return blob_path(sha256) + ".zst"; }
 
 namespace {
 
@@ -107,12 +110,13 @@ void Cache::quarantine(const std::string& relative) {
 }
 
 Expected<void> Cache::publish(const Sha256Digest& key, const Fingerprint& fingerprint,
-                              TempFile& blob, const Sha256Digest& sha, const Xxh3Digest& xxh,
-                              std::uint64_t size, std::string_view description) {
+                              TempFile& blob, bool compressed, const Sha256Digest& sha,
+                              const Xxh3Digest& xxh, std::uint64_t size,
+                              std::string_view description) {
   // The blob first, then the entry that names it: a crash in between leaves
   // an orphaned blob for gc, never an entry without its blob.
   SEALEXEC_TRY(blob.finish());
-  SEALEXEC_TRY(blob.link_if_absent(blob_path(sha)));
+  SEALEXEC_TRY(blob.link_if_absent(compressed ? compressed_blob_path(sha) : blob_path(sha)));
   ActionEntry entry{.fingerprint = fingerprint.canonical(),
                     .description = std::string(description.substr(0, k_max_description_size)),
                     .blob_sha256 = sha,
@@ -130,15 +134,27 @@ Expected<void> Cache::publish(const Sha256Digest& key, const Fingerprint& finger
 
 Expected<void> Cache::put(const Sha256Digest& key, const Fingerprint& fingerprint,
                           std::span<const std::byte> content, std::string_view description) {
+  if (m_config.compress) {
+    // The compressor reads a descriptor; a private memfd serves.
+    SEALEXEC_TRY_ASSIGN(const Fd staging, create_memfd("sealexec:put", Executable::no));
+    SEALEXEC_TRY(write_all(staging.get(), content, "sealexec:put"));
+    ::lseek(staging.get(), 0, SEEK_SET);
+    return put_fd(key, fingerprint, staging.get(), description);
+  }
   SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
   SEALEXEC_TRY(write_all(blob.fd(), content, m_dir.describe("tmp/" + blob.name())));
-  return publish(key, fingerprint, blob, sealexec::sha256(content), xxh3_128(content),
+  return publish(key, fingerprint, blob, false, sealexec::sha256(content), xxh3_128(content),
                  content.size(), description);
 }
 
 Expected<void> Cache::put_fd(const Sha256Digest& key, const Fingerprint& fingerprint, int fd,
                              std::string_view description) {
   SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
+  if (m_config.compress) {
+    SEALEXEC_TRY_ASSIGN(const CompressedCopy copy,
+                        compress_stream(fd, blob.fd(), m_dir.describe("tmp/" + blob.name())));
+    return publish(key, fingerprint, blob, true, copy.sha256, copy.xxh3, copy.size, description);
+  }
   // Hash while copying, through one bounded buffer: the content is read
   // once, whatever its size.
   std::vector<std::byte> buffer(k_copy_buffer_size);
@@ -162,7 +178,7 @@ Expected<void> Cache::put_fd(const Sha256Digest& key, const Fingerprint& fingerp
     SEALEXEC_TRY(write_all(blob.fd(), chunk, m_dir.describe("tmp/" + blob.name())));
     size += static_cast<std::uint64_t>(got);
   }
-  return publish(key, fingerprint, blob, sha.digest(), xxh.digest(), size, description);
+  return publish(key, fingerprint, blob, false, sha.digest(), xxh.digest(), size, description);
 }
 
 Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
@@ -198,6 +214,38 @@ Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
   return std::optional<ActionEntry>(std::move(*entry));
 }
 
+Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& entry,
+                                                            ImageOptions options) {
+  for (const bool compressed : {false, true}) {
+    const std::string relative =
+        compressed ? compressed_blob_path(entry.blob_sha256) : blob_path(entry.blob_sha256);
+    auto fd = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK);
+    if (!fd) {
+      if (is_absent(fd.error())) {
+        continue;
+      }
+      quarantine(relative);
+      return std::optional<OpenedBlob>();
+    }
+    if (!compressed) {
+      return std::optional<OpenedBlob>(OpenedBlob{.fd = std::move(*fd)});
+    }
+    auto content = decompress_file(fd->get(), entry.size, m_dir.describe(relative));
+    if (!content) {
+      if (content.error().code == Errc::malformed) {
+        quarantine(relative);
+        return std::optional<OpenedBlob>();
+      }
+      return fail(std::move(content).error());
+    }
+    SEALEXEC_TRY_ASSIGN(SealedImage image, SealedImage::from_bytes(*content, options));
+    Fd copy(::fcntl(image.fd(), F_DUPFD_CLOEXEC, 0));
+    return std::optional<OpenedBlob>(
+        OpenedBlob{.fd = std::move(copy), .decompressed = std::move(image)});
+  }
+  return std::optional<OpenedBlob>(); // evicted or quarantined: a dangling entry
+}
+
 Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
                                                        const Fingerprint& fingerprint,
                                                        ImageOptions options) {
@@ -205,28 +253,28 @@ Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
   if (!entry) {
     return std::optional<SealedImage>();
   }
-  const std::string relative = blob_path(entry->blob_sha256);
-  auto fd = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK);
-  if (!fd) {
-    // A dangling entry: its blob was evicted or quarantined.
+  auto miss = [this](const std::optional<std::string>& damaged) {
+    if (damaged) {
+      quarantine(*damaged);
+    }
     --m_counters.hits;
     ++m_counters.misses;
-    if (!is_absent(fd.error())) {
-      quarantine(relative);
-    }
     return std::optional<SealedImage>();
-  }
+  };
   options.max_size = entry->size;
-  auto image = SealedImage::from_fd(fd->get(), options);
+  SEALEXEC_TRY_ASSIGN(auto blob, open_blob(*entry, options));
+  if (!blob) {
+    return miss(std::nullopt);
+  }
+  auto image = blob->decompressed ? std::move(*blob->decompressed)
+                                  : SealedImage::from_fd(blob->fd.get(), options);
   // The copy's XXH3-128 is computed anyway; comparing it with the entry's
   // checks every byte of every hit at no extra cost.
   if (!image || image->size() != entry->size || image->digest() != entry->blob_xxh3) {
     if (image || image.error().code == Errc::too_large || image.error().code == Errc::changed ||
         image.error().code == Errc::malformed) {
-      quarantine(relative);
-      --m_counters.hits;
-      ++m_counters.misses;
-      return std::optional<SealedImage>();
+      return miss(blob->decompressed ? compressed_blob_path(entry->blob_sha256)
+                                     : blob_path(entry->blob_sha256));
     }
     return fail(std::move(image).error());
   }
@@ -248,25 +296,27 @@ Expected<std::optional<MappedEntry>> Cache::load_mapping(const Sha256Digest& key
     ++m_counters.misses;
     return std::optional<MappedEntry>();
   };
-  auto fd = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK);
-  if (!fd) {
-    return miss(!is_absent(fd.error()));
+  ImageOptions options;
+  options.executable = Executable::no;
+  SEALEXEC_TRY_ASSIGN(auto blob, open_blob(*entry, options));
+  if (!blob) {
+    return miss(false);
   }
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+  if (::fstat(blob->fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
       static_cast<std::uint64_t>(st.st_size) != entry->size) {
-    return miss(true);
+    return miss(!blob->decompressed);
   }
-  auto mapping = Mapping::map_read_only(fd->get(), static_cast<std::size_t>(entry->size),
+  auto mapping = Mapping::map_read_only(blob->fd.get(), static_cast<std::size_t>(entry->size),
                                         m_dir.describe(relative));
   if (!mapping) {
     return fail(std::move(mapping).error());
   }
   if (xxh3_128(mapping->bytes()) != entry->blob_xxh3) {
-    return miss(true);
+    return miss(!blob->decompressed);
   }
-  return std::optional<MappedEntry>(
-      MappedEntry{.entry = std::move(*entry), .fd = std::move(*fd), .mapping = std::move(*mapping)});
+  return std::optional<MappedEntry>(MappedEntry{
+      .entry = std::move(*entry), .fd = std::move(blob->fd), .mapping = std::move(*mapping)});
 }
 
 Expected<bool> Cache::remove(const Sha256Digest& key) {

@@ -131,9 +131,18 @@ private:
   Cache(CacheDir dir, const CacheConfig& config) : m_dir(std::move(dir)), m_config(config) {}
 
   [[nodiscard]] Expected<void> publish(const Sha256Digest& key, const Fingerprint& fingerprint,
-                                       class TempFile& blob, const Sha256Digest& sha,
-                                       const Xxh3Digest& xxh, std::uint64_t size,
-                                       std::string_view description);
+                                       class TempFile& blob, bool compressed,
+                                       const Sha256Digest& sha, const Xxh3Digest& xxh,
+                                       std::uint64_t size, std::string_view description);
+  // The blob of `entry`: opened as stored, or its content decompressed into
+  // a sealed memfd when it is stored compressed. nullopt when missing or
+  // damaged (then quarantined).
+  struct OpenedBlob {
+    Fd fd;
+    std::optional<SealedImage> decompressed;
+  };
+  [[nodiscard]] Expected<std::optional<OpenedBlob>> open_blob(const ActionEntry& entry,
+                                                              ImageOptions options);
   // Moves a damaged file to quarantine/ and counts it.
   void quarantine(const std::string& relative);
   void maybe_collect();
@@ -143,8 +152,10 @@ private:
   Counters m_counters;
 };
 
-// "ac/ab/abcd..." and "cas/ab/abcd...".
+// "ac/ab/abcd...", "cas/ab/abcd..." and, for a blob stored compressed,
+// "cas/ab/abcd....zst" (named by the SHA-256 of the uncompressed content).
 [[nodiscard]] std::string entry_path(const Sha256Digest& key);
 [[nodiscard]] std::string blob_path(const Sha256Digest& sha256);
+[[nodiscard]] std::string compressed_blob_path(const Sha256Digest& sha256);
 
 } // namespace sealexec::cache

@@ -3,6 +3,7 @@
 // or running.
 #include "sealexec/cache/cache.h"
 
+#include "sealexec/cache/compression.h"
 #include "sealexec/cache/publish.h"
 
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <ctime>
 #include <unordered_set>
@@ -70,7 +72,12 @@ std::vector<std::string> shards(const CacheDir& dir, std::string_view store,
   return result;
 }
 
+// The digest a blob or entry file is named by ("<hex>" or, for a compressed
+// blob, "<hex>.zst").
 std::optional<Sha256Digest> digest_of_name(std::string_view name) {
+  if (name.ends_with(".zst")) {
+    name.remove_suffix(4);
+  }
   return Sha256Digest::from_hex(name);
 }
 
@@ -161,7 +168,14 @@ Expected<VerifyReport> Cache::verify() {
       const std::string relative = shard_dir + "/" + file.name;
       // Recompute the SHA-256 the blob is named by.
       bool intact = false;
-      if (S_ISREG(file.st.st_mode)) {
+      if (S_ISREG(file.st.st_mode) && file.name.ends_with(".zst")) {
+        // The content of a compressed blob, for its digest.
+        if (auto blob = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK)) {
+          const auto digest = decompressed_sha256(blob->get(), m_config.max_size,
+                                                  m_dir.describe(relative));
+          intact = digest && *digest == *name;
+        }
+      } else if (S_ISREG(file.st.st_mode)) {
         if (auto blob = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK)) {
           Sha256Hasher hasher;
           std::vector<std::byte> buffer(1 << 18);
@@ -175,7 +189,7 @@ Expected<VerifyReport> Cache::verify() {
         }
       }
       if (intact) {
-        present_blobs.insert(file.name);
+        present_blobs.insert(name->hex());
       } else {
         ++report.corrupt_blobs;
         quarantine(relative);
@@ -261,9 +275,13 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
   // a one-shard gc an entry of another shard may share it; it then misses,
   // which is safe, and is put again.)
   for (const std::string& hex : evicted_blobs) {
-    if (!referenced.contains(hex) &&
-        unlink_relative(m_dir, fmt::format("cas/{}/{}", hex.substr(0, 2), hex))) {
-      ++report.blobs_removed;
+    if (referenced.contains(hex)) {
+      continue;
+    }
+    for (const char* suffix : {"", ".zst"}) {
+      if (unlink_relative(m_dir, fmt::format("cas/{}/{}{}", hex.substr(0, 2), hex, suffix))) {
+        ++report.blobs_removed;
+      }
     }
   }
   // Orphans: only a whole-cache gc knows every reference.
@@ -271,7 +289,8 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
     for (const std::string& shard_dir : shards(m_dir, "cas", std::nullopt)) {
       SEALEXEC_TRY_ASSIGN(const Fd fd, m_dir.subdirectory(shard_dir));
       for (const DirEntry& file : list_directory(fd.get())) {
-        if (digest_of_name(file.name) && !referenced.contains(file.name) &&
+        const auto named = digest_of_name(file.name);
+        if (named && !referenced.contains(named->hex()) &&
             now - file.st.st_mtim.tv_sec > options.orphan_grace_s &&
             ::unlinkat(fd.get(), file.name.c_str(), 0) == 0) {
           ++report.blobs_removed;

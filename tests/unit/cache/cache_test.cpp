@@ -265,6 +265,43 @@ TEST_F(CacheTest, RemoveAndClear) {
   EXPECT_FALSE(cache.lookup(key_of(m_fp, "b"), m_fp)->has_value());
 }
 
+TEST_F(CacheTest, CompressedBlobsRoundTripAndAreCheckedToo) {
+  CacheConfig config;
+  config.compress = true;
+  Cache cache = open_cache(config);
+  std::string content;
+  for (int i = 0; i < 20000; ++i) {
+    content += "compressible line " + std::to_string(i % 97) + "\n";
+  }
+  const auto key = key_of(m_fp, "big");
+  ASSERT_OK(cache.put(key, m_fp, as_bytes(content)));
+  const auto sha = sha256(as_bytes(content));
+  const auto stored = m_dir / "cache" / compressed_blob_path(sha);
+  ASSERT_TRUE(std::filesystem::exists(stored));
+  EXPECT_LT(std::filesystem::file_size(stored), content.size() / 4);
+  EXPECT_FALSE(std::filesystem::exists(m_dir / "cache" / blob_path(sha)));
+
+  const auto image = cache.load_image(key, m_fp);
+  ASSERT_TRUE(image && image->has_value());
+  EXPECT_EQ(text_of((*image)->bytes()), content);
+  const auto mapped = cache.load_mapping(key, m_fp);
+  ASSERT_TRUE(mapped && mapped->has_value());
+  EXPECT_EQ(text_of((*mapped)->mapping.bytes()), content);
+  EXPECT_EQ(cache.verify()->corrupt_blobs, 0U);
+
+  // Damage inside the frame: a miss, quarantined.
+  ::chmod(stored.c_str(), 0644);
+  {
+    std::fstream f(stored, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');
+  }
+  const auto damaged = cache.load_image(key, m_fp);
+  ASSERT_OK(damaged);
+  EXPECT_FALSE(damaged->has_value());
+  EXPECT_FALSE(std::filesystem::exists(stored));
+}
+
 TEST(Publish, TempFileOwnerParsesOnlyOurNames) {
   EXPECT_EQ(temp_file_owner("1234.0123456789abcdef.tmp"), 1234);
   EXPECT_EQ(temp_file_owner("abc.tmp"), std::nullopt);
