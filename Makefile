@@ -6,11 +6,13 @@
 #   make sanitize  the test suite built with ASan + UBSan (clang-19)
 #   make fuzz      each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make bench     benchmarks; results in build/release/bench/results.md
+#   make stress    long cache stress runs (STRESS_SECONDS, default 60)
 
 BUILD      ?= build/release
 SAN_BUILD  ?= build/sanitize
 FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 30
+STRESS_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 
 # Debian 12 packages the project needs to build, test, fuzz and benchmark.
@@ -22,7 +24,7 @@ DEBIAN_PACKAGES := \
   hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils \
   tcc pax-utils checksec
 
-.PHONY: run test deps build configure sanitize fuzz bench clean install help
+.PHONY: run test deps build configure sanitize fuzz bench stress clean install help
 
 run: build
 	demo/run-demo.sh $(BUILD)
@@ -60,6 +62,9 @@ fuzz: deps
 
 bench: build
 	bench/run-benchmarks.sh $(BUILD)
+
+stress: build
+	scripts/run-stress.sh $(BUILD) $(STRESS_SECONDS)
 
 install: build
 	cmake --install $(BUILD)

@@ -1,0 +1,21 @@
+#!/bin/sh
+# The long versions of the cache stress tests: each concurrency scenario for
+# SECONDS, and the crash and corruption scenarios for proportionally many
+# rounds. make test runs the short versions.
+set -eu
+build=${1:?usage: run-stress.sh BUILD_DIR SECONDS}
+seconds=${2:-60}
+stress="$build/tests/stress/cache-stress"
+work=$(mktemp -d "${TMPDIR:-/tmp}/sealexec-stress.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+echo "== Wasmtime reproduction, ${seconds}s"
+"$stress" wasmtime "$work/wasmtime" "$seconds"
+echo "== 8 processes, mixed put/get/gc, ${seconds}s"
+"$stress" mixed "$work/mixed" "$seconds"
+rounds=$((seconds * 20))
+echo "== kill -9, $rounds rounds"
+"$stress" kill9 "$work/kill9" "$rounds"
+echo "== byte flips, $rounds rounds"
+"$stress" flip "$work/flip" "$rounds"
+echo "stress: all scenarios held"
