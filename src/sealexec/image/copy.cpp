@@ -101,6 +101,16 @@ Expected<void> copy_range_with_pread(int source, std::uint64_t offset, std::uint
   });
 }
 
+Expected<Xxh3Digest> copy_range_hashing(int source, std::uint64_t offset, std::uint64_t length,
+                                        int destination, std::string_view path) {
+  Xxh3Hasher hasher;
+  SEALEXEC_TRY(for_each_chunk(source, offset, length, path, [&](std::span<const std::byte> chunk) {
+    hasher.update(chunk);
+    return write_all(destination, chunk, path);
+  }));
+  return hasher.digest();
+}
+
 Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t max_size,
                                     std::string_view path) {
   std::vector<std::byte> buffer(k_copy_buffer_size);

@@ -27,6 +27,12 @@ inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
                                                    std::uint64_t length, int destination,
                                                    std::string_view path);
 
+// copy_range_with_pread that also returns the XXH3-128 of the bytes it
+// wrote, hashed from its own buffer while they are hot in the CPU cache.
+[[nodiscard]] Expected<Xxh3Digest> copy_range_hashing(int source, std::uint64_t offset,
+                                                      std::uint64_t length, int destination,
+                                                      std::string_view path);
+
 // Appends everything `source` yields until end of file to `destination`;
 // fails with Errc::too_large past `max_size` bytes. Returns the byte count.
 [[nodiscard]] Expected<std::uint64_t> copy_stream(int source, int destination,

@@ -63,9 +63,15 @@ Error too_large_error(std::string_view source, std::uint64_t size, std::uint64_t
 
 // Seals a filled memfd, maps it, and checks that the sealed bytes have the
 // digest its name was made from (and the caller's SHA-256, if any).
+//
+// `copied_digest`, when given, is the digest of the bytes as they were
+// written into the memfd, hashed from our own buffer: only this process holds
+// the unsealed memfd, so the sealed bytes are those, and hashing them again
+// would only cost a pass over the whole image.
 Expected<Sealed> seal_and_verify(Fd fd, std::uint64_t size, const Xxh3Digest& named_digest,
                                  std::string memfd_name, std::string_view source,
-                                 const ImageOptions& options) {
+                                 const ImageOptions& options,
+                                 std::optional<Xxh3Digest> copied_digest = std::nullopt) {
   SEALEXEC_TRY(seal_memfd(fd.get(), memfd_name));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
@@ -78,16 +84,23 @@ Expected<Sealed> seal_and_verify(Fd fd, std::uint64_t size, const Xxh3Digest& na
   }
   SEALEXEC_TRY_ASSIGN(Mapping mapping,
                       Mapping::map_read_only(fd.get(), static_cast<std::size_t>(size),
-                                             memfd_name));
-  if (xxh3_128(mapping.bytes()) != named_digest) {
+                                             memfd_name,
+                                             copied_digest ? Prefault::no : Prefault::yes));
+  const Xxh3Digest actual = copied_digest ? *copied_digest : xxh3_128(mapping.bytes());
+  if (options.expected_xxh3 && actual != *options.expected_xxh3) {
+    return fail(make_error(Errc::digest_mismatch, source,
+                           fmt::format("XXH3-128 mismatch: expected {}, got {}",
+                                       options.expected_xxh3->hex(), actual.hex())));
+  }
+  if (actual != named_digest) {
     return fail(make_error(Errc::changed, source, "changed while it was being copied"));
   }
   if (options.expected_sha256) {
-    const Sha256Digest actual = sha256(mapping.bytes());
-    if (actual != *options.expected_sha256) {
+    const Sha256Digest actual_sha256 = sha256(mapping.bytes());
+    if (actual_sha256 != *options.expected_sha256) {
       return fail(make_error(Errc::digest_mismatch, source,
                              fmt::format("SHA-256 mismatch: expected {}, got {}",
-                                         options.expected_sha256->hex(), actual.hex())));
+                                         options.expected_sha256->hex(), actual_sha256.hex())));
     }
   }
   return Sealed{.fd = std::move(fd),
@@ -143,6 +156,16 @@ Expected<Sealed> copy_regular_file(int fd, std::uint64_t size, std::string_view 
                                    std::string_view basename, const ImageOptions& options) {
   if (size > options.max_size) {
     return fail(too_large_error(source, size, options.max_size));
+  }
+  if (options.expected_xxh3) {
+    // One pass: copy and hash together, and compare with what was expected.
+    std::string memfd_name = image_memfd_name(basename, *options.expected_xxh3);
+    SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
+    SEALEXEC_TRY_ASSIGN(const Xxh3Digest copied,
+                        copy_range_hashing(fd, 0, size, memfd.get(), source));
+    // Exactly the bytes the caller asked for, whatever came after them.
+    return seal_and_verify(std::move(memfd), size, *options.expected_xxh3,
+                           std::move(memfd_name), source, options, copied);
   }
   SEALEXEC_TRY_ASSIGN(const Xxh3Digest digest, hash_file_range(fd, 0, size, source));
   std::string memfd_name = image_memfd_name(basename, digest);

@@ -30,6 +30,11 @@ struct ImageOptions {
   // When set, the image is refused (Errc::digest_mismatch) unless the SHA-256
   // of the sealed bytes equals it.
   std::optional<Sha256Digest> expected_sha256;
+  // When set, the image is refused (Errc::digest_mismatch) unless the
+  // XXH3-128 of the sealed bytes equals it. A regular file whose digest the
+  // caller already knows (a cache entry records it) is then not hashed
+  // before copying, which saves a read of the whole file.
+  std::optional<Xxh3Digest> expected_xxh3;
   // Larger sources are refused with Errc::too_large.
   std::uint64_t max_size = std::uint64_t{4} << 30;
   // Executable::no makes a memfd the kernel will never exec (MFD_NOEXEC_SEAL),

@@ -30,12 +30,13 @@ void Mapping::unmap() noexcept {
 }
 
 Expected<Mapping> Mapping::map_read_only(int fd, std::size_t size,
-                                         std::string_view path_for_errors) {
+                                         std::string_view path_for_errors, Prefault prefault) {
   Mapping mapping;
   if (size == 0) {
     return mapping;
   }
-  void* address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  const int flags = MAP_SHARED | (prefault == Prefault::yes ? MAP_POPULATE : 0);
+  void* address = ::mmap(nullptr, size, PROT_READ, flags, fd, 0);
   if (address == MAP_FAILED) {
     return fail(system_error("cannot map", path_for_errors, "mmap"));
   }

@@ -75,6 +75,31 @@ TEST(SealedImage, Sha256IsOfTheSealedBytesAndIsEnforced) {
   EXPECT_NE(refused.error().reason.find(good.hex()), std::string::npos);
 }
 
+TEST(SealedImage, AKnownXxh3IsEnforcedForFilesAndBuffers) {
+  TempDir dir;
+  test::write_file(dir / "app", "payload");
+  const auto good = xxh3_128(as_bytes("payload"));
+  ImageOptions options;
+  options.expected_xxh3 = good;
+  const auto image = SealedImage::from_path(dir / "app", options);
+  ASSERT_OK(image);
+  EXPECT_EQ(bytes_of(*image), "payload");
+  EXPECT_EQ(image->digest(), good);
+  // The memfd is named after the digest, as without a known one.
+  EXPECT_NE(image->memfd_name().find(good.hex().substr(0, 12)), std::string::npos);
+
+  // The file is not what the caller expected (a damaged cache blob).
+  test::write_file(dir / "app", "PAYLOAD");
+  const auto refused = SealedImage::from_path(dir / "app", options);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::digest_mismatch);
+  EXPECT_NE(refused.error().reason.find(good.hex()), std::string::npos);
+
+  const auto from_buffer = SealedImage::from_bytes(as_bytes("PAYLOAD"), options);
+  ASSERT_FALSE(from_buffer);
+  EXPECT_EQ(from_buffer.error().code, Errc::digest_mismatch);
+}
+
 TEST(SealedImage, WhatIsSealedNeverChangesWhenTheSourceIsRewritten) {
   TempDir dir;
   test::write_file(dir / "app", "original bytes");
