@@ -1,6 +1,7 @@
 #include "sealexec/audit/execstack_fix.h"
 
 #include "sealexec/util/fd.h"
+#include "sealexec/util/replacement_file.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -105,31 +106,11 @@ Expected<void> write_patched_copy(const std::filesystem::path& source,
   if (error) {
     target = destination;
   }
-  const std::filesystem::path directory =
-      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string temporary = (directory / ("." + target.filename().string() + ".sealexec-XXXXXX"))
-                              .string();
-  const int raw = ::mkostemp(temporary.data(), O_CLOEXEC);
-  if (raw < 0) {
-    return fail(system_error("cannot create a temporary file next to", target.string(),
-                             "mkostemp"));
-  }
-  Fd out(raw);
-  // Removes the temporary file unless it was renamed into place.
-  struct Remover {
-    const std::string& path;
-    bool armed = true;
-    ~Remover() {
-      if (armed) {
-        ::unlink(path.c_str());
-      }
-    }
-  } remover{temporary};
-
+  SEALEXEC_TRY_ASSIGN(ReplacementFile out, ReplacementFile::create(target));
   const auto size = static_cast<std::uint64_t>(st.st_size);
   for (std::uint64_t done = 0; done < size;) {
     off_t position = static_cast<off_t>(done);
-    const ssize_t sent = ::sendfile(out.get(), in.get(), &position, size - done);
+    const ssize_t sent = ::sendfile(out.fd(), in.get(), &position, size - done);
     if (sent < 0 && errno == EINTR) {
       continue;
     }
@@ -140,7 +121,7 @@ Expected<void> write_patched_copy(const std::filesystem::path& source,
   }
   for (const Patch& patch : patches) {
     if (patch.offset + patch.bytes.size() > size ||
-        ::pwrite(out.get(), patch.bytes.data(), patch.bytes.size(),
+        ::pwrite(out.fd(), patch.bytes.data(), patch.bytes.size(),
                  static_cast<off_t>(patch.offset)) != static_cast<ssize_t>(patch.bytes.size())) {
       return fail(system_error("cannot write the fixed copy of", source_name, "pwrite"));
     }
@@ -149,28 +130,16 @@ Expected<void> write_patched_copy(const std::filesystem::path& source,
   // comes after it. Only root may give a file away; when the owner cannot be
   // kept, nothing is replaced.
   if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
-      ::fchown(out.get(), st.st_uid, st.st_gid) != 0) {
+      ::fchown(out.fd(), st.st_uid, st.st_gid) != 0) {
     return fail(system_error(
         fmt::format("cannot keep its owner (uid {}, gid {}) in the fixed copy", st.st_uid,
                     st.st_gid),
         source_name, "fchown"));
   }
-  if (::fchmod(out.get(), st.st_mode & 07777) != 0) {
+  if (::fchmod(out.fd(), st.st_mode & 07777) != 0) {
     return fail(system_error("cannot set the mode of the fixed copy of", source_name, "fchmod"));
   }
-  if (::fsync(out.get()) != 0) {
-    return fail(system_error("cannot flush the fixed copy of", source_name, "fsync"));
-  }
-  SEALEXEC_TRY(out.close());
-  if (::rename(temporary.c_str(), target.c_str()) != 0) {
-    return fail(system_error("cannot replace", target.string(), "rename"));
-  }
-  remover.armed = false;
-  // The rename itself must survive a crash.
-  if (auto dir = open_fd(directory.c_str(), O_RDONLY | O_DIRECTORY); dir) {
-    ::fsync(dir->get());
-  }
-  return {};
+  return out.commit();
 }
 
 } // namespace sealexec::audit

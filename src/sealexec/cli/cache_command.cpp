@@ -5,10 +5,12 @@
 #include "sealexec/cli/output.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/image/copy.h"
+#include "sealexec/util/replacement_file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -134,13 +136,21 @@ int get(Cache& cache, const ParsedOptions& options, const std::vector<std::strin
   }
   const auto bytes = (*hit)->mapping.bytes();
   if (const auto output = options.value("--output")) {
-    // A new file renamed into place, like everything sealexec writes.
-    const std::string temporary = *output + ".sealexec-part";
-    auto fd = open_fd(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0755);
-    if (!fd || !write_all(fd->get(), bytes, *output) || ::fsync(fd->get()) != 0 ||
-        ::rename(temporary.c_str(), output->c_str()) != 0) {
-      report(system_error("cannot write", *output, "write"));
-      ::unlink(temporary.c_str());
+    // A new file renamed into place, like everything sealexec writes. Cached
+    // entries are mostly compiled code, so OUT is executable (0755 less the
+    // umask), as a linker's output would be.
+    const mode_t umask = ::umask(0);
+    ::umask(umask);
+    auto written = [&]() -> Expected<void> {
+      SEALEXEC_TRY_ASSIGN(ReplacementFile out, ReplacementFile::create(*output));
+      SEALEXEC_TRY(write_all(out.fd(), bytes, *output));
+      if (::fchmod(out.fd(), 0755 & ~umask) != 0) {
+        return fail(system_error("cannot set the mode of", *output, "fchmod"));
+      }
+      return out.commit();
+    }();
+    if (!written) {
+      report(written.error());
       return k_exit_check_error;
     }
     return k_exit_ok;
@@ -161,7 +171,8 @@ int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std
   image_options.name = std::filesystem::path(args[0]).filename().string();
   auto image = cache.load_image(key_of(options, args[0]), fingerprint_of(options), image_options);
   if (!image) {
-    return report(image.error());
+    report(image.error()); // the cache, not the program: sealexec's own failure
+    return k_exit_failed;
   }
   if (!*image) {
     return report(make_error(Errc::not_found, args[0], "no such entry in the cache"));
@@ -169,7 +180,11 @@ int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std
   ExecOptions exec_options;
   exec_options.argv.assign(args.begin(), args.end());
   cache.flush_statistics(); // exec replaces us: no destructor will run
-  return report(exec(**image, exec_options));
+  Error error = exec(**image, exec_options);
+  if (error.path == (*image)->source()) {
+    error.path = fmt::format("cache entry {}", args[0]); // not "<fd 3>"
+  }
+  return report(error);
 }
 
 int stats(Cache& cache, const ParsedOptions& options) {
