@@ -38,8 +38,14 @@ std::uint64_t now_ns() {
 }
 
 // A small file from the cache, read whole with a bound.
-Expected<std::vector<std::byte>> read_small(const CacheDir& dir, const std::string& relative,
-                                            std::size_t limit) {
+// Approximate LRU needs only this resolution; refreshing less often keeps a
+// metadata write (and its journal traffic) off the common, repeated hit.
+constexpr std::chrono::seconds k_lru_resolution{60};
+
+// Reads a small published file through one descriptor, and refreshes its
+// time there if it is stale (metadata only: the bytes stay as published).
+Expected<std::vector<std::byte>> read_entry_file(const CacheDir& dir, const std::string& relative,
+                                    std::size_t limit) {
   SEALEXEC_TRY_ASSIGN(const Fd fd, dir.open_beneath(relative, O_RDONLY | O_NONBLOCK));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
@@ -61,6 +67,11 @@ Expected<std::vector<std::byte>> read_small(const CacheDir& dir, const std::stri
       return fail(system_error("cannot read", dir.describe(relative), "pread"));
     }
     done += static_cast<std::size_t>(got);
+  }
+  const auto age = std::chrono::system_clock::now().time_since_epoch() -
+                   std::chrono::seconds(st.st_mtim.tv_sec);
+  if (age >= k_lru_resolution) {
+    ::futimens(fd.get(), nullptr);
   }
   return bytes;
 }
@@ -184,31 +195,26 @@ Expected<void> Cache::put_fd(const Sha256Digest& key, const Fingerprint& fingerp
 Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
                                                    const Fingerprint& fingerprint) {
   const std::string relative = entry_path(key);
-  auto bytes = read_small(m_dir, relative, k_max_action_entry_size);
-  if (!bytes) {
-    if (is_absent(bytes.error())) {
+  auto file = read_entry_file(m_dir, relative, k_max_action_entry_size);
+  if (!file) {
+    if (is_absent(file.error())) {
       ++m_counters.misses;
       return std::optional<ActionEntry>();
     }
-    if (bytes.error().code == Errc::malformed || bytes.error().code == Errc::policy) {
+    if (file.error().code == Errc::malformed) {
       quarantine(relative);
       ++m_counters.misses;
       return std::optional<ActionEntry>();
     }
-    return fail(std::move(bytes).error());
+    return fail(std::move(file).error());
   }
-  auto entry = parse_action_entry(*bytes, m_dir.describe(relative));
+  auto entry = parse_action_entry(*file, m_dir.describe(relative));
   // The fingerprint is part of the key, so a different one here means the
   // file is not what was written: damaged (or planted).
   if (!entry || entry->fingerprint != fingerprint.canonical()) {
     quarantine(relative);
     ++m_counters.misses;
     return std::optional<ActionEntry>();
-  }
-  // Approximate LRU: a hit refreshes the entry's time. Metadata only: the
-  // bytes stay as they were published.
-  if (auto fd = m_dir.open_beneath(relative, O_RDONLY)) {
-    ::futimens(fd->get(), nullptr);
   }
   ++m_counters.hits;
   return std::optional<ActionEntry>(std::move(*entry));
@@ -224,6 +230,9 @@ Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& e
       if (is_absent(fd.error())) {
         continue;
       }
+      if (fd.error().code != Errc::malformed) {
+        return fail(std::move(fd).error()); // a directory that is not private, or I/O
+      }
       quarantine(relative);
       return std::optional<OpenedBlob>();
     }
@@ -238,10 +247,17 @@ Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& e
       }
       return fail(std::move(content).error());
     }
-    SEALEXEC_TRY_ASSIGN(SealedImage image, SealedImage::from_bytes(*content, options));
-    Fd copy(::fcntl(image.fd(), F_DUPFD_CLOEXEC, 0));
+    auto image = SealedImage::from_bytes(*content, options);
+    if (!image) {
+      if (image.error().code == Errc::digest_mismatch) {
+        quarantine(relative);
+        return std::optional<OpenedBlob>();
+      }
+      return fail(std::move(image).error());
+    }
+    Fd copy(::fcntl(image->fd(), F_DUPFD_CLOEXEC, 0));
     return std::optional<OpenedBlob>(
-        OpenedBlob{.fd = std::move(copy), .decompressed = std::move(image)});
+        OpenedBlob{.fd = std::move(copy), .decompressed = std::move(*image)});
   }
   return std::optional<OpenedBlob>(); // evicted or quarantined: a dangling entry
 }
@@ -262,17 +278,18 @@ Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
     return std::optional<SealedImage>();
   };
   options.max_size = entry->size;
+  // The sealed copy is hashed anyway; checking it against the entry's digest
+  // verifies every byte of every hit, and spares hashing the file first.
+  options.expected_xxh3 = entry->blob_xxh3;
   SEALEXEC_TRY_ASSIGN(auto blob, open_blob(*entry, options));
   if (!blob) {
     return miss(std::nullopt);
   }
   auto image = blob->decompressed ? std::move(*blob->decompressed)
                                   : SealedImage::from_fd(blob->fd.get(), options);
-  // The copy's XXH3-128 is computed anyway; comparing it with the entry's
-  // checks every byte of every hit at no extra cost.
-  if (!image || image->size() != entry->size || image->digest() != entry->blob_xxh3) {
+  if (!image || image->size() != entry->size) {
     if (image || image.error().code == Errc::too_large || image.error().code == Errc::changed ||
-        image.error().code == Errc::malformed) {
+        image.error().code == Errc::malformed || image.error().code == Errc::digest_mismatch) {
       return miss(blob->decompressed ? compressed_blob_path(entry->blob_sha256)
                                      : blob_path(entry->blob_sha256));
     }
@@ -307,8 +324,9 @@ Expected<std::optional<MappedEntry>> Cache::load_mapping(const Sha256Digest& key
       static_cast<std::uint64_t>(st.st_size) != entry->size) {
     return miss(!blob->decompressed);
   }
+  // Every byte is hashed right away, so map them all at once.
   auto mapping = Mapping::map_read_only(blob->fd.get(), static_cast<std::size_t>(entry->size),
-                                        m_dir.describe(relative));
+                                        m_dir.describe(relative), Prefault::yes);
   if (!mapping) {
     return fail(std::move(mapping).error());
   }

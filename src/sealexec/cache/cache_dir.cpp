@@ -117,6 +117,12 @@ Expected<Fd> CacheDir::open_beneath(std::string_view relative, int flags, unsign
     return fail(make_error(Errc::invalid_argument, describe(relative),
                            "is not a plain path inside the cache"));
   }
+  if (const std::size_t slash = relative.rfind('/'); slash != std::string_view::npos) {
+    const std::string parent(relative.substr(0, slash));
+    if (!m_checked_directories.contains(parent)) {
+      SEALEXEC_TRY(walk(parent, false));
+    }
+  }
   const std::string text(relative);
   int fd = openat2_beneath(m_fd.get(), text, flags | O_CLOEXEC, mode);
   if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
@@ -139,7 +145,7 @@ Expected<Fd> CacheDir::open_beneath(std::string_view relative, int flags, unsign
   if (fd < 0) {
     Error error = system_error("cannot open", describe(relative), "openat2");
     if (errno == ELOOP || errno == EXDEV) {
-      error.code = Errc::policy;
+      error.code = Errc::malformed;
       error.reason = "refused: a symbolic link inside the cache";
     }
     return fail(std::move(error));
@@ -152,6 +158,10 @@ Expected<Fd> CacheDir::subdirectory(std::string_view relative) const {
     return fail(make_error(Errc::invalid_argument, describe(relative),
                            "is not a plain path inside the cache"));
   }
+  return walk(relative, true);
+}
+
+Expected<Fd> CacheDir::walk(std::string_view relative, bool create) const {
   // One component at a time from a directory already checked, so that a
   // planted symlink can neither be created through nor opened.
   Fd dir(::fcntl(m_fd.get(), F_DUPFD_CLOEXEC, 0));
@@ -162,7 +172,7 @@ Expected<Fd> CacheDir::subdirectory(std::string_view relative) const {
                                                       ? std::string_view::npos
                                                       : slash - start));
     const std::string so_far(relative.substr(0, slash));
-    if (::mkdirat(dir.get(), part.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (create && ::mkdirat(dir.get(), part.c_str(), 0700) != 0 && errno != EEXIST) {
       return fail(system_error("cannot create", describe(so_far), "mkdirat"));
     }
     const int next = ::openat(dir.get(), part.c_str(),
@@ -177,6 +187,7 @@ Expected<Fd> CacheDir::subdirectory(std::string_view relative) const {
     }
     dir.reset(next);
     SEALEXEC_TRY(check_private_directory(dir.get(), describe(so_far)));
+    m_checked_directories.insert(so_far);
     if (slash == std::string_view::npos) {
       return dir;
     }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace sealexec::cache {
 
@@ -33,7 +34,11 @@ public:
   // Opens `relative` (no "..", no leading '/') beneath the cache without
   // following any symlink on the way: openat2 with RESOLVE_BENEATH and
   // RESOLVE_NO_SYMLINKS where the kernel has it (5.6), otherwise one
-  // O_NOFOLLOW openat per component. O_CLOEXEC is always added.
+  // O_NOFOLLOW openat per component. O_CLOEXEC is always added. The
+  // directories on the way are checked like the cache itself (once each per
+  // CacheDir): Errc::policy when one is not private. A symlink as the last
+  // component is Errc::malformed: a planted or damaged entry, not a setup
+  // problem.
   [[nodiscard]] Expected<Fd> open_beneath(std::string_view relative, int flags,
                                           unsigned mode = 0) const;
 
@@ -47,8 +52,16 @@ public:
 private:
   CacheDir(std::filesystem::path path, Fd fd) : m_path(std::move(path)), m_fd(std::move(fd)) {}
 
+  // Opens `relative` one component at a time from the cache directory, each
+  // with O_NOFOLLOW and checked, creating missing ones when `create`.
+  [[nodiscard]] Expected<Fd> walk(std::string_view relative, bool create) const;
+
   std::filesystem::path m_path;
   Fd m_fd;
+  // Directories already walked and found private. A checked directory can
+  // only be swapped by someone who may write to its (checked) parent, so
+  // checking each once per CacheDir is enough and keeps hits cheap.
+  mutable std::unordered_set<std::string> m_checked_directories;
 };
 
 // Checks that the directory open as `fd` is ours and private enough.

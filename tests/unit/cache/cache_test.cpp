@@ -169,6 +169,25 @@ TEST_F(CacheTest, ADirectoryOthersCanWriteIsRefused) {
   EXPECT_EQ(st.st_mode & 0777, 0700U);
 }
 
+TEST_F(CacheTest, ReadsRefuseAShardOthersCanWrite) {
+  const auto key = key_of(m_fp, "k");
+  {
+    Cache writer = open_cache();
+    ASSERT_OK(writer.put(key, m_fp, as_bytes("mine")));
+  }
+  // Someone else could have planted the entry: an error, not a hit or a miss.
+  const auto shard = (m_dir / "cache" / entry_path(key)).parent_path();
+  ASSERT_EQ(::chmod(shard.c_str(), 0770), 0);
+  Cache reader = open_cache();
+  const auto hit = reader.load_image(key, m_fp);
+  ASSERT_FALSE(hit);
+  EXPECT_EQ(hit.error().code, Errc::policy);
+  EXPECT_NE(hit.error().reason.find("writable by its group"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(m_dir / "cache" / entry_path(key))) << "not quarantined";
+  ASSERT_EQ(::chmod(shard.c_str(), 0700), 0);
+  EXPECT_TRUE(reader.load_image(key, m_fp)->has_value());
+}
+
 TEST_F(CacheTest, ADirectoryOfAnotherUserIsRefused) {
   if (!test::is_root()) {
     GTEST_SKIP() << "SKIPPED: needs root to give a directory to another user";
@@ -202,6 +221,28 @@ TEST_F(CacheTest, GcKeepsTheMostRecentlyUsedWithinTheLimits) {
   EXPECT_FALSE(cache.lookup(key_of(m_fp, "b"), m_fp)->has_value());
   EXPECT_TRUE(cache.lookup(key_of(m_fp, "a"), m_fp)->has_value());
   EXPECT_TRUE(cache.lookup(key_of(m_fp, "c"), m_fp)->has_value());
+}
+
+TEST_F(CacheTest, AHitRefreshesAnEntryTimeOnlyWhenItIsStale) {
+  Cache cache = open_cache();
+  ASSERT_OK(cache.put(key_of(m_fp, "k"), m_fp, as_bytes("v")));
+  const auto path = m_dir / "cache" / entry_path(key_of(m_fp, "k"));
+  auto mtime = [&] {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    return st.st_mtim.tv_sec;
+  };
+  const std::int64_t now = ::time(nullptr);
+  // Ten seconds old: within the LRU resolution, so a hit leaves it alone.
+  const timespec recent[2] = {{now - 10, 0}, {now - 10, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), recent, 0), 0);
+  ASSERT_TRUE(cache.lookup(key_of(m_fp, "k"), m_fp)->has_value());
+  EXPECT_EQ(mtime(), now - 10);
+  // An hour old: a hit makes it current again.
+  const timespec stale[2] = {{now - 3600, 0}, {now - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), stale, 0), 0);
+  ASSERT_TRUE(cache.lookup(key_of(m_fp, "k"), m_fp)->has_value());
+  EXPECT_GE(mtime(), now);
 }
 
 TEST_F(CacheTest, GcRemovesLeftoversOfDeadWritersAndOrphans) {
