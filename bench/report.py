@@ -47,6 +47,7 @@ def main():
     parser.add_argument("--check-memory", required=True)
     parser.add_argument("--spawn", required=True)
     parser.add_argument("--image", required=True)
+    parser.add_argument("--cache", required=True)
     parser.add_argument("--machine", action="append", default=[])
     parser.add_argument("--invocation", action="append", default=[])
     args = parser.parse_args()
@@ -69,6 +70,7 @@ def main():
     image_data = load(args.image)
     spawn = gb_aggregates(spawn_data)
     image = gb_aggregates(image_data)
+    cache = gb_aggregates(load(args.cache))
 
     def hf_ratio(a, b):
         return tuple(hf[a][k] / hf[b][k] for k in ("mean", "median", "min"))
@@ -146,6 +148,44 @@ def main():
     rows.append(("image from 100 MiB buffer (`from_bytes`) / memcpy into fresh buffer",
                  f"{ratio * 100:.1f}%", f"{median_ratio * 100:.1f}% (medians)", "—", "info"))
 
+    sizes = (("4 KiB", 4096), ("1 MiB", 1 << 20), ("64 MiB", 64 << 20))
+    for label, size in sizes:
+        ratio = gb(cache, f"BM_HitVsSendfile/{size}/real_time", "mean", "ratio")
+        separate = (gb(cache, f"BM_CacheHit/{size}/real_time", "mean", "real_time")
+                    / gb(cache, f"BM_BaselineOpenSendfile/{size}/real_time", "mean", "real_time"))
+        rows.append((f"cache hit into a `SealedImage` / open + sendfile into a memfd, {label} "
+                     "(interleaved)",
+                     f"{ratio:.3f}×", f"{separate:.3f}× (separate runs)", "≤ 1.30×",
+                     verdict(ratio, 1.30, True)))
+    for label, size in sizes:
+        ratio = (gb(cache, f"BM_CacheHitMapping/{size}/real_time", "mean", "real_time")
+                 / gb(cache, f"BM_CacheHit/{size}/real_time", "mean", "real_time"))
+        rows.append((f"cache hit as a mapping / as a `SealedImage`, {label}",
+                     f"{ratio:.3f}×", "means", "—", "info"))
+    for label, size in sizes[:2]:
+        ratio = (gb(cache, f"BM_CachePut/{size}/real_time", "mean", "real_time")
+                 / gb(cache, f"BM_BaselineWriteFsyncRename/{size}/real_time", "mean", "real_time"))
+        rows.append((f"cache put / write + fsync + rename + fsync(dir), {label}",
+                     f"{ratio:.3f}×", "means", "—", "info"))
+    for what in ("Put", "Hit"):
+        ratio = (gb(cache, f"BM_{what}CompiledCode/1/real_time", "mean", "real_time")
+                 / gb(cache, f"BM_{what}CompiledCode/0/real_time", "mean", "real_time"))
+        rows.append((f"{what.lower()} of compiled code, zstd / uncompressed",
+                     f"{ratio:.3f}×", "means", "—", "info"))
+    stored = gb(cache, "BM_PutCompiledCode/1/real_time", "mean", "stored_fraction")
+    rows.append(("compiled code stored as zstd / its size", f"{stored * 100:.1f}%", "—", "—",
+                 "info"))
+
+    whole = gb(cache, "BM_GcWholeCache100k/iterations:2/real_time", "mean", "real_time")
+    shard = gb(cache, "BM_GcOneShard100k/real_time", "mean", "real_time")
+    rows.append(("gc over 100,000 entries: whole cache (`sealexec cache gc`) / "
+                 "one shard (automatic, after a put)",
+                 f"{whole:.0f} ms / {shard / 1e3:.2f} ms", "means", "—", "info"))
+    eight = gb(cache, "BM_EightProcessHits/iterations:1/real_time", "mean", "loads_per_s")
+    one = 1e9 / gb(cache, "BM_CacheHit/1048576/real_time", "mean", "real_time")
+    rows.append(("8 processes loading 1 MiB entries at once / one process alone, loads per second",
+                 f"{eight / one:.2f}×", f"{eight:.0f} / {one:.0f} loads/s", "—", "info"))
+
     check = {r["command"]: r for r in load(args.check)["results"]}
     ratio = check["sealexec check"]["mean"] / check["scanelf"]["mean"]
     median_ratio = check["sealexec check"]["median"] / check["scanelf"]["median"]
@@ -209,7 +249,9 @@ def main():
             unit = mean["time_unit"]
             bps = mean.get("bytes_per_second")
             rate = f"{bps / 2**30:.2f} GiB/s" if bps else ""
-            counters = ", ".join(f"{k} = {mean[k]:.3f}" for k in ("spawn_us", "posix_spawn_us", "ratio")
+            counters = ", ".join(f"{k} = {mean[k]:.3f}"
+                                 for k in ("spawn_us", "posix_spawn_us", "hit_us", "sendfile_us",
+                                           "ratio", "stored_fraction", "loads_per_s")
                                  if k in mean)
             label = mean.get("label", "")
             extra = "; ".join(x for x in (label, counters) if x)
@@ -242,6 +284,16 @@ def main():
                                "anonymous memory each iteration; the image benchmarks likewise "
                                "free their image each iteration."))
 
+    out.append("## The cache (`bench_cache`)\n")
+    out.extend(gb_table(cache, "Hits load an entry put beforehand and free the image again; "
+                               "the baseline opens a plain file with the same bytes and "
+                               "sendfiles it into a new memfd, with no checks. "
+                               "`BM_HitVsSendfile` alternates the two in one loop. Puts write "
+                               "new random content each time. Compiled code is this "
+                               "benchmark's own executable. gc runs over 100,000 entries "
+                               "(whole cache, then one shard as after a put); "
+                               "`BM_EightProcessHits` runs 8 processes loading 1 MiB entries "
+                               "for 0.5 s on however many cores there are."))
     out.append("## Exact commands\n")
     out.append("```")
     out.extend(commands.values())

@@ -35,7 +35,7 @@ grep -q '^SEALEXEC_BENCHMARKS:BOOL=ON' "$BUILD/CMakeCache.txt" ||
 BUILD=$(cd "$BUILD" && pwd)
 
 cmake --build "$BUILD" --target sealexec_cli sealexec-dynamic minimal-runner \
-  minimal-runner-static bench_spawn bench_image hello hello-static interleaved-timer
+  minimal-runner-static bench_spawn bench_image bench_cache hello hello-static interleaved-timer
 
 SEALEXEC=$BUILD/src/sealexec
 SEALEXEC_DYNAMIC=$BUILD/bench/sealexec-dynamic
@@ -46,7 +46,7 @@ HELLO=$BUILD/examples/hello
 # add its own start-up to every run.
 PYTHON3=$(python3 -c 'import sys; print(sys.executable)')
 for file in "$SEALEXEC" "$SEALEXEC_DYNAMIC" "$RUNNER" "$RUNNER_STATIC" "$HELLO" \
-  "$BUILD/bench/bench_spawn" "$BUILD/bench/bench_image"; do
+  "$BUILD/bench/bench_spawn" "$BUILD/bench/bench_image" "$BUILD/bench/bench_cache"; do
   [ -x "$file" ] || die "$file was not built"
 done
 case "$BUILD$BENCH_SRC$PYTHON3" in
@@ -106,6 +106,14 @@ $SPAWN_CMD
 echo "== TMPDIR=$WORK $IMAGE_CMD"
 TMPDIR=$WORK $IMAGE_CMD
 
+# 2b. The cache: hits against open + sendfile, puts against write + fsync +
+#     rename, compression, gc over 100,000 entries, 8 processes at once. Its
+#     scratch caches live in $WORK, on the same file system as a user's
+#     ~/.cache would usually be.
+CACHE_CMD="$BUILD/bench/bench_cache $GB_FLAGS --benchmark_out=$OUT/bench_cache.json"
+echo "== TMPDIR=$WORK $CACHE_CMD"
+TMPDIR=$WORK $CACHE_CMD
+
 # 3. sealexec check against its peers. scanelf over the same tree, warm;
 #    checksec (a shell script, ~10 files a second) over a small copy of
 #    /usr/bin; and memory for a small and a large tree.
@@ -152,6 +160,7 @@ python3 "$BENCH_SRC/report.py" \
   --check-memory "$OUT/check-memory.txt" \
   --spawn "$OUT/bench_spawn.json" \
   --image "$OUT/bench_image.json" \
+  --cache "$OUT/bench_cache.json" \
   --machine "CPU: ${CPU_MODEL:-unknown}" \
   --machine "Cores (nproc): $(nproc)" \
   --machine "Kernel: $(uname -r)" \
@@ -166,6 +175,7 @@ python3 "$BENCH_SRC/report.py" \
   --invocation "hyperfine -N --warmup 1 --runs 3 '$SEALEXEC check -R SET --json' 'checksec --dir=SET --output=json' (SET: 40 files of /usr/bin)" \
   --invocation "/usr/bin/time -f '%M %e' $SEALEXEC check -R TREE --json (TREE: $CHECK_TREE, /usr)" \
   --invocation "TMPDIR=<temporary directory> $IMAGE_CMD" \
+  --invocation "TMPDIR=<temporary directory> $CACHE_CMD" \
   --machine "hyperfine: $(hyperfine --version), warm-up $WARMUP, min runs $MIN_RUNS; Google Benchmark: $GB_REPS repetitions"
 echo
 cat "$OUT/results.md"
