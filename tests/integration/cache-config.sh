@@ -89,6 +89,10 @@ expect_error_line "sealexec: $C/cache.conf:2: " "expected 'key = value'"
 printf 'compression = gzip\n' >"$C/cache.conf"
 expect_code 2 sx stats
 expect_error_line "sealexec: $C/cache.conf:1: " "not none or zstd"
+# Something that is not a config file at all (70,000 bytes of comments).
+head -c 70000 /dev/zero | tr '\0' '#' >"$C/cache.conf"
+expect_code 2 sx stats
+expect_error_line "sealexec: $C/cache.conf: " "is larger than 64 KiB"
 rm "$C/cache.conf"
 
 # Bad values in the environment and in flags name their source.

@@ -1,5 +1,6 @@
 #include "sealexec/cache/cache_dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/openat2.h>
@@ -63,6 +64,30 @@ Expected<std::filesystem::path> default_cache_dir(std::string_view override_dir,
   }
   return fail(make_error(Errc::invalid_argument, "",
                          "no cache directory: set SEALEXEC_CACHE_DIR, XDG_CACHE_HOME or HOME"));
+}
+
+std::vector<DirEntry> list_directory(int fd) {
+  std::vector<DirEntry> entries;
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  DIR* dir = copy >= 0 ? ::fdopendir(copy) : nullptr;
+  if (dir == nullptr) {
+    if (copy >= 0) {
+      ::close(copy);
+    }
+    return entries;
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
+    DirEntry item{.name = std::string(name)};
+    if (::fstatat(fd, entry->d_name, &item.st, AT_SYMLINK_NOFOLLOW) == 0) {
+      entries.push_back(std::move(item));
+    }
+  }
+  ::closedir(dir);
+  return entries;
 }
 
 Expected<void> check_private_directory(int fd, std::string_view name) {

@@ -4,10 +4,13 @@
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace sealexec::cache {
 
@@ -63,6 +66,16 @@ private:
   // checking each once per CacheDir is enough and keeps hits cheap.
   mutable std::unordered_set<std::string> m_checked_directories;
 };
+
+// One name in a directory, with its lstat data.
+struct DirEntry {
+  std::string name;
+  struct stat st {};
+};
+
+// The entries of the directory open as `fd` (links not followed), without
+// "." and "..". Empty when it cannot be read.
+[[nodiscard]] std::vector<DirEntry> list_directory(int fd);
 
 // Checks that the directory open as `fd` is ours and private enough.
 [[nodiscard]] Expected<void> check_private_directory(int fd, std::string_view name);

@@ -6,7 +6,6 @@
 #include "sealexec/cache/compression.h"
 #include "sealexec/cache/publish.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -24,36 +23,6 @@
 namespace sealexec::cache {
 
 namespace {
-
-struct DirEntry {
-  std::string name;
-  struct stat st {};
-};
-
-// The entries of the directory `fd` (not followed if links), with lstat data.
-std::vector<DirEntry> list_directory(int fd) {
-  std::vector<DirEntry> entries;
-  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  DIR* dir = copy >= 0 ? ::fdopendir(copy) : nullptr;
-  if (dir == nullptr) {
-    if (copy >= 0) {
-      ::close(copy);
-    }
-    return entries;
-  }
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") {
-      continue;
-    }
-    DirEntry item{.name = std::string(name)};
-    if (::fstatat(fd, entry->d_name, &item.st, AT_SYMLINK_NOFOLLOW) == 0) {
-      entries.push_back(std::move(item));
-    }
-  }
-  ::closedir(dir);
-  return entries;
-}
 
 // The two-hex-digit shard directories of `store` ("ac" or "cas") that exist.
 std::vector<std::string> shards(const CacheDir& dir, std::string_view store,
@@ -224,6 +193,10 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
       }
     }
   }
+
+  // Statistics are appended by every process; keep their file small. They
+  // are not worth failing a gc for.
+  (void)fold_counters(m_dir);
 
   // One shard, or all: a put-triggered gc looks at one shard of 256 and at
   // its share of the limits, so its work is bounded.

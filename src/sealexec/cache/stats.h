@@ -1,6 +1,14 @@
 // Cache statistics without a lock: each Cache counts in memory and appends
 // one line to <cache>/stats/counters with a single O_APPEND write, which
 // Linux never interleaves with another; reading them sums the lines.
+//
+// gc keeps the file small by folding it: it renames the file to
+// stats/<pid>.folding, sums that, appends the sum as one line to a fresh
+// counters file, and removes the folded one. Readers also sum *.folding
+// files, so a fold that crashes loses nothing (the next one finishes it; a
+// crash between its last two steps counts one batch twice). A process that
+// opened the file just before the rename and writes just after the sum can
+// lose its one line: statistics, not data.
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
@@ -32,5 +40,9 @@ struct Counters {
 
 [[nodiscard]] Expected<void> append_counters(const CacheDir& dir, const Counters& counters);
 [[nodiscard]] Expected<Counters> read_counters(const CacheDir& dir);
+// Folds stats/counters into one line once it is larger than
+// `threshold_bytes`; also finishes folds whose process died.
+[[nodiscard]] Expected<void> fold_counters(const CacheDir& dir,
+                                           std::uint64_t threshold_bytes = 64 * 1024);
 
 } // namespace sealexec::cache

@@ -56,10 +56,19 @@ Expected<Cache> open_cache(const ParsedOptions& options) {
   SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config));
   // cache.conf is read through the checked directory, never through a link.
   if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
-    std::string text(64 * 1024, '\0');
-    const ssize_t got = ::read(conf->get(), text.data(), text.size());
-    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    SEALEXEC_TRY(cache::apply_config_file(config, text, opened.directory().describe("cache.conf")));
+    const std::string name = opened.directory().describe("cache.conf");
+    constexpr std::size_t k_max_config_size = 64 * 1024;
+    std::string text(k_max_config_size + 1, '\0');
+    std::size_t used = 0;
+    for (ssize_t got; used < text.size() &&
+                      (got = ::read(conf->get(), text.data() + used, text.size() - used)) > 0;) {
+      used += static_cast<std::size_t>(got);
+    }
+    if (used > k_max_config_size) {
+      return fail(make_error(Errc::malformed, name, "is larger than 64 KiB; not a cache.conf"));
+    }
+    text.resize(used);
+    SEALEXEC_TRY(cache::apply_config_file(config, text, name));
   }
   const std::pair<const char*, const char*> from_env[] = {
       {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
@@ -362,9 +371,9 @@ const Command k_cache_command{
              "       sealexec cache exec [--fingerprint STR] KEY [-- ARGS...]\n"
              "       sealexec cache stats [--json] | ls [--json] | verify | gc | rm KEY | clear",
     .details =
-        "Options come before the command word. The limits come from <dir>/cache.conf, then\n"
-        "SEALEXEC_CACHE_MAX_SIZE / SEALEXEC_CACHE_MAX_ENTRIES / SEALEXEC_CACHE_COMPRESSION,\n"
-        "then --max-size / --max-entries (docs/cache.md).\n"
+        "Options may come before or after the command word. Settings come from\n"
+        "<dir>/cache.conf, then SEALEXEC_CACHE_MAX_SIZE, SEALEXEC_CACHE_MAX_ENTRIES and\n"
+        "SEALEXEC_CACHE_COMPRESSION, then --max-size and --max-entries (docs/cache.md).\n"
         "Exit codes: 0 done; 1 a miss (get, rm) or damage found (verify); 2 bad usage or a\n"
         "cache that cannot be used. cache exec replaces itself with the entry, so the program's\n"
         "status passes through; its own failures are 125, 126 and 127 (no such entry).",

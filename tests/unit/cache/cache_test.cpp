@@ -294,6 +294,39 @@ TEST_F(CacheTest, StatisticsSurviveTheObject) {
   EXPECT_EQ(counters->misses, 1U);
 }
 
+TEST_F(CacheTest, GcFoldsTheStatisticsFileWithoutLosingCounts) {
+  {
+    Cache cache = open_cache();
+    (void)cache.statistics();
+  }
+  // 5,000 processes' worth of lines (280 KB, so reading crosses many chunk
+  // boundaries mid-line), and a fold that died half way (its process, pid
+  // 999999, does not exist).
+  std::string lines;
+  for (int i = 0; i < 5000; ++i) {
+    lines += format_counters(Counters{.hits = 2, .misses = 1});
+  }
+  test::write_file(m_dir / "cache/stats/counters", lines, 0600);
+  test::write_file(m_dir / "cache/stats/999999.folding",
+                   format_counters(Counters{.puts = 7}), 0600);
+  Cache cache = open_cache();
+  auto before = cache.statistics();
+  ASSERT_OK(before);
+  EXPECT_EQ(before->hits, 10000U);
+  EXPECT_EQ(before->puts, 7U);
+
+  ASSERT_OK(cache.gc());
+  cache.flush_statistics(); // the gc run itself
+  const auto after = cache.statistics();
+  ASSERT_OK(after);
+  EXPECT_EQ(after->hits, 10000U);
+  EXPECT_EQ(after->misses, 5000U);
+  EXPECT_EQ(after->puts, 7U);
+  EXPECT_EQ(after->gc_runs, 1U);
+  EXPECT_LT(std::filesystem::file_size(m_dir / "cache/stats/counters"), 200U);
+  EXPECT_FALSE(std::filesystem::exists(m_dir / "cache/stats/999999.folding"));
+}
+
 TEST_F(CacheTest, RemoveAndClear) {
   Cache cache = open_cache();
   ASSERT_OK(cache.put(key_of(m_fp, "a"), m_fp, as_bytes("a")));
