@@ -69,6 +69,15 @@ Cache open_cache(const std::string& name, CacheConfig config = {}) {
   return std::move(*cache);
 }
 
+// "miss", or the error a load returned, for SkipWithError (which keeps the
+// pointer, so the text lives in a static).
+template <typename Loaded>
+const char* failure_of(const Loaded& loaded) {
+  static std::string text;
+  text = loaded ? "miss" : "error: " + loaded.error().message();
+  return text.c_str();
+}
+
 // A put entry of `size` random bytes, and a plain file with the same bytes
 // for the baseline.
 struct HitFixture {
@@ -106,9 +115,9 @@ HitFixture* hit_fixture(std::size_t size, std::string& error) {
 
 // One cache hit: the entry checked, its blob copied into a sealed memfd and
 // every byte verified; the image is freed again.
-bool load_once(HitFixture& fixture) {
+const char* load_once(HitFixture& fixture) {
   auto image = fixture.cache.load_image(fixture.key, k_fp);
-  return image && *image && (*image)->size() > 0;
+  return image && *image ? nullptr : failure_of(image);
 }
 
 // The floor: what any cache that hands out memfd copies must do, with no
@@ -144,8 +153,8 @@ void BM_CacheHit(benchmark::State& state) {
     return;
   }
   for (auto _ : state) {
-    if (!load_once(*fixture)) {
-      state.SkipWithError("miss");
+    if (const char* failed = load_once(*fixture)) {
+      state.SkipWithError(failed);
       return;
     }
   }
@@ -188,10 +197,12 @@ void BM_HitVsSendfile(benchmark::State& state) {
     for (int turn = 0; turn < 2; ++turn) {
       const bool hit_turn = (turn == 0) == hit_first;
       const auto start = Clock::now();
-      const bool ok = hit_turn ? load_once(*fixture) : sendfile_once(fixture->plain, size);
+      const char* failed = hit_turn ? load_once(*fixture)
+                           : sendfile_once(fixture->plain, size) ? nullptr
+                                                                 : "sendfile failed";
       (hit_turn ? hit_total : baseline_total) += Clock::now() - start;
-      if (!ok) {
-        state.SkipWithError(hit_turn ? "miss" : "sendfile failed");
+      if (failed != nullptr) {
+        state.SkipWithError(failed);
         return;
       }
     }
@@ -220,7 +231,7 @@ void BM_CacheHitMapping(benchmark::State& state) {
   for (auto _ : state) {
     auto mapped = fixture->cache.load_mapping(fixture->key, k_fp);
     if (!mapped || !*mapped) {
-      state.SkipWithError("miss");
+      state.SkipWithError(failure_of(mapped));
       return;
     }
     benchmark::DoNotOptimize((*mapped)->mapping.size());
@@ -330,7 +341,7 @@ void BM_HitCompiledCode(benchmark::State& state) {
   for (auto _ : state) {
     auto image = cache.load_image(key, k_fp);
     if (!image || !*image) {
-      state.SkipWithError("miss");
+      state.SkipWithError(failure_of(image));
       return;
     }
   }

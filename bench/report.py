@@ -4,6 +4,7 @@ numbers, the ratios against the baselines of the same run, and MET / MISSED
 for each target. Nothing here fails on a missed target; it only reports."""
 import argparse
 import json
+import math
 import sys
 
 
@@ -12,12 +13,19 @@ def load(path):
         return json.load(f)
 
 
+FAILURES = []  # "name: message" for every benchmark run that reported an error
+
+
 def gb_aggregates(data):
-    """{run_name: {aggregate_name: entry}} from a Google Benchmark JSON file."""
+    """{run_name: {aggregate_name: entry}} from a Google Benchmark JSON file.
+    A failed run is listed in FAILURES and left out; the others still count."""
     runs = {}
     for entry in data["benchmarks"]:
         if entry.get("error_occurred"):
-            sys.exit(f"report.py: {entry['name']} failed: {entry.get('error_message')}")
+            FAILURES.append(f"{entry['name']}: {entry.get('error_message')}")
+            print(f"report.py: {entry['name']} failed: {entry.get('error_message')}",
+                  file=sys.stderr)
+            continue
         if entry.get("run_type") == "aggregate":
             runs.setdefault(entry["run_name"], {})[entry["aggregate_name"]] = entry
         else:  # a single repetition: treat it as its own mean and median
@@ -32,6 +40,8 @@ def fmt_ms(seconds):
 
 
 def verdict(ratio, target, at_most):
+    if math.isnan(ratio):
+        return "**NOT MEASURED** (a run failed; see below)"
     met = ratio <= target if at_most else ratio >= target
     return "**MET**" if met else "**MISSED**"
 
@@ -79,7 +89,8 @@ def main():
         try:
             return runs[name][aggregate][field]
         except KeyError:
-            sys.exit(f"report.py: no {aggregate} {field} for {name}")
+            FAILURES.append(f"{name}: no {aggregate} {field} in the results")
+            return math.nan
 
     rows = []  # (comparison, ratio, cross-check, target text, verdict)
 
@@ -294,6 +305,10 @@ def main():
                                "(whole cache, then one shard as after a put); "
                                "`BM_EightProcessHits` runs 8 processes loading 1 MiB entries "
                                "for 0.5 s on however many cores there are."))
+    if FAILURES:
+        out.append("## Failed runs\n")
+        out.extend(f"- {failure}" for failure in FAILURES)
+        out.append("")
     out.append("## Exact commands\n")
     out.append("```")
     out.extend(commands.values())
