@@ -109,6 +109,22 @@ std::vector<std::byte> code_returning(std::uint32_t value) {
   return code;
 }
 
+// UBSan's -fsanitize=function reads a type signature just before the target
+// of every indirect call. Our target is the first byte of a raw mapping, so
+// that read lands on whatever page precedes it and faults when none does.
+#if defined(__x86_64__)
+#if defined(__clang__)
+#define SEALEXEC_NO_SANITIZE_FUNCTION __attribute__((no_sanitize("function")))
+#else
+#define SEALEXEC_NO_SANITIZE_FUNCTION
+#endif
+
+SEALEXEC_NO_SANITIZE_FUNCTION
+std::uint32_t call_code(const void* code) {
+  return reinterpret_cast<std::uint32_t (*)()>(const_cast<void*>(code))();
+}
+#endif
+
 int reader(const std::string& dir, Clock::time_point end) {
   Cache cache = open_cache(dir);
   auto mapped = cache.load_mapping(key_for(0), k_fp);
@@ -117,8 +133,16 @@ int reader(const std::string& dir, Clock::time_point end) {
   }
   // Map the immutable blob executable too, as a JIT or Wasm runtime would.
   const std::size_t size = (*mapped)->mapping.size();
-  void* code = ::mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, (*mapped)->fd.get(), 0);
-  if (code == MAP_FAILED) {
+  // Put an unmapped page right before the code, as the kernel sometimes
+  // does: calling it must not read there (see call_code).
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  void* reserved = ::mmap(nullptr, page + size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (reserved == MAP_FAILED) {
+    broke("cannot reserve address space for the code");
+  }
+  void* code = ::mmap(static_cast<char*>(reserved) + page, size, PROT_READ | PROT_EXEC,
+                      MAP_SHARED | MAP_FIXED, (*mapped)->fd.get(), 0);
+  if (code == MAP_FAILED || ::munmap(reserved, page) != 0) {
     broke("cannot map the entry executable");
   }
   std::uint32_t first = 0;
@@ -127,8 +151,7 @@ int reader(const std::string& dir, Clock::time_point end) {
   std::uint64_t calls = 0;
   while (!deadline_passed(end)) {
 #if defined(__x86_64__)
-    const auto function = reinterpret_cast<std::uint32_t (*)()>(code);
-    if (function() != first) {
+    if (call_code(code) != first) {
       broke("the code under a running reader changed");
     }
 #endif
