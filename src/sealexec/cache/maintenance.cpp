@@ -194,6 +194,18 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
     }
   }
 
+  // Lock files of producers killed while holding them (a live holder
+  // removes its own). Removing one that is held is harmless: its holder
+  // publishes before it lets go, and everyone checks the cache after locking.
+  if (auto locks = m_dir.open_beneath("locks", O_RDONLY | O_DIRECTORY)) {
+    for (const DirEntry& file : list_directory(locks->get())) {
+      if (S_ISREG(file.st.st_mode) && now - file.st.st_mtim.tv_sec > options.temp_grace_s &&
+          ::unlinkat(locks->get(), file.name.c_str(), 0) == 0) {
+        ++report.temp_files_removed;
+      }
+    }
+  }
+
   // Statistics are appended by every process; keep their file small. They
   // are not worth failing a gc for.
   (void)fold_counters(m_dir);

@@ -42,52 +42,6 @@ const char* env(const char* name) {
   return value != nullptr ? value : "";
 }
 
-// The cache the command works on: its directory and limits from the
-// defaults, <dir>/cache.conf, the environment and the flags, in that order.
-Expected<Cache> open_cache(const ParsedOptions& options) {
-  std::filesystem::path directory;
-  if (const auto dir = options.value("--dir")) {
-    directory = *dir;
-  } else {
-    SEALEXEC_TRY_ASSIGN(directory, cache::default_cache_dir(env("SEALEXEC_CACHE_DIR"),
-                                                             env("XDG_CACHE_HOME"), env("HOME")));
-  }
-  cache::CacheConfig config;
-  SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config));
-  // cache.conf is read through the checked directory, never through a link.
-  if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
-    const std::string name = opened.directory().describe("cache.conf");
-    constexpr std::size_t k_max_config_size = 64 * 1024;
-    std::string text(k_max_config_size + 1, '\0');
-    std::size_t used = 0;
-    for (ssize_t got; used < text.size() &&
-                      (got = ::read(conf->get(), text.data() + used, text.size() - used)) > 0;) {
-      used += static_cast<std::size_t>(got);
-    }
-    if (used > k_max_config_size) {
-      return fail(make_error(Errc::malformed, name, "is larger than 64 KiB; not a cache.conf"));
-    }
-    text.resize(used);
-    SEALEXEC_TRY(cache::apply_config_file(config, text, name));
-  }
-  const std::pair<const char*, const char*> from_env[] = {
-      {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
-      {"SEALEXEC_CACHE_MAX_ENTRIES", "max_entries"},
-      {"SEALEXEC_CACHE_COMPRESSION", "compression"}};
-  for (const auto& [variable, key] : from_env) {
-    if (*env(variable) != '\0') {
-      SEALEXEC_TRY(cache::apply_setting(config, key, env(variable), variable));
-    }
-  }
-  if (const auto size = options.value("--max-size")) {
-    SEALEXEC_TRY(cache::apply_setting(config, "max_size", *size, "--max-size"));
-  }
-  if (const auto count = options.value("--max-entries")) {
-    SEALEXEC_TRY(cache::apply_setting(config, "max_entries", *count, "--max-entries"));
-  }
-  return Cache::open(directory, config);
-}
-
 cache::Fingerprint fingerprint_of(const ParsedOptions& options) {
   return cache::Fingerprint::opaque(options.value("--fingerprint").value_or(""));
 }
@@ -361,6 +315,50 @@ int cache_main(const ParsedOptions& before_word) {
 }
 
 } // namespace
+
+Expected<cache::Cache> open_cache(const ParsedOptions& options) {
+  std::filesystem::path directory;
+  if (const auto dir = options.value("--dir")) {
+    directory = *dir;
+  } else {
+    SEALEXEC_TRY_ASSIGN(directory, cache::default_cache_dir(env("SEALEXEC_CACHE_DIR"),
+                                                             env("XDG_CACHE_HOME"), env("HOME")));
+  }
+  cache::CacheConfig config;
+  SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config));
+  // cache.conf is read through the checked directory, never through a link.
+  if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
+    const std::string name = opened.directory().describe("cache.conf");
+    constexpr std::size_t k_max_config_size = 64 * 1024;
+    std::string text(k_max_config_size + 1, '\0');
+    std::size_t used = 0;
+    for (ssize_t got; used < text.size() &&
+                      (got = ::read(conf->get(), text.data() + used, text.size() - used)) > 0;) {
+      used += static_cast<std::size_t>(got);
+    }
+    if (used > k_max_config_size) {
+      return fail(make_error(Errc::malformed, name, "is larger than 64 KiB; not a cache.conf"));
+    }
+    text.resize(used);
+    SEALEXEC_TRY(cache::apply_config_file(config, text, name));
+  }
+  const std::pair<const char*, const char*> from_env[] = {
+      {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
+      {"SEALEXEC_CACHE_MAX_ENTRIES", "max_entries"},
+      {"SEALEXEC_CACHE_COMPRESSION", "compression"}};
+  for (const auto& [variable, key] : from_env) {
+    if (*env(variable) != '\0') {
+      SEALEXEC_TRY(cache::apply_setting(config, key, env(variable), variable));
+    }
+  }
+  if (const auto size = options.value("--max-size")) {
+    SEALEXEC_TRY(cache::apply_setting(config, "max_size", *size, "--max-size"));
+  }
+  if (const auto count = options.value("--max-entries")) {
+    SEALEXEC_TRY(cache::apply_setting(config, "max_entries", *count, "--max-entries"));
+  }
+  return Cache::open(directory, config);
+}
 
 const Command k_cache_command{
     .name = "cache",

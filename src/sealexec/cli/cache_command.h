@@ -2,10 +2,16 @@
 // systems (docs/cache.md).
 #pragma once
 
+#include "sealexec/cache/cache.h"
 #include "sealexec/cli/command.h"
 
 namespace sealexec::cli {
 
 extern const Command k_cache_command;
+
+// The cache a command works on: its directory and limits from the defaults,
+// <dir>/cache.conf, the environment and the flags (--dir, --max-size,
+// --max-entries, where the command has them), in that order.
+[[nodiscard]] Expected<cache::Cache> open_cache(const ParsedOptions& options);
 
 } // namespace sealexec::cli

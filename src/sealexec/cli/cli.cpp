@@ -7,6 +7,8 @@
 #include "sealexec/cli/fix_command.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/run_command.h"
+#include "sealexec/cli/script_command.h"
+#include "sealexec/script/script_source.h"
 #include "sealexec/version.h"
 
 #include <fmt/format.h>
@@ -22,8 +24,8 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr std::array k_commands{&k_run_command, &k_check_command, &k_fix_command,
-                                &k_cache_command};
+constexpr std::array k_commands{&k_run_command,   &k_script_command, &k_check_command,
+                                &k_fix_command, &k_cache_command};
 
 void print(std::string_view text) {
   // Help and version go to stdout; a failed write (closed pipe) is no error
@@ -39,7 +41,8 @@ void print(std::string_view text) {
 
 std::string main_help() {
   std::string text =
-      "Usage: sealexec COMMAND [OPTIONS] [ARGS...]\n\n"
+      "Usage: sealexec COMMAND [OPTIONS] [ARGS...]\n"
+      "       sealexec FILE.c|FILE.cpp [ARGS...]   (the same as sealexec script FILE)\n\n"
       "sealexec runs code from sealed memory, safely: binaries embedded in other\n"
       "programs, programs piped in from elsewhere, precompiled code from a cache.\n\n"
       "Commands:\n";
@@ -95,6 +98,10 @@ int main(int argc, char** argv) {
     if (command->name == first) {
       return run_command(*command, args.subspan(1));
     }
+  }
+  // `sealexec hello.cpp`, and what `#!/usr/bin/env sealexec` runs.
+  if (!first.starts_with("-") && script::language_of(first)) {
+    return run_command(k_script_command, args);
   }
   return report(make_error(
       Errc::invalid_argument, "",

@@ -11,6 +11,8 @@ int exit_code_for(Errc code) {
   case Errc::policy:
   case Errc::malformed:
     return k_exit_cannot_run;
+  case Errc::compile_failed:
+    return k_exit_compile_failed;
   case Errc::system:
   case Errc::invalid_argument:
   case Errc::changed:

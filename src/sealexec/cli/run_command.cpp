@@ -2,7 +2,7 @@
 
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
-#include "sealexec/cli/program_lookup.h"
+#include "sealexec/exec/program_lookup.h"
 #include "sealexec/audit/culprits.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/exec/execstack.h"

@@ -22,6 +22,7 @@ enum class Errc {
   changed,          // the source kept changing while it was being read
   malformed,        // hostile or damaged input that a parser rejected
   too_large,        // over a configured size limit
+  compile_failed,   // a script did not compile; the compiler has said why
 };
 
 struct Error {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace sealexec::cli {
+namespace sealexec {
 
 // A `name` containing '/' is a path and is returned as it is. A bare name is
 // looked up in each directory of `search_path` (PATH; an empty entry means
@@ -17,4 +17,4 @@ namespace sealexec::cli {
 [[nodiscard]] Expected<std::string> find_program(std::string_view name,
                                                  std::optional<std::string_view> search_path);
 
-} // namespace sealexec::cli
+} // namespace sealexec

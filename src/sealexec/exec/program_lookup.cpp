@@ -1,4 +1,4 @@
-#include "sealexec/cli/program_lookup.h"
+#include "sealexec/exec/program_lookup.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-namespace sealexec::cli {
+namespace sealexec {
 
 namespace {
 
@@ -60,4 +60,4 @@ Expected<std::string> find_program(std::string_view name,
   return fail(make_error(Errc::not_found, name, "not found in PATH"));
 }
 
-} // namespace sealexec::cli
+} // namespace sealexec

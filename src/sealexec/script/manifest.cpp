@@ -1,0 +1,403 @@
+#include "sealexec/script/manifest.h"
+
+#include "sealexec/cache/fingerprint.h"
+#include "sealexec/util/fd.h"
+#include "sealexec/util/record.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+namespace sealexec::script {
+
+namespace {
+
+constexpr std::string_view k_magic = "SEALXMF\n";
+constexpr std::uint32_t k_version = 1;
+constexpr std::size_t k_max_path = 4096;
+
+void write_stamp(RecordWriter& w, const FileStamp& stamp) {
+  w.u64(stamp.dev);
+  w.u64(stamp.ino);
+  w.u64(stamp.size);
+  w.u64(static_cast<std::uint64_t>(stamp.mtime_ns));
+  w.u64(static_cast<std::uint64_t>(stamp.ctime_ns));
+}
+
+bool read_stamp(RecordReader& r, FileStamp& stamp) {
+  std::uint64_t mtime = 0;
+  std::uint64_t ctime = 0;
+  if (!r.u64(stamp.dev) || !r.u64(stamp.ino) || !r.u64(stamp.size) || !r.u64(mtime) ||
+      !r.u64(ctime)) {
+    return false;
+  }
+  stamp.mtime_ns = static_cast<std::int64_t>(mtime);
+  stamp.ctime_ns = static_cast<std::int64_t>(ctime);
+  return true;
+}
+
+// A count that is within the limits and could fit in the bytes that remain.
+bool read_count(RecordReader& r, std::uint32_t& count, std::size_t& total) {
+  if (!r.u32(count) || count > k_max_manifest_items - total) {
+    return false;
+  }
+  total += count;
+  return true;
+}
+
+std::int64_t nanoseconds(const struct timespec& time) {
+  return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+}
+
+// SHA-256 and stamp of the file at `path`, read through one descriptor;
+// nullopt when it cannot be read or changed while being read.
+struct HashedFile {
+  FileStamp stamp;
+  Sha256Digest sha256;
+};
+std::optional<HashedFile> hash_file(const std::string& path) {
+  auto fd = open_fd(path.c_str(), O_RDONLY);
+  if (!fd) {
+    return std::nullopt;
+  }
+  struct stat before {};
+  if (::fstat(fd->get(), &before) != 0 || !S_ISREG(before.st_mode)) {
+    return std::nullopt;
+  }
+  Sha256Hasher hasher;
+  std::array<std::byte, 16 * 1024> buffer; // NOLINT: filled by read
+  for (;;) {
+    const ssize_t got = ::read(fd->get(), buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return std::nullopt;
+    }
+    if (got == 0) {
+      break;
+    }
+    hasher.update(std::span(buffer.data(), static_cast<std::size_t>(got)));
+  }
+  struct stat after {};
+  if (::fstat(fd->get(), &after) != 0 || FileStamp::of(before) != FileStamp::of(after)) {
+    return std::nullopt;
+  }
+  return HashedFile{FileStamp::of(after), hasher.digest()};
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string canonical_or_empty(const std::string& path) {
+  std::error_code error;
+  auto canonical = std::filesystem::canonical(path, error);
+  return error ? std::string() : canonical.string();
+}
+
+// stat(2) of paths taken in order, relative to the last directory opened.
+class DirectoryCursor {
+public:
+  bool stat(const std::string& path, struct stat& st) {
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) {
+      return ::stat(path.c_str(), &st) == 0;
+    }
+    const std::string_view directory(path.data(), slash);
+    if (directory != m_directory) {
+      m_directory.assign(directory);
+      m_fd = Fd(::open(m_directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
+    if (!m_fd) {
+      return ::stat(path.c_str(), &st) == 0;
+    }
+    return ::fstatat(m_fd.get(), path.c_str() + slash + 1, &st, 0) == 0;
+  }
+
+private:
+  std::string m_directory;
+  Fd m_fd;
+};
+
+} // namespace
+
+FileStamp FileStamp::of(const struct stat& st) {
+  return FileStamp{.dev = static_cast<std::uint64_t>(st.st_dev),
+                   .ino = static_cast<std::uint64_t>(st.st_ino),
+                   .size = static_cast<std::uint64_t>(st.st_size),
+                   .mtime_ns = nanoseconds(st.st_mtim),
+                   .ctime_ns = nanoseconds(st.st_ctim)};
+}
+
+std::int64_t coarse_now_ns() {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return nanoseconds(now);
+}
+
+std::vector<std::byte> serialize(const Manifest& manifest) {
+  RecordWriter w(k_magic, k_version);
+  w.text(manifest.script);
+  w.bytes(std::as_bytes(std::span(manifest.result_key.bytes)));
+  w.u32(static_cast<std::uint32_t>(manifest.headers.size()));
+  for (const HeaderRecord& header : manifest.headers) {
+    w.text(header.path);
+    write_stamp(w, header.stamp);
+    w.bytes(std::as_bytes(std::span(header.sha256.bytes)));
+  }
+  w.u32(static_cast<std::uint32_t>(manifest.watched.size()));
+  for (const WatchedDirectory& directory : manifest.watched) {
+    w.text(directory.path);
+    write_stamp(w, directory.stamp);
+    w.u32(static_cast<std::uint32_t>(directory.absent.size()));
+    for (const std::string& path : directory.absent) {
+      w.text(path);
+    }
+  }
+  return std::move(w).finish();
+}
+
+Expected<Manifest> parse_manifest(std::span<const std::byte> bytes, std::string_view name) {
+  auto bad = [name](std::string_view reason) {
+    return fail(make_error(Errc::malformed, name, fmt::format("damaged script manifest: {}", reason)));
+  };
+  std::string why;
+  auto reader = RecordReader::open(bytes, k_magic, k_version, k_max_manifest_size, why);
+  if (!reader) {
+    return bad(why);
+  }
+  RecordReader& r = *reader;
+  Manifest manifest;
+  std::size_t total = 0;
+  std::uint32_t headers = 0;
+  if (!r.text(manifest.script, k_max_path) ||
+      !r.bytes(std::as_writable_bytes(std::span(manifest.result_key.bytes))) ||
+      !read_count(r, headers, total)) {
+    return bad("truncated or oversized field");
+  }
+  for (std::uint32_t i = 0; i < headers; ++i) {
+    HeaderRecord header;
+    if (!r.text(header.path, k_max_path) || !read_stamp(r, header.stamp) ||
+        !r.bytes(std::as_writable_bytes(std::span(header.sha256.bytes)))) {
+      return bad("truncated header record");
+    }
+    manifest.headers.push_back(std::move(header));
+  }
+  std::uint32_t watched = 0;
+  if (!read_count(r, watched, total)) {
+    return bad("truncated or oversized field");
+  }
+  for (std::uint32_t i = 0; i < watched; ++i) {
+    WatchedDirectory directory;
+    std::uint32_t absent = 0;
+    if (!r.text(directory.path, k_max_path) || !read_stamp(r, directory.stamp) ||
+        !read_count(r, absent, total)) {
+      return bad("truncated directory record");
+    }
+    for (std::uint32_t j = 0; j < absent; ++j) {
+      std::string path;
+      if (!r.text(path, k_max_path)) {
+        return bad("truncated directory record");
+      }
+      directory.absent.push_back(std::move(path));
+    }
+    manifest.watched.push_back(std::move(directory));
+  }
+  if (!r.at_end()) {
+    return bad("trailing bytes");
+  }
+  for (const HeaderRecord& header : manifest.headers) {
+    if (!header.path.starts_with('/')) {
+      return bad("a header path is not absolute");
+    }
+  }
+  return manifest;
+}
+
+ManifestCheck check_manifest(Manifest& manifest, std::int64_t now_ns) {
+  ManifestCheck check;
+  // A stamp can be trusted for later runs only once the coarse clock has
+  // moved past it: a change within the same tick would leave it unchanged.
+  auto settled = [now_ns](const FileStamp& stamp) {
+    return stamp.mtime_ns < now_ns && stamp.ctime_ns < now_ns;
+  };
+  // Headers come sorted, so those of one directory are neighbours: each
+  // directory is looked up once and its files relative to it, instead of
+  // walking every path from the root (a third of a warm run otherwise).
+  DirectoryCursor directories;
+  for (HeaderRecord& header : manifest.headers) {
+    struct stat st {};
+    if (!directories.stat(header.path, st)) {
+      check.reason = fmt::format("{} is gone", header.path);
+      return check;
+    }
+    if (FileStamp::of(st) == header.stamp) {
+      continue;
+    }
+    const auto hashed = hash_file(header.path);
+    if (!hashed || hashed->sha256 != header.sha256) {
+      check.reason = fmt::format("{} changed", header.path);
+      return check;
+    }
+    if (settled(hashed->stamp)) {
+      header.stamp = hashed->stamp;
+      check.refreshed = true;
+    }
+  }
+  for (WatchedDirectory& directory : manifest.watched) {
+    struct stat st {};
+    const bool present = ::stat(directory.path.c_str(), &st) == 0;
+    if (present && directory.stamp != FileStamp{} && FileStamp::of(st) == directory.stamp) {
+      continue;
+    }
+    for (const std::string& path : directory.absent) {
+      if (exists(path)) {
+        check.reason = fmt::format("{} would now be included instead", path);
+        return check;
+      }
+    }
+    if (present && settled(FileStamp::of(st))) {
+      directory.stamp = FileStamp::of(st);
+      check.refreshed = true;
+    }
+  }
+  check.valid = true;
+  return check;
+}
+
+Sha256Digest result_key_for(const Sha256Digest& script_key, std::span<const HeaderRecord> headers) {
+  std::string listing = script_key.hex();
+  for (const HeaderRecord& header : headers) {
+    listing += '\0';
+    listing += header.path;
+    listing += '\0';
+    listing += header.sha256.hex();
+  }
+  const std::array<std::string_view, 1> inputs{listing};
+  return cache::make_key(cache::Fingerprint::of({{"sealexec", "script result"}}), inputs);
+}
+
+SearchList parse_search_list(std::string_view verbose_output) {
+  SearchList list;
+  std::vector<std::string>* into = nullptr;
+  std::size_t at = 0;
+  while (at < verbose_output.size()) {
+    const std::size_t end = verbose_output.find('\n', at);
+    std::string_view line = verbose_output.substr(
+        at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? verbose_output.size() : end + 1;
+    if (line.starts_with("#include \"...\" search starts here:")) {
+      into = &list.quote;
+    } else if (line.starts_with("#include <...> search starts here:")) {
+      into = &list.bracket;
+    } else if (line.starts_with("End of search list.")) {
+      break;
+    } else if (into != nullptr && line.starts_with(' ')) {
+      line.remove_prefix(1);
+      constexpr std::string_view k_framework = " (framework directory)";
+      if (line.ends_with(k_framework)) {
+        line.remove_suffix(k_framework.size());
+      }
+      into->emplace_back(line);
+    }
+  }
+  return list;
+}
+
+Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
+                                  std::string_view skip_prefix, const SearchList& search,
+                                  std::int64_t start_ns) {
+  Manifest manifest;
+  for (const std::string& path : prerequisites) {
+    if (path.starts_with(skip_prefix) || !path.starts_with('/')) {
+      continue;
+    }
+    const auto hashed = hash_file(path);
+    if (!hashed) {
+      return fail(make_error(Errc::changed, path, "could not be read back after the compile"));
+    }
+    // mtime only: ctime cannot be set, so a file whose mtime was put back
+    // (touch -d, make's restores, tar) would otherwise never be cacheable.
+    // A write during the compile moves mtime, and the stamp keeps ctime.
+    if (hashed->stamp.mtime_ns >= start_ns) {
+      return fail(make_error(Errc::changed, path,
+                             "was modified while the script was being compiled"));
+    }
+    manifest.headers.push_back({.path = path, .stamp = hashed->stamp, .sha256 = hashed->sha256});
+  }
+  std::sort(manifest.headers.begin(), manifest.headers.end(),
+            [](const HeaderRecord& a, const HeaderRecord& b) {
+              const auto directory = [](const std::string& path) {
+                return std::string_view(path).substr(0, path.rfind('/'));
+              };
+              return std::pair(directory(a.path), std::string_view(a.path)) <
+                     std::pair(directory(b.path), std::string_view(b.path));
+            });
+
+  // The search directories, resolved, in search order.
+  std::vector<std::string> order;
+  for (const auto* list : {&search.quote, &search.bracket}) {
+    for (const std::string& directory : *list) {
+      const std::string canonical = canonical_or_empty(directory);
+      if (!canonical.empty() && !canonical.starts_with(skip_prefix)) {
+        order.push_back(canonical);
+      }
+    }
+  }
+  std::map<std::string, std::vector<std::string>> absent_by_directory;
+  for (const HeaderRecord& header : manifest.headers) {
+    const std::string real = canonical_or_empty(header.path);
+    // The most specific search directory holding it is where it was found.
+    std::size_t found = order.size();
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const std::string& directory = order[k];
+      if (real.size() > directory.size() && real.starts_with(directory) &&
+          real[directory.size()] == '/' &&
+          (found == order.size() || directory.size() > order[found].size())) {
+        found = k;
+      }
+    }
+    if (found == order.size()) {
+      continue; // included by a path of its own: only its content matters
+    }
+    const std::string relative = real.substr(order[found].size() + 1);
+    for (std::size_t j = 0; j < found; ++j) {
+      if (order[j] == order[found]) {
+        continue;
+      }
+      const std::string candidate = order[j] + "/" + relative;
+      if (exists(candidate)) {
+        continue; // present yet not chosen (#include_next, or <> past a quote directory)
+      }
+      std::filesystem::path watch = std::filesystem::path(candidate).parent_path();
+      while (!exists(watch.string()) && watch.has_relative_path()) {
+        watch = watch.parent_path();
+      }
+      absent_by_directory[watch.string()].push_back(candidate);
+    }
+  }
+  for (auto& [directory, absent] : absent_by_directory) {
+    WatchedDirectory watched{.path = directory, .stamp = {}, .absent = std::move(absent)};
+    struct stat st {};
+    if (::stat(directory.c_str(), &st) == 0) {
+      const FileStamp stamp = FileStamp::of(st);
+      // Changed since the compile began: its state then is unknown, so the
+      // names are looked up on every run until a run refreshes it.
+      if (stamp.mtime_ns < start_ns) {
+        watched.stamp = stamp;
+      }
+    }
+    manifest.watched.push_back(std::move(watched));
+  }
+  return manifest;
+}
+
+} // namespace sealexec::script

@@ -1,0 +1,107 @@
+// What a script's binary was built from, beyond the script itself: every
+// header the compiler read (from its depfile) with a stat stamp and a
+// SHA-256, and the directories where a new header could appear that would
+// shadow one of them.
+//
+// A warm run stats each header and re-hashes only those whose stamp changed
+// (ccache's direct mode). Shadowing is watched through directories: for a
+// header found in search directory k, a file of the same relative name in
+// any directory searched before k would win. Each such name's deepest
+// existing ancestor directory is recorded with its stamp; creating the name
+// changes that directory's mtime. Only when a watched directory changed are
+// its names looked up one by one.
+#pragma once
+
+#include "sealexec/util/digest.h"
+#include "sealexec/util/error.h"
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealexec::script {
+
+inline constexpr std::size_t k_max_manifest_size = 64 * 1024 * 1024;
+inline constexpr std::size_t k_max_manifest_items = 100000;
+
+struct FileStamp {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  [[nodiscard]] static FileStamp of(const struct stat& st);
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
+struct HeaderRecord {
+  std::string path; // absolute
+  FileStamp stamp;
+  Sha256Digest sha256;
+  friend bool operator==(const HeaderRecord&, const HeaderRecord&) = default;
+};
+
+struct WatchedDirectory {
+  std::string path; // absolute
+  FileStamp stamp;  // all zero: unknown (it changed during the compile)
+  std::vector<std::string> absent; // absolute paths under it that must not appear
+  friend bool operator==(const WatchedDirectory&, const WatchedDirectory&) = default;
+};
+
+struct Manifest {
+  std::string script;       // for people and `cache ls`
+  Sha256Digest result_key;  // where the binary is
+  std::vector<HeaderRecord> headers;
+  std::vector<WatchedDirectory> watched;
+  friend bool operator==(const Manifest&, const Manifest&) = default;
+};
+
+[[nodiscard]] std::vector<std::byte> serialize(const Manifest& manifest);
+[[nodiscard]] Expected<Manifest> parse_manifest(std::span<const std::byte> bytes,
+                                                std::string_view name);
+
+struct ManifestCheck {
+  bool valid = false;
+  // Some stamp was out of date but the content was the same: the updated
+  // manifest (stamps refreshed in place) is worth publishing.
+  bool refreshed = false;
+  std::string reason; // why it is not valid, for --verbose
+};
+
+// Checks `manifest` against the file system now. Updates stamps in place
+// where only they changed; `now_ns` (CLOCK_REALTIME_COARSE) keeps a stamp
+// from being refreshed while it could still change unseen.
+[[nodiscard]] ManifestCheck check_manifest(Manifest& manifest, std::int64_t now_ns);
+
+// The key of the binary built from `script_key` with these headers.
+[[nodiscard]] Sha256Digest result_key_for(const Sha256Digest& script_key,
+                                          std::span<const HeaderRecord> headers);
+
+// The include search list of one compile: directories in search order, as
+// the compiler printed them with -v.
+struct SearchList {
+  std::vector<std::string> quote;   // searched for "..." only
+  std::vector<std::string> bracket; // searched for "..." and <...>
+};
+
+// Parses the search list from `cc -E -v` standard error. Empty when the
+// markers are missing.
+[[nodiscard]] SearchList parse_search_list(std::string_view verbose_output);
+
+// After a compile that started at `start_ns` (CLOCK_REALTIME_COARSE): the
+// headers of `prerequisites` (those under `skip_prefix`, the private build
+// directory, are not headers) hashed and stamped, and the directories to
+// watch for `search`. Errc::changed when a header was modified at or after
+// the start: then nothing may be cached, since the compiler may have read
+// either version.
+[[nodiscard]] Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
+                                                std::string_view skip_prefix,
+                                                const SearchList& search, std::int64_t start_ns);
+
+[[nodiscard]] std::int64_t coarse_now_ns();
+
+} // namespace sealexec::script

@@ -1,0 +1,379 @@
+#include "sealexec/script/script_runner.h"
+
+#include "sealexec/cache/key_lock.h"
+#include "sealexec/exec/command.h"
+#include "sealexec/image/copy.h"
+#include "sealexec/script/compiler.h"
+#include "sealexec/script/depfile.h"
+#include "sealexec/script/manifest.h"
+#include "sealexec/util/fd.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+
+namespace sealexec::script {
+
+namespace {
+
+struct ScriptFile {
+  std::filesystem::path real_path;
+  std::string content;
+};
+
+// Reads the script through one descriptor; its real path is the kernel's
+// name for that descriptor.
+Expected<ScriptFile> read_script(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_RDONLY));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(system_error("cannot inspect", name, "fstat"));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(make_error(Errc::not_runnable, name, "is not a regular file"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > k_max_script_size) {
+    return fail(make_error(Errc::too_large, name,
+                           fmt::format("is {} bytes, more than the limit of {} bytes for a script",
+                                       st.st_size, k_max_script_size)));
+  }
+  ScriptFile file;
+  std::array<char, 4096> link{};
+  const std::string self = fmt::format("/proc/self/fd/{}", fd.get());
+  const ssize_t length = ::readlink(self.c_str(), link.data(), link.size());
+  if (length > 0 && static_cast<std::size_t>(length) < link.size() && link[0] == '/') {
+    file.real_path = std::string(link.data(), static_cast<std::size_t>(length));
+  } else {
+    std::error_code error;
+    file.real_path = std::filesystem::canonical(path, error);
+    if (error) {
+      return fail(make_error(Errc::system, name, "cannot resolve the script's real path"));
+    }
+  }
+  // Read straight into the string: no bounce buffer whose pages would
+  // have to be faulted in on every run.
+  file.content.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == file.content.size()) {
+      if (file.content.size() > k_max_script_size) {
+        return fail(make_error(Errc::too_large, name, "grew past the limit for a script"));
+      }
+      file.content.resize(file.content.size() * 2);
+    }
+    const ssize_t got = ::read(fd.get(), file.content.data() + used, file.content.size() - used);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return fail(system_error("cannot read", name, "read"));
+    }
+    if (got == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(got);
+  }
+  file.content.resize(used);
+  return file;
+}
+
+// A private directory for one compile, removed with everything in it.
+class BuildDirectory {
+public:
+  static Expected<BuildDirectory> create() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = fmt::format("{}/sealexec-build-XXXXXX",
+                                      tmpdir != nullptr && tmpdir[0] == '/' ? tmpdir : "/tmp");
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return fail(system_error("cannot create a build directory", pattern, "mkdtemp"));
+    }
+    return BuildDirectory(std::filesystem::path(pattern));
+  }
+  BuildDirectory(BuildDirectory&& other) noexcept : m_path(std::move(other.m_path)) {
+    other.m_path.clear();
+  }
+  BuildDirectory& operator=(BuildDirectory&&) = delete;
+  BuildDirectory(const BuildDirectory&) = delete;
+  BuildDirectory& operator=(const BuildDirectory&) = delete;
+  ~BuildDirectory() {
+    if (!m_path.empty()) {
+      std::error_code ignored; // remove_all never follows symlinks
+      std::filesystem::remove_all(m_path, ignored);
+    }
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+
+private:
+  explicit BuildDirectory(std::filesystem::path path) : m_path(std::move(path)) {}
+  std::filesystem::path m_path;
+};
+
+Expected<void> write_file(const std::filesystem::path& path, std::string_view content) {
+  const std::string name = path.string();
+  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600));
+  SEALEXEC_TRY(write_all(fd.get(), std::as_bytes(std::span(content.data(), content.size())), name));
+  return {};
+}
+
+Expected<std::string> read_small_file(const std::filesystem::path& path, std::size_t limit) {
+  const std::string name = path.string();
+  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_RDONLY));
+  std::string content;
+  std::array<char, 16 * 1024> buffer; // NOLINT: filled by read
+  for (;;) {
+    const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return fail(system_error("cannot read", name, "read"));
+    }
+    if (got == 0) {
+      return content;
+    }
+    content.append(buffer.data(), static_cast<std::size_t>(got));
+    if (content.size() > limit) {
+      return fail(make_error(Errc::too_large, name, "is larger than expected"));
+    }
+  }
+}
+
+class Runner {
+public:
+  Runner(cache::Cache& cache, const ScriptOptions& options) : m_cache(cache), m_options(options) {}
+
+  Expected<PreparedScript> run() {
+    SEALEXEC_TRY_ASSIGN(ScriptFile file, read_script(m_options.script));
+    auto language = language_of(m_options.script.string());
+    if (!language) {
+      language = language_of(file.real_path.string());
+    }
+    if (!language) {
+      return fail(make_error(Errc::not_runnable, m_options.script.string(),
+                             "is not a C or C++ file (.c, .cc, .cpp, .cxx or .c++)"));
+    }
+    SEALEXEC_TRY_ASSIGN(m_source, parse_script(file.content, file.real_path, *language));
+    m_flags = m_source.flags;
+    m_flags.insert(m_flags.end(), m_options.extra_flags.begin(), m_options.extra_flags.end());
+
+    SEALEXEC_TRY_ASSIGN(m_compiler, choose_compiler(*language, m_options.compiler_command,
+                                                    m_options.compiler_chosen_by,
+                                                    m_options.path_variable));
+    SEALEXEC_TRY_ASSIGN(const CompilerIdentity identity, identify_compiler(m_compiler.program));
+    SEALEXEC_TRY_ASSIGN(const CompilerFacts facts,
+                        compiler_facts(m_cache, m_compiler, identity, *language));
+    m_fingerprint = compiler_fingerprint(m_compiler, identity, facts, *language);
+    m_script_key = script_key();
+
+    if (!m_options.rebuild) {
+      SEALEXEC_TRY_ASSIGN(auto hit, cached());
+      if (hit) {
+        return std::move(*hit);
+      }
+    }
+    SEALEXEC_TRY_ASSIGN(const cache::KeyLock lock,
+                        cache::KeyLock::acquire(m_cache.directory(), m_script_key));
+    // Whoever held the lock before us may have built it meanwhile.
+    if (!m_options.rebuild) {
+      SEALEXEC_TRY_ASSIGN(auto hit, cached());
+      if (hit) {
+        return std::move(*hit);
+      }
+    }
+    return compile();
+  }
+
+private:
+  void note(std::string_view text) const {
+    if (m_options.note) {
+      m_options.note(text);
+    }
+  }
+
+  Sha256Digest script_key() const {
+    std::string flags;
+    for (const std::string& flag : m_flags) {
+      flags += flag;
+      flags += '\0';
+    }
+    std::string environment;
+    for (const std::string& variable : m_options.compiler_environment) {
+      environment += variable;
+      environment += '\0';
+    }
+    const std::string directory = m_source.path.parent_path().string();
+    const std::array<std::string_view, 5> inputs{"script", m_source.compile_text, flags,
+                                                 environment, directory};
+    return cache::make_key(m_fingerprint, inputs);
+  }
+
+  ImageOptions image_options() const {
+    ImageOptions options;
+    options.name = m_source.path.filename().string();
+    return options;
+  }
+
+  // The binary, if the manifest under the script's key still describes the
+  // headers on disk and the binary it names is intact.
+  Expected<std::optional<PreparedScript>> cached() {
+    SEALEXEC_TRY_ASSIGN(auto mapped, m_cache.load_mapping(m_script_key, m_fingerprint));
+    if (!mapped) {
+      note("not in the cache yet");
+      return std::optional<PreparedScript>();
+    }
+    auto manifest = parse_manifest(mapped->mapping.bytes(),
+                                   m_cache.directory().describe(cache::entry_path(m_script_key)));
+    if (!manifest) {
+      note(manifest.error().message());
+      return std::optional<PreparedScript>();
+    }
+    const ManifestCheck check = check_manifest(*manifest, coarse_now_ns());
+    if (!check.valid) {
+      note(fmt::format("recompiling: {}", check.reason));
+      return std::optional<PreparedScript>();
+    }
+    SEALEXEC_TRY_ASSIGN(auto image,
+                        m_cache.load_image(manifest->result_key, m_fingerprint, image_options()));
+    if (!image) {
+      note("the binary is missing or damaged in the cache: recompiling");
+      return std::optional<PreparedScript>();
+    }
+    if (check.refreshed) {
+      // Headers touched but unchanged: remember their new stamps, so the
+      // next run need not hash them again.
+      (void)m_cache.put(m_script_key, m_fingerprint, serialize(*manifest),
+                        fmt::format("manifest: {}", m_source.path.string()));
+    }
+    note(fmt::format("cached binary, memfd {}", image->memfd_name()));
+    return std::optional<PreparedScript>(PreparedScript{.image = std::move(*image),
+                                                        .real_path = m_source.path,
+                                                        .compiled = false,
+                                                        .cached = true});
+  }
+
+  std::vector<std::string> compiler_argv() const {
+    std::vector<std::string> argv{m_compiler.program.string()};
+    argv.insert(argv.end(), m_compiler.leading_args.begin(), m_compiler.leading_args.end());
+    return argv;
+  }
+
+  Expected<PreparedScript> compile() {
+    SEALEXEC_TRY_ASSIGN(const BuildDirectory build, BuildDirectory::create());
+    const std::string language(language_name(m_source.language));
+    const std::filesystem::path source = build.path() / m_source.path.filename();
+    const std::filesystem::path output = build.path() / "a.out";
+    const std::filesystem::path depfile = build.path() / "deps.d";
+    const std::string script_directory = m_source.path.parent_path().string();
+    SEALEXEC_TRY(write_file(source, m_source.compile_text));
+
+    const std::int64_t start_ns = coarse_now_ns();
+    CommandSpec compile;
+    compile.program = m_compiler.program;
+    compile.argv = compiler_argv();
+    compile.argv.insert(compile.argv.end(),
+                        {"-x", language, source.string(), "-x", "none", "-o", output.string(),
+                         "-MD", "-MF", depfile.string(), "-iquote", script_directory});
+    compile.argv.insert(compile.argv.end(), m_flags.begin(), m_flags.end());
+    compile.cwd = script_directory;
+    // The program's standard output is its own: the compiler's goes to
+    // standard error.
+    compile.stdout_to = CommandSpec::Output::to_stderr;
+
+    // The include search list of this very compile, asked for alongside it
+    // on the other core.
+    CommandSpec search;
+    search.program = m_compiler.program;
+    search.argv = compiler_argv();
+    search.argv.insert(search.argv.end(), m_flags.begin(), m_flags.end());
+    search.argv.insert(search.argv.end(),
+                       {"-iquote", script_directory, "-x", language, "-E", "-v", "/dev/null"});
+    search.cwd = script_directory;
+    search.stdout_to = CommandSpec::Output::discard;
+    search.stderr_to = CommandSpec::Output::capture;
+
+    note(fmt::format("compiling with {}", fmt::join(compile.argv, " ")));
+    SEALEXEC_TRY_ASSIGN(StartedCommand compiling, start_command(compile));
+    auto searching = start_command(search);
+    SEALEXEC_TRY_ASSIGN(const CommandResult compiled, finish_command(std::move(compiling), 0));
+    SearchList search_list;
+    if (searching) {
+      auto searched = finish_command(std::move(*searching), 1024 * 1024);
+      if (searched && searched->status.success()) {
+        search_list = parse_search_list(searched->err);
+      }
+    }
+    if (!compiled.status.success()) {
+      return fail(make_error(Errc::compile_failed, m_source.path.string(),
+                             fmt::format("did not compile ({} {})",
+                                         m_compiler.program.filename().string(),
+                                         compiled.status.describe())));
+    }
+    if (search_list.quote.empty() && search_list.bracket.empty()) {
+      note("could not learn the include search list: headers that would shadow others "
+           "are not watched");
+    }
+
+    ImageOptions options = image_options();
+    SEALEXEC_TRY_ASSIGN(SealedImage image, SealedImage::from_path(output, options));
+    PreparedScript prepared{.image = std::move(image),
+                            .real_path = m_source.path,
+                            .compiled = true,
+                            .cached = false};
+    auto published = publish(build, depfile, search_list, start_ns, prepared.image);
+    if (!published) {
+      note(fmt::format("not cached: {}", published.error().message()));
+    } else {
+      prepared.cached = true;
+    }
+    return prepared;
+  }
+
+  Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& depfile,
+                         const SearchList& search_list, std::int64_t start_ns,
+                         const SealedImage& image) {
+    SEALEXEC_TRY_ASSIGN(const std::string dependencies,
+                        read_small_file(depfile, k_max_depfile_size));
+    SEALEXEC_TRY_ASSIGN(const Depfile parsed, parse_depfile(dependencies, depfile.string()));
+    // Relative prerequisites are relative to where the compiler ran.
+    std::vector<std::string> prerequisites;
+    for (const std::string& path : parsed.prerequisites) {
+      prerequisites.push_back(path.starts_with('/')
+                                  ? path
+                                  : (m_source.path.parent_path() / path).lexically_normal().string());
+    }
+    SEALEXEC_TRY_ASSIGN(Manifest manifest,
+                        build_manifest(prerequisites, build.path().string() + "/", search_list,
+                                       start_ns));
+    manifest.script = m_source.path.string();
+    manifest.result_key = result_key_for(m_script_key, manifest.headers);
+    // The binary first: a manifest must never name a binary that is not there.
+    SEALEXEC_TRY(m_cache.put(manifest.result_key, m_fingerprint, image.bytes(),
+                             fmt::format("script: {}", m_source.path.string())));
+    SEALEXEC_TRY(m_cache.put(m_script_key, m_fingerprint, serialize(manifest),
+                             fmt::format("manifest: {}", m_source.path.string())));
+    note(fmt::format("cached: {} headers, {} watched directories", manifest.headers.size(),
+                     manifest.watched.size()));
+    return {};
+  }
+
+  cache::Cache& m_cache;
+  const ScriptOptions& m_options;
+  ScriptSource m_source;
+  std::vector<std::string> m_flags;
+  CompilerCommand m_compiler;
+  cache::Fingerprint m_fingerprint = cache::Fingerprint::opaque("");
+  Sha256Digest m_script_key;
+};
+
+} // namespace
+
+Expected<PreparedScript> prepare_script(cache::Cache& cache, const ScriptOptions& options) {
+  return Runner(cache, options).run();
+}
+
+} // namespace sealexec::script

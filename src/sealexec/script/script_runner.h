@@ -1,0 +1,60 @@
+// C and C++ files as scripts (docs/scripts.md): compile once, then run the
+// cached binary from sealed memory.
+//
+// The key of a script is its content (with the #! line replaced), its
+// flags, the compiler's fingerprint and the environment variables that
+// change what a compiler reads. It names a manifest (manifest.h) that lists
+// the headers the last compile read and the key of the binary built from
+// them. A warm run reads the script, stats the compiler, the manifest's
+// headers and watched directories, and loads the binary: it never starts
+// the compiler.
+#pragma once
+
+#include "sealexec/cache/cache.h"
+#include "sealexec/image/sealed_image.h"
+#include "sealexec/script/script_source.h"
+#include "sealexec/util/error.h"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealexec::script {
+
+struct ScriptOptions {
+  std::filesystem::path script;         // as the caller named it
+  std::vector<std::string> extra_flags; // from the command line, after the file's own
+  // The compiler command: --compiler's value, else $CC or $CXX (empty when
+  // unset), with what chose it for messages.
+  std::string compiler_command;
+  std::string compiler_chosen_by;
+  std::string path_variable; // $PATH
+  // Environment variables that change what the compiler reads, as
+  // "NAME=value" (see k_compiler_environment); they are part of the key.
+  std::vector<std::string> compiler_environment;
+  bool rebuild = false; // compile even on a hit
+  // Says what happens (--verbose); empty: quiet.
+  std::function<void(std::string_view)> note;
+};
+
+// Variables gcc and clang read that change the result of a compile.
+inline constexpr std::string_view k_compiler_environment[] = {
+    "CPATH",         "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "LIBRARY_PATH",
+    "GCC_EXEC_PREFIX", "COMPILER_PATH", "SOURCE_DATE_EPOCH",  "SDKROOT"};
+
+struct PreparedScript {
+  SealedImage image;
+  std::filesystem::path real_path; // of the script
+  bool compiled = false;           // this run compiled it
+  bool cached = false;             // the binary is in the cache
+};
+
+// The script's binary, sealed and ready to exec: from the cache when its
+// manifest still holds, compiled otherwise (once, whoever else is trying at
+// the same moment). Errc::compile_failed when the compiler rejected it.
+[[nodiscard]] Expected<PreparedScript> prepare_script(cache::Cache& cache,
+                                                      const ScriptOptions& options);
+
+} // namespace sealexec::script

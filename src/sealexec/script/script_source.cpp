@@ -1,0 +1,172 @@
+#include "sealexec/script/script_source.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace sealexec::script {
+
+namespace {
+
+constexpr std::string_view k_flags_marker = "sealexec:";
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+std::string_view trim_left(std::string_view text) {
+  while (!text.empty() && is_blank(text.front())) {
+    text.remove_prefix(1);
+  }
+  return text;
+}
+
+// The flags text of a `// sealexec: ...` line, or nullopt for any other line.
+std::optional<std::string_view> flags_text(std::string_view line) {
+  line = trim_left(line);
+  if (!line.starts_with("//")) {
+    return std::nullopt;
+  }
+  line = trim_left(line.substr(2));
+  if (!line.starts_with(k_flags_marker)) {
+    return std::nullopt;
+  }
+  return line.substr(k_flags_marker.size());
+}
+
+} // namespace
+
+std::optional<Language> language_of(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  const std::size_t slash = path.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) {
+    return std::nullopt;
+  }
+  const std::string_view extension = path.substr(dot + 1);
+  if (extension == "c") {
+    return Language::c;
+  }
+  constexpr std::array<std::string_view, 4> k_cxx{"cc", "cpp", "cxx", "c++"};
+  for (const std::string_view known : k_cxx) {
+    if (extension == known) {
+      return Language::cxx;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view language_name(Language language) {
+  return language == Language::c ? "c" : "c++";
+}
+
+std::optional<std::vector<std::string>> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (is_blank(c) || c == '\n') {
+      if (in_word) {
+        words.push_back(std::move(word));
+        word.clear();
+        in_word = false;
+      }
+      continue;
+    }
+    in_word = true;
+    if (c == '\\') {
+      if (++i == text.size()) {
+        return std::nullopt;
+      }
+      word += text[i];
+    } else if (c == '\'') {
+      const std::size_t end = text.find('\'', i + 1);
+      if (end == std::string_view::npos) {
+        return std::nullopt;
+      }
+      word.append(text.substr(i + 1, end - i - 1));
+      i = end;
+    } else if (c == '"') {
+      for (++i;; ++i) {
+        if (i >= text.size()) {
+          return std::nullopt;
+        }
+        if (text[i] == '"') {
+          break;
+        }
+        // Inside double quotes a backslash escapes only what sh lets it.
+        if (text[i] == '\\' && i + 1 < text.size() &&
+            (text[i + 1] == '"' || text[i + 1] == '\\' || text[i + 1] == '$' ||
+             text[i + 1] == '`')) {
+          ++i;
+        }
+        word += text[i];
+      }
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) {
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
+std::string c_string_body(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\{:03o}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Expected<ScriptSource> parse_script(std::string_view content,
+                                    const std::filesystem::path& real_path, Language language) {
+  const std::string name = real_path.string();
+  if (content.size() > k_max_script_size) {
+    return fail(make_error(Errc::too_large, name,
+                           fmt::format("is {} bytes, more than the limit of {} bytes for a script",
+                                       content.size(), k_max_script_size)));
+  }
+  ScriptSource script;
+  script.path = real_path;
+  script.language = language;
+
+  std::string_view body = content;
+  std::size_t first_line = 1;
+  if (body.starts_with("#!")) {
+    const std::size_t newline = body.find('\n');
+    body = newline == std::string_view::npos ? std::string_view() : body.substr(newline + 1);
+    first_line = 2;
+  }
+  script.compile_text = fmt::format("#line {} \"{}\"\n", first_line, c_string_body(name));
+  script.compile_text.append(body);
+
+  std::string_view rest = body;
+  for (std::size_t line = 0; line < k_flags_comment_lines && !rest.empty(); ++line) {
+    const std::size_t newline = rest.find('\n');
+    const std::string_view text = rest.substr(0, newline);
+    rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
+    const auto flags = flags_text(text);
+    if (!flags) {
+      continue;
+    }
+    auto words = split_words(*flags);
+    if (!words) {
+      return fail(make_error(
+          Errc::malformed, fmt::format("{}:{}", name, first_line + line),
+          "unterminated quote or trailing backslash in the sealexec: flags comment"));
+    }
+    script.flags.insert(script.flags.end(), words->begin(), words->end());
+  }
+  return script;
+}
+
+} // namespace sealexec::script

@@ -1,0 +1,4 @@
+#!/usr/bin/env sealexec
+// sealexec: -O2 "-DNAME=\"a b\"" '-Wl,-rpath,$ORIGIN'
+#include <stdio.h>
+int main(void){return 0;}

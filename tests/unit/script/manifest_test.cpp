@@ -1,0 +1,174 @@
+#include "sealexec/script/manifest.h"
+
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <utime.h>
+
+#include <fstream>
+
+namespace sealexec::script {
+namespace {
+
+constexpr std::int64_t k_second = 1'000'000'000;
+
+void write(const std::filesystem::path& path, std::string_view text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// Moves the file's mtime a minute into the past, as a settled file has.
+void age(const std::filesystem::path& path) {
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  const struct utimbuf times{.actime = st.st_atime - 60, .modtime = st.st_mtime - 60};
+  ASSERT_EQ(::utime(path.c_str(), &times), 0);
+}
+
+struct Tree {
+  test::TempDir dir;
+  SearchList search;
+  std::vector<std::string> prerequisites;
+
+  // inc0 is searched first and lacks the header; inc1 has it.
+  Tree() {
+    write(dir / "inc1/sub/h.h", "#define H 1\n");
+    std::filesystem::create_directories(dir / "inc0");
+    age(dir / "inc1/sub/h.h");
+    age(dir / "inc0");
+    search.bracket = {(dir / "inc0").string(), (dir / "inc1").string()};
+    prerequisites = {(dir / "inc1/sub/h.h").string()};
+  }
+  Manifest build() {
+    auto manifest = build_manifest(prerequisites, "/nonexistent-build/", search, coarse_now_ns());
+    EXPECT_TRUE(manifest) << manifest.error().message();
+    return manifest ? *manifest : Manifest{};
+  }
+};
+
+TEST(Manifest, RoundTrips) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  manifest.script = "/x.cpp";
+  const auto bytes = serialize(manifest);
+  const auto parsed = parse_manifest(bytes, "m");
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(*parsed, manifest);
+  ASSERT_EQ(manifest.headers.size(), 1U);
+  // inc0/sub does not exist, so inc0 is what a new sub/h.h would change.
+  ASSERT_EQ(manifest.watched.size(), 1U);
+  EXPECT_EQ(manifest.watched[0].path, std::filesystem::canonical(tree.dir / "inc0").string());
+}
+
+TEST(Manifest, AnyDamageIsMalformed) {
+  Tree tree;
+  auto bytes = serialize(tree.build());
+  for (std::size_t i = 0; i < bytes.size(); i += 7) {
+    auto damaged = bytes;
+    damaged[i] ^= std::byte{0x40};
+    const auto parsed = parse_manifest(damaged, "m");
+    ASSERT_FALSE(parsed) << "flip at " << i;
+    EXPECT_EQ(parsed.error().code, Errc::malformed);
+  }
+  bytes.pop_back();
+  EXPECT_FALSE(parse_manifest(bytes, "m"));
+}
+
+TEST(Manifest, UnchangedTreeIsValid) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns());
+  EXPECT_TRUE(check.valid) << check.reason;
+  EXPECT_FALSE(check.refreshed);
+}
+
+TEST(Manifest, ChangedHeaderIsInvalid) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  write(tree.dir / "inc1/sub/h.h", "#define H 2\n");
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns());
+  EXPECT_FALSE(check.valid);
+  EXPECT_NE(check.reason.find("h.h changed"), std::string::npos) << check.reason;
+}
+
+TEST(Manifest, TouchedHeaderIsValidAndItsStampRefreshed) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  write(tree.dir / "inc1/sub/h.h", "#define H 1\n"); // same bytes, new mtime
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns() + k_second);
+  EXPECT_TRUE(check.valid) << check.reason;
+  EXPECT_TRUE(check.refreshed);
+  // The refreshed stamp matches now: nothing to hash next time.
+  const ManifestCheck again = check_manifest(manifest, coarse_now_ns() + k_second);
+  EXPECT_TRUE(again.valid);
+  EXPECT_FALSE(again.refreshed);
+}
+
+TEST(Manifest, NewShadowingHeaderIsInvalid) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  write(tree.dir / "inc0/sub/h.h", "#define H 3\n");
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns());
+  EXPECT_FALSE(check.valid);
+  EXPECT_NE(check.reason.find("would now be included instead"), std::string::npos)
+      << check.reason;
+}
+
+TEST(Manifest, UnrelatedFileInAWatchedDirectoryKeepsItValid) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  write(tree.dir / "inc0/other.h", "");
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns() + k_second);
+  EXPECT_TRUE(check.valid) << check.reason;
+  EXPECT_TRUE(check.refreshed);
+}
+
+TEST(Manifest, DeletedHeaderIsInvalid) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  std::filesystem::remove(tree.dir / "inc1/sub/h.h");
+  EXPECT_FALSE(check_manifest(manifest, coarse_now_ns()).valid);
+}
+
+TEST(Manifest, HeaderNewerThanTheCompileIsNotCached) {
+  Tree tree;
+  write(tree.dir / "inc1/sub/h.h", "#define H 9\n"); // mtime now
+  const auto manifest = build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search,
+                                       coarse_now_ns() - k_second);
+  ASSERT_FALSE(manifest);
+  EXPECT_EQ(manifest.error().code, Errc::changed);
+}
+
+TEST(Manifest, BuildDirectoryPrerequisitesAreNotHeaders) {
+  Tree tree;
+  write(tree.dir / "build/x.cpp", "");
+  tree.prerequisites.push_back((tree.dir / "build/x.cpp").string());
+  const auto manifest = build_manifest(tree.prerequisites, (tree.dir / "build/").string(),
+                                       tree.search, coarse_now_ns() + k_second);
+  ASSERT_TRUE(manifest);
+  EXPECT_EQ(manifest->headers.size(), 1U);
+}
+
+TEST(Manifest, ResultKeyDependsOnHeaderContent) {
+  Tree tree;
+  Manifest manifest = tree.build();
+  const Sha256Digest script{};
+  const Sha256Digest first = result_key_for(script, manifest.headers);
+  manifest.headers[0].sha256.bytes[0] ^= 1;
+  EXPECT_NE(result_key_for(script, manifest.headers), first);
+}
+
+TEST(SearchList, ParsesCompilerOutput) {
+  const SearchList list = parse_search_list(
+      "ignoring nonexistent directory \"/nope\"\n"
+      "#include \"...\" search starts here:\n /q\n"
+      "#include <...> search starts here:\n /a\n /b (framework directory)\n"
+      "End of search list.\n /not-this\n");
+  EXPECT_EQ(list.quote, std::vector<std::string>{"/q"});
+  EXPECT_EQ(list.bracket, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_TRUE(parse_search_list("garbage").bracket.empty());
+}
+
+} // namespace
+} // namespace sealexec::script
