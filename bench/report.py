@@ -58,6 +58,9 @@ def main():
     parser.add_argument("--spawn", required=True)
     parser.add_argument("--image", required=True)
     parser.add_argument("--cache", required=True)
+    parser.add_argument("--scripts-warm", required=True)
+    parser.add_argument("--scripts-cold", required=True)
+    parser.add_argument("--scripts-fresh", required=True)
     parser.add_argument("--machine", action="append", default=[])
     parser.add_argument("--invocation", action="append", default=[])
     args = parser.parse_args()
@@ -68,11 +71,18 @@ def main():
             name, _, command = line.rstrip("\n").partition("\t")
             commands[name] = command
     hf = {r["command"]: r for r in load(args.hyperfine)["results"]}
-    paired = {}
-    for r in load(args.interleaved)["results"]:
-        times = sorted(r["times"])
-        paired[r["name"]] = {"mean": sum(times) / len(times),
+    def interleaved(path):
+        results = {}
+        for r in load(path)["results"]:
+            times = sorted(r["times"])
+            results[r["name"]] = {"mean": sum(times) / len(times),
                                   "median": times[len(times) // 2], "runs": len(times)}
+        return results
+
+    paired = interleaved(args.interleaved)
+    scripts_warm = interleaved(args.scripts_warm)
+    scripts_cold = interleaved(args.scripts_cold)
+    scripts_fresh = {r["command"]: r for r in load(args.scripts_fresh)["results"]}
     for name in commands:
         if name not in hf:
             sys.exit(f"report.py: no hyperfine result for {name!r}")
@@ -197,6 +207,40 @@ def main():
     rows.append(("8 processes loading 1 MiB entries at once / one process alone, loads per second",
                  f"{eight / one:.2f}×", f"{eight:.0f} / {one:.0f} loads/s", "—", "info"))
 
+    def script_row(label, runs, a, b, target=None, as_overhead=False):
+        mean_ratio = runs[a]["mean"] / runs[b]["mean"]
+        median_ratio = runs[a]["median"] / runs[b]["median"]
+        if as_overhead:
+            figure, check = f"{(mean_ratio - 1) * 100:+.1f}%", f"{(median_ratio - 1) * 100:+.1f}% (medians)"
+            verdict_text = verdict(mean_ratio, 1 + target, True) if target else "info"
+            target_text = f"≤ +{target * 100:.0f}%" if target else "—"
+        else:
+            figure, check = f"{mean_ratio:.3f}×", f"{median_ratio:.3f}× (medians)"
+            verdict_text = verdict(mean_ratio, target, True) if target else "info"
+            target_text = f"≤ {target:.2f}×" if target else "—"
+        rows.append((label, figure, check, target_text, verdict_text))
+
+    script_row("`sealexec hello.cpp`, warm / the same binary prebuilt, run directly (interleaved)",
+               scripts_warm, "sealexec hello.cpp", "prebuilt (direct)", 1.5)
+    script_row("`minimal-runner` of the prebuilt binary / the binary run directly (any runner's floor)",
+               scripts_warm, "minimal-runner prebuilt", "prebuilt (direct)")
+    script_row("`sealexec hello.cpp`, warm / `sealexec run --policy=off` of the prebuilt binary "
+               "(what the script's checks cost)",
+               scripts_warm, "sealexec hello.cpp", "sealexec run --policy=off prebuilt")
+    script_row("`tcc -run hello.c` / `sealexec hello.cpp`, warm",
+               scripts_warm, "tcc -run hello.c", "sealexec hello.cpp")
+    script_row("`ccache c++ -o a.out hello.cpp && ./a.out` / `sealexec hello.cpp`, warm",
+               scripts_warm, "ccache c++ && ./a.out", "sealexec hello.cpp")
+    script_row("`sealexec script --rebuild hello.cpp` (compile, publish, run) over `c++ -o` "
+               "(interleaved)", scripts_cold, "sealexec script --rebuild hello.cpp", "c++ -o",
+               0.05, as_overhead=True)
+    fresh = scripts_fresh["sealexec hello.cpp, empty cache"]["mean"] / scripts_fresh["c++ -o"]["mean"]
+    fresh_median = (scripts_fresh["sealexec hello.cpp, empty cache"]["median"]
+                    / scripts_fresh["c++ -o"]["median"])
+    rows.append(("`sealexec hello.cpp` with an empty cache (compiler probed too) over `c++ -o`",
+                 f"{(fresh - 1) * 100:+.1f}%", f"{(fresh_median - 1) * 100:+.1f}% (medians)",
+                 "—", "info"))
+
     check = {r["command"]: r for r in load(args.check)["results"]}
     ratio = check["sealexec check"]["mean"] / check["scanelf"]["mean"]
     median_ratio = check["sealexec check"]["median"] / check["scanelf"]["median"]
@@ -305,6 +349,19 @@ def main():
                                "(whole cache, then one shard as after a put); "
                                "`BM_EightProcessHits` runs 8 processes loading 1 MiB entries "
                                "for 0.5 s on however many cores there are."))
+    out.append("## C and C++ scripts\n")
+    out.append("| Name | Mean | Median | Runs |")
+    out.append("|---|---:|---:|---:|")
+    for name, r in list(scripts_warm.items()) + list(scripts_cold.items()):
+        out.append(f"| {name} | {fmt_ms(r['mean'])} | {fmt_ms(r['median'])} | {r['runs']} |")
+    for name, r in scripts_fresh.items():
+        out.append(f"| {name} (hyperfine, --prepare rm -rf the cache) | {fmt_ms(r['mean'])} "
+                   f"| {fmt_ms(r['median'])} | {len(r['times'])} |")
+    out.append("")
+    out.append("Warm rows run in turn, round by round, with the script's cache and ccache's warm; "
+               "the prebuilt binary is `c++ -o` of the same file, the same compiler sealexec "
+               "uses. Cold rows alternate a plain compile with a `--rebuild` of the script.\n")
+
     if FAILURES:
         out.append("## Failed runs\n")
         out.extend(f"- {failure}" for failure in FAILURES)

@@ -26,7 +26,7 @@ WARMUP=${BENCH_WARMUP:-50}
 MIN_RUNS=${BENCH_MIN_RUNS:-300}
 GB_REPS=${BENCH_GB_REPS:-5}
 
-for tool in cmake hyperfine python3 uname nproc date scanelf checksec; do
+for tool in cmake hyperfine python3 uname nproc date scanelf checksec c++ tcc ccache; do
   command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' is not installed (make deps installs it)"
 done
 [ -f "$BUILD/CMakeCache.txt" ] || die "$BUILD is not a configured build directory (run make build first)"
@@ -143,6 +143,46 @@ echo "== memory"
 } >"$OUT/check-memory.txt"
 cat "$OUT/check-memory.txt"
 
+# 4. C and C++ scripts. Warm: `sealexec hello.cpp` from the cache against
+#    the same binary prebuilt by the same compiler and run directly, with
+#    the floors of any runner (minimal-runner, run --policy=off) and the
+#    other runners (tcc -run of the C version, a ccache loop) in the same
+#    interleaved rounds. Cold: a compile and run against a plain c++ -o.
+SCRIPTS=$WORK/scripts
+mkdir -p "$SCRIPTS"
+cp "$BENCH_SRC/scripts/hello.cpp" "$BENCH_SRC/scripts/hello.c" "$SCRIPTS/"
+export SEALEXEC_CACHE_DIR=$WORK/script-cache CCACHE_DIR=$WORK/ccache
+CXX_PATH=$(command -v c++) # the timer and hyperfine -N do no PATH lookup
+TCC_PATH=$(command -v tcc)
+"$CXX_PATH" -o "$SCRIPTS/hello-prebuilt" "$SCRIPTS/hello.cpp"
+for cmd in "$SEALEXEC $SCRIPTS/hello.cpp" "$TCC_PATH -run $SCRIPTS/hello.c" \
+  "$BENCH_SRC/scripts/ccache-run.sh $SCRIPTS/hello.cpp $SCRIPTS/ccache-out"; do
+  $cmd >/dev/null || die "'$cmd' failed"
+done
+SCRIPT_RUNS=${BENCH_SCRIPT_RUNS:-1000}
+SCRIPTS_WARM_CMD="$BUILD/bench/interleaved-timer $SCRIPT_RUNS $OUT/scripts-warm.json"
+echo "== $SCRIPTS_WARM_CMD (scripts, warm)"
+$SCRIPTS_WARM_CMD \
+  "prebuilt (direct)" "$SCRIPTS/hello-prebuilt" \
+  "sealexec hello.cpp" "$SEALEXEC $SCRIPTS/hello.cpp" \
+  "sealexec run --policy=off prebuilt" "$SEALEXEC run --policy=off $SCRIPTS/hello-prebuilt" \
+  "minimal-runner prebuilt" "$RUNNER $SCRIPTS/hello-prebuilt" \
+  "tcc -run hello.c" "$TCC_PATH -run $SCRIPTS/hello.c" \
+  "ccache c++ && ./a.out" "$BENCH_SRC/scripts/ccache-run.sh $SCRIPTS/hello.cpp $SCRIPTS/ccache-out"
+COLD_RUNS=${BENCH_COLD_RUNS:-30}
+SCRIPTS_COLD_CMD="$BUILD/bench/interleaved-timer $COLD_RUNS $OUT/scripts-cold.json"
+echo "== $SCRIPTS_COLD_CMD (scripts, cold)"
+$SCRIPTS_COLD_CMD \
+  "c++ -o" "$CXX_PATH -o $SCRIPTS/cold-out $SCRIPTS/hello.cpp" \
+  "sealexec script --rebuild hello.cpp" "$SEALEXEC script --rebuild $SCRIPTS/hello.cpp"
+echo "== hyperfine: a first run with an empty cache (the compiler is probed too)"
+hyperfine -N --style basic --warmup 1 --runs 10 --export-json "$OUT/scripts-fresh.json" \
+  --prepare "$(command -v rm) -rf $WORK/fresh-cache" \
+  --command-name "c++ -o" "$CXX_PATH -o $SCRIPTS/cold-out $SCRIPTS/hello.cpp" \
+  --command-name "sealexec hello.cpp, empty cache" \
+  "$(command -v env) SEALEXEC_CACHE_DIR=$WORK/fresh-cache $SEALEXEC $SCRIPTS/hello.cpp"
+unset SEALEXEC_CACHE_DIR CCACHE_DIR
+
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 3. The report.
@@ -161,6 +201,9 @@ python3 "$BENCH_SRC/report.py" \
   --spawn "$OUT/bench_spawn.json" \
   --image "$OUT/bench_image.json" \
   --cache "$OUT/bench_cache.json" \
+  --scripts-warm "$OUT/scripts-warm.json" \
+  --scripts-cold "$OUT/scripts-cold.json" \
+  --scripts-fresh "$OUT/scripts-fresh.json" \
   --machine "CPU: ${CPU_MODEL:-unknown}" \
   --machine "Cores (nproc): $(nproc)" \
   --machine "Kernel: $(uname -r)" \
@@ -176,6 +219,9 @@ python3 "$BENCH_SRC/report.py" \
   --invocation "/usr/bin/time -f '%M %e' $SEALEXEC check -R TREE --json (TREE: $CHECK_TREE, /usr)" \
   --invocation "TMPDIR=<temporary directory> $IMAGE_CMD" \
   --invocation "TMPDIR=<temporary directory> $CACHE_CMD" \
+  --invocation "$SCRIPTS_WARM_CMD NAME COMMAND ... (prebuilt: c++ -o hello-prebuilt hello.cpp; SEALEXEC_CACHE_DIR and CCACHE_DIR warm, in a temporary directory)" \
+  --invocation "$SCRIPTS_COLD_CMD 'c++ -o' 'c++ -o OUT hello.cpp' 'sealexec script --rebuild hello.cpp' '$SEALEXEC script --rebuild hello.cpp'" \
+  --invocation "hyperfine -N --warmup 1 --runs 10 --prepare 'rm -rf CACHE' 'c++ -o OUT hello.cpp' 'env SEALEXEC_CACHE_DIR=CACHE $SEALEXEC hello.cpp'" \
   --machine "hyperfine: $(hyperfine --version), warm-up $WARMUP, min runs $MIN_RUNS; Google Benchmark: $GB_REPS repetitions"
 echo
 cat "$OUT/results.md"

@@ -123,7 +123,16 @@ Expected<CompilerCommand> choose_compiler(Language language, std::string_view co
 
 Expected<CompilerIdentity> identify_compiler(const std::filesystem::path& program) {
   const std::string name = program.string();
-  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_PATH));
+  auto opened = open_fd(name.c_str(), O_PATH);
+  if (!opened) {
+    Error error = std::move(opened).error();
+    if (error.sys_errno == ENOENT || error.sys_errno == ENOTDIR) {
+      error.code = Errc::not_found;
+    }
+    error.reason += " (the compiler)";
+    return fail(std::move(error));
+  }
+  const Fd fd = std::move(*opened);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(system_error("cannot inspect the compiler", name, "fstat"));

@@ -4,6 +4,7 @@
 #include "sealexec/util/fd.h"
 #include "sealexec/util/record.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -126,6 +127,39 @@ private:
   std::string m_directory;
   Fd m_fd;
 };
+
+// The sorted names in `directory`; empty when it cannot be read.
+std::vector<std::string> names_in(const std::string& directory) {
+  std::vector<std::string> names;
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return names;
+  }
+  DIR* stream = ::fdopendir(fd);
+  if (stream == nullptr) {
+    ::close(fd);
+    return names;
+  }
+  while (const dirent* entry = ::readdir(stream)) {
+    names.emplace_back(entry->d_name);
+  }
+  ::closedir(stream);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Whether `path`, beneath `directory`, could exist given the names in it: its
+// first component below `directory` must be one of them.
+bool could_exist(const std::vector<std::string>& names, std::string_view directory,
+                 std::string_view path) {
+  if (path.size() <= directory.size() + 1 || !path.starts_with(directory) ||
+      path[directory.size()] != '/') {
+    return true; // not beneath it: look it up
+  }
+  std::string_view rest = path.substr(directory.size() + 1);
+  const std::string first(rest.substr(0, rest.find('/')));
+  return std::binary_search(names.begin(), names.end(), first);
+}
 
 } // namespace
 
@@ -252,21 +286,21 @@ ManifestCheck check_manifest(Manifest& manifest, std::int64_t now_ns) {
       check.refreshed = true;
     }
   }
-  for (WatchedDirectory& directory : manifest.watched) {
+  for (const WatchedDirectory& directory : manifest.watched) {
     struct stat st {};
-    const bool present = ::stat(directory.path.c_str(), &st) == 0;
-    if (present && directory.stamp != FileStamp{} && FileStamp::of(st) == directory.stamp) {
+    if (::stat(directory.path.c_str(), &st) == 0 && directory.stamp != FileStamp{} &&
+        FileStamp::of(st) == directory.stamp) {
       continue;
     }
+    // Something in it changed. Its stamp is not refreshed: a script that
+    // writes next to itself would otherwise republish its manifest on every
+    // run. One listing tells which names could matter instead.
+    const std::vector<std::string> names = names_in(directory.path);
     for (const std::string& path : directory.absent) {
-      if (exists(path)) {
+      if (could_exist(names, directory.path, path) && exists(path)) {
         check.reason = fmt::format("{} would now be included instead", path);
         return check;
       }
-    }
-    if (present && settled(FileStamp::of(st))) {
-      directory.stamp = FileStamp::of(st);
-      check.refreshed = true;
     }
   }
   check.valid = true;

@@ -29,7 +29,15 @@ struct ScriptFile {
 // name for that descriptor.
 Expected<ScriptFile> read_script(const std::filesystem::path& path) {
   const std::string name = path.string();
-  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_RDONLY));
+  auto opened = open_fd(name.c_str(), O_RDONLY);
+  if (!opened) {
+    Error error = std::move(opened).error();
+    if (error.sys_errno == ENOENT || error.sys_errno == ENOTDIR) {
+      error.code = Errc::not_found;
+    }
+    return fail(std::move(error));
+  }
+  const Fd fd = std::move(*opened);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(system_error("cannot inspect", name, "fstat"));
@@ -171,7 +179,7 @@ public:
     m_script_key = script_key();
 
     if (!m_options.rebuild) {
-      SEALEXEC_TRY_ASSIGN(auto hit, cached());
+      SEALEXEC_TRY_ASSIGN(auto hit, cached(/*quiet=*/true));
       if (hit) {
         return std::move(*hit);
       }
@@ -180,7 +188,7 @@ public:
                         cache::KeyLock::acquire(m_cache.directory(), m_script_key));
     // Whoever held the lock before us may have built it meanwhile.
     if (!m_options.rebuild) {
-      SEALEXEC_TRY_ASSIGN(auto hit, cached());
+      SEALEXEC_TRY_ASSIGN(auto hit, cached(/*quiet=*/false));
       if (hit) {
         return std::move(*hit);
       }
@@ -220,28 +228,32 @@ private:
 
   // The binary, if the manifest under the script's key still describes the
   // headers on disk and the binary it names is intact.
-  Expected<std::optional<PreparedScript>> cached() {
+  // Misses are explained only when `quiet` is false: the first look, before
+  // the lock, is repeated after it.
+  Expected<std::optional<PreparedScript>> cached(bool quiet) {
+    const auto miss = [&](std::string_view why) {
+      if (!quiet) {
+        note(why);
+      }
+      return std::optional<PreparedScript>();
+    };
     SEALEXEC_TRY_ASSIGN(auto mapped, m_cache.load_mapping(m_script_key, m_fingerprint));
     if (!mapped) {
-      note("not in the cache yet");
-      return std::optional<PreparedScript>();
+      return miss("not in the cache yet");
     }
     auto manifest = parse_manifest(mapped->mapping.bytes(),
                                    m_cache.directory().describe(cache::entry_path(m_script_key)));
     if (!manifest) {
-      note(manifest.error().message());
-      return std::optional<PreparedScript>();
+      return miss(manifest.error().message());
     }
     const ManifestCheck check = check_manifest(*manifest, coarse_now_ns());
     if (!check.valid) {
-      note(fmt::format("recompiling: {}", check.reason));
-      return std::optional<PreparedScript>();
+      return miss(fmt::format("recompiling: {}", check.reason));
     }
     SEALEXEC_TRY_ASSIGN(auto image,
                         m_cache.load_image(manifest->result_key, m_fingerprint, image_options()));
     if (!image) {
-      note("the binary is missing or damaged in the cache: recompiling");
-      return std::optional<PreparedScript>();
+      return miss("the binary is missing or damaged in the cache: recompiling");
     }
     if (check.refreshed) {
       // Headers touched but unchanged: remember their new stamps, so the
@@ -305,6 +317,14 @@ private:
       auto searched = finish_command(std::move(*searching), 1024 * 1024);
       if (searched && searched->status.success()) {
         search_list = parse_search_list(searched->err);
+        // Relative -I directories are relative to where the compiler ran.
+        for (auto* list : {&search_list.quote, &search_list.bracket}) {
+          for (std::string& directory : *list) {
+            if (!directory.starts_with('/')) {
+              directory = (m_source.path.parent_path() / directory).lexically_normal().string();
+            }
+          }
+        }
       }
     }
     if (!compiled.status.success()) {
