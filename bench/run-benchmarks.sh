@@ -168,7 +168,7 @@ $SCRIPTS_WARM_CMD \
   "sealexec run --policy=off prebuilt" "$SEALEXEC run --policy=off $SCRIPTS/hello-prebuilt" \
   "minimal-runner prebuilt" "$RUNNER $SCRIPTS/hello-prebuilt" \
   "tcc -run hello.c" "$TCC_PATH -run $SCRIPTS/hello.c" \
-  "ccache c++ && ./a.out" "$BENCH_SRC/scripts/ccache-run.sh $SCRIPTS/hello.cpp $SCRIPTS/ccache-out"
+  "ccache c++ -c, c++, ./a.out" "$BENCH_SRC/scripts/ccache-run.sh $SCRIPTS/hello.cpp $SCRIPTS/ccache-out"
 COLD_RUNS=${BENCH_COLD_RUNS:-30}
 SCRIPTS_COLD_CMD="$BUILD/bench/interleaved-timer $COLD_RUNS $OUT/scripts-cold.json"
 echo "== $SCRIPTS_COLD_CMD (scripts, cold)"
