@@ -22,7 +22,8 @@ DEBIAN_PACKAGES := \
   libgtest-dev libgmock-dev libbenchmark-dev \
   clang-19 libclang-rt-19-dev llvm-19 \
   hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils \
-  tcc pax-utils checksec ccache
+  tcc pax-utils checksec ccache \
+  libsodium-dev
 
 .PHONY: run test deps build configure sanitize fuzz bench stress clean install help
 

@@ -7,6 +7,7 @@ find_package(fmt REQUIRED)                            # messages (header-only us
 find_package(nlohmann_json 3 REQUIRED)                # check --json
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # XXH3-128 content digests
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)       # optional cache compression
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)   # Ed25519 signatures on shared entries
 
 if(SEALEXEC_TESTS)
   find_package(GTest REQUIRED)

@@ -5,6 +5,7 @@
 #include "sealexec/cli/output.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/image/copy.h"
+#include "sealexec/remote/signing.h"
 #include "sealexec/util/replacement_file.h"
 
 #include <fcntl.h>
@@ -225,7 +226,7 @@ int list(Cache& cache, const ParsedOptions& options) {
 int cache_main(const ParsedOptions& before_word) {
   const auto& raw = before_word.operands();
   if (raw.empty()) {
-    return usage("no command given: put, get, exec, stats, ls, verify, gc, rm or clear");
+    return usage("no command given: put, get, exec, stats, ls, verify, gc, rm, clear or keygen");
   }
   const std::string what = raw.front();
   // Options may also follow the command word; for exec, everything after
@@ -242,6 +243,20 @@ int cache_main(const ParsedOptions& before_word) {
   }
   const ParsedOptions options = after_word->after(before_word);
   std::vector<std::string> args = options.operands();
+  if (what == "keygen") { // needs no cache
+    if (args.size() != 1) {
+      return usage("keygen takes one NAME (it writes NAME.key and NAME.pub)");
+    }
+    const auto written = remote::write_key_pair(args[0]);
+    if (!written) {
+      report(written.error());
+      return k_exit_check_error;
+    }
+    print(fmt::format("wrote {0}.key (private, mode 0600: for the machines that write to a shared "
+                      "cache) and {0}.pub (public: for the machines that trust what they read)\n",
+                      args[0]));
+    return k_exit_ok;
+  }
   auto opened = open_cache(options);
   if (!opened) {
     report(opened.error());
@@ -367,14 +382,17 @@ const Command k_cache_command{
     .usage = "sealexec cache put [--fingerprint STR] KEY FILE|-\n"
              "       sealexec cache get [--fingerprint STR] KEY [-o OUT]\n"
              "       sealexec cache exec [--fingerprint STR] KEY [-- ARGS...]\n"
-             "       sealexec cache stats [--json] | ls [--json] | verify | gc | rm KEY | clear",
+             "       sealexec cache stats [--json] | ls [--json] | verify | gc | rm KEY | clear\n"
+             "       sealexec cache keygen NAME",
     .details =
         "Options may come before or after the command word. Settings come from\n"
         "<dir>/cache.conf, then SEALEXEC_CACHE_MAX_SIZE, SEALEXEC_CACHE_MAX_ENTRIES and\n"
         "SEALEXEC_CACHE_COMPRESSION, then --max-size and --max-entries (docs/cache.md).\n"
         "Exit codes: 0 done; 1 a miss (get, rm) or damage found (verify); 2 bad usage or a\n"
         "cache that cannot be used. cache exec replaces itself with the entry, so the program's\n"
-        "status passes through; its own failures are 125, 126 and 127 (no such entry).",
+        "status passes through; its own failures are 125, 126 and 127 (no such entry).\n"
+        "keygen writes an Ed25519 key pair for signing entries shared through a remote\n"
+        "tier: NAME.key (private, 0600) and NAME.pub; it never replaces a file (docs/remote.md).",
     .options = k_common,
     .operands = Operands::program,
     .usage_exit_code = k_exit_check_error,
