@@ -1,0 +1,57 @@
+// How the shared tier is configured (docs/remote.md): settings from
+// cache.conf keys or the environment, and the keys they name, loaded and
+// checked. Reading from a remote requires a trusted key unless the user
+// opts out explicitly, and then is told what that means.
+#pragma once
+
+#include "sealexec/remote/backend_url.h"
+#include "sealexec/remote/signing.h"
+#include "sealexec/util/error.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealexec::remote {
+
+struct RemoteSettings {
+  std::vector<BackendUrl> backends;
+  std::optional<std::filesystem::path> signing_key; // signs what this machine writes
+  std::vector<std::filesystem::path> trusted_keys;  // whose entries are accepted
+  bool insecure = false;                            // accept entries without a signature check
+  std::chrono::milliseconds connect_timeout{100};
+  std::chrono::milliseconds operation_timeout{2000};
+};
+
+// One setting, as a cache.conf key: remote (URL[,URL...]), signing_key
+// (FILE), trusted_keys (FILE[:FILE...]), insecure_remote (true/false/1/0),
+// remote_connect_timeout and remote_timeout ("100ms", "2s", or a number of
+// milliseconds, at most 60 s). Errc::invalid_argument naming `source`.
+[[nodiscard]] Expected<void> apply_remote_setting(RemoteSettings& settings, std::string_view key,
+                                                  std::string_view value,
+                                                  std::string_view source);
+
+// SEALEXEC_REMOTE, SEALEXEC_SIGNING_KEY, SEALEXEC_TRUSTED_KEYS and
+// SEALEXEC_INSECURE_REMOTE, through `lookup` (getenv, or a map in tests);
+// unset or empty variables leave the setting alone.
+[[nodiscard]] Expected<void> apply_remote_environment(
+    RemoteSettings& settings, const std::function<const char*(const char*)>& lookup);
+
+struct RemoteTrust {
+  std::optional<SigningKey> signer;
+  std::vector<PublicKey> trusted;
+  // Whether entries may be read from the remotes at all.
+  bool reads_allowed = false;
+  // For the user, when reads are refused or allowed insecurely.
+  std::string warning;
+};
+
+// Loads the keys the settings name. A key file that cannot be used is an
+// error (a typo must not silently turn signing off).
+[[nodiscard]] Expected<RemoteTrust> load_trust(const RemoteSettings& settings);
+
+} // namespace sealexec::remote
