@@ -126,6 +126,9 @@ public:
   [[nodiscard]] Expected<Counters> statistics() const;
   [[nodiscard]] const CacheDir& directory() const { return m_dir; }
   [[nodiscard]] const CacheConfig& config() const { return m_config; }
+  // Replaces the limits: for a caller that reads them from the cache's own
+  // cache.conf, through the checked directory, after opening it.
+  void set_config(const CacheConfig& config) { m_config = config; }
 
 private:
   Cache(CacheDir dir, const CacheConfig& config) : m_dir(std::move(dir)), m_config(config) {}

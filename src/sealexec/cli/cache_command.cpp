@@ -372,7 +372,8 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options) {
   if (const auto count = options.value("--max-entries")) {
     SEALEXEC_TRY(cache::apply_setting(config, "max_entries", *count, "--max-entries"));
   }
-  return Cache::open(directory, config);
+  opened.set_config(config);
+  return opened;
 }
 
 const Command k_cache_command{

@@ -114,22 +114,11 @@ Expected<Sealed> seal_and_verify(Fd fd, std::uint64_t size, const Xxh3Digest& na
 // it been exec'd from disk: the kernel's own path for the open file, with
 // every symlink resolved. One readlink; realpath(3) needs one per component.
 std::optional<std::filesystem::path> directory_of(int fd, const std::filesystem::path& path) {
-  std::array<char, 4096> link{};
-  const std::string self = fmt::format("/proc/self/fd/{}", fd);
-  const ssize_t length = ::readlink(self.c_str(), link.data(), link.size());
-  constexpr std::string_view k_deleted = " (deleted)";
-  if (length > 0 && static_cast<std::size_t>(length) < link.size() && link[0] == '/') {
-    const std::string_view text(link.data(), static_cast<std::size_t>(length));
-    if (!text.ends_with(k_deleted)) {
-      return std::filesystem::path(text).parent_path();
-    }
-  }
-  std::error_code error; // no /proc, or the file was unlinked meanwhile
-  auto canonical = std::filesystem::canonical(path, error);
-  if (error) {
+  auto real = real_path_of(fd, path);
+  if (!real) {
     return std::nullopt;
   }
-  return canonical.parent_path();
+  return real->parent_path();
 }
 
 std::string default_name(const std::filesystem::path& path) {

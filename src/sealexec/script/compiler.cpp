@@ -140,19 +140,12 @@ Expected<CompilerIdentity> identify_compiler(const std::filesystem::path& progra
   if (!S_ISREG(st.st_mode)) {
     return fail(make_error(Errc::not_runnable, name, "the compiler is not a regular file"));
   }
-  std::array<char, 4096> link{};
-  const std::string self = fmt::format("/proc/self/fd/{}", fd.get());
-  const ssize_t length = ::readlink(self.c_str(), link.data(), link.size());
   CompilerIdentity identity;
-  if (length > 0 && static_cast<std::size_t>(length) < link.size() && link[0] == '/') {
-    identity.real_path = std::string(link.data(), static_cast<std::size_t>(length));
-  } else {
-    std::error_code error; // no /proc: resolve by name
-    identity.real_path = std::filesystem::canonical(program, error);
-    if (error) {
-      return fail(make_error(Errc::system, name, "cannot resolve the compiler's real path"));
-    }
+  auto real = real_path_of(fd.get(), program);
+  if (!real) {
+    return fail(make_error(Errc::system, name, "cannot resolve the compiler's real path"));
   }
+  identity.real_path = std::move(*real);
   identity.dev = static_cast<std::uint64_t>(st.st_dev);
   identity.ino = static_cast<std::uint64_t>(st.st_ino);
   identity.size = static_cast<std::uint64_t>(st.st_size);

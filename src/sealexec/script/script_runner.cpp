@@ -51,18 +51,11 @@ Expected<ScriptFile> read_script(const std::filesystem::path& path) {
                                        st.st_size, k_max_script_size)));
   }
   ScriptFile file;
-  std::array<char, 4096> link{};
-  const std::string self = fmt::format("/proc/self/fd/{}", fd.get());
-  const ssize_t length = ::readlink(self.c_str(), link.data(), link.size());
-  if (length > 0 && static_cast<std::size_t>(length) < link.size() && link[0] == '/') {
-    file.real_path = std::string(link.data(), static_cast<std::size_t>(length));
-  } else {
-    std::error_code error;
-    file.real_path = std::filesystem::canonical(path, error);
-    if (error) {
-      return fail(make_error(Errc::system, name, "cannot resolve the script's real path"));
-    }
+  auto real = real_path_of(fd.get(), path);
+  if (!real) {
+    return fail(make_error(Errc::system, name, "cannot resolve the script's real path"));
   }
+  file.real_path = std::move(*real);
   // Read straight into the string: no bounce buffer whose pages would
   // have to be faulted in on every run.
   file.content.resize(static_cast<std::size_t>(st.st_size) + 1);

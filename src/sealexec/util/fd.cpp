@@ -1,9 +1,12 @@
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <string_view>
 
 namespace sealexec {
 
@@ -56,6 +59,25 @@ Expected<Pipe> make_pipe() {
     return fail(system_error("cannot create a pipe", "", "pipe2"));
   }
   return Pipe{.read_end = Fd(fds[0]), .write_end = Fd(fds[1])};
+}
+
+std::optional<std::filesystem::path> real_path_of(int fd, const std::filesystem::path& opened_as) {
+  std::array<char, 4096> link{};
+  const std::string self = fmt::format("/proc/self/fd/{}", fd);
+  const ssize_t length = ::readlink(self.c_str(), link.data(), link.size());
+  constexpr std::string_view k_deleted = " (deleted)";
+  if (length > 0 && static_cast<std::size_t>(length) < link.size() && link[0] == '/') {
+    const std::string_view text(link.data(), static_cast<std::size_t>(length));
+    if (!text.ends_with(k_deleted)) {
+      return std::filesystem::path(text);
+    }
+  }
+  std::error_code error;
+  auto canonical = std::filesystem::canonical(opened_as, error);
+  if (error) {
+    return std::nullopt;
+  }
+  return canonical;
 }
 
 } // namespace sealexec

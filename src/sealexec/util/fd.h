@@ -3,6 +3,9 @@
 
 #include "sealexec/util/error.h"
 
+#include <filesystem>
+#include <optional>
+
 namespace sealexec {
 
 class Fd {
@@ -32,6 +35,13 @@ private:
 
 // open(2) with O_CLOEXEC always added.
 [[nodiscard]] Expected<Fd> open_fd(const char* path, int flags, unsigned mode = 0);
+
+// The real path of the file open as `fd`, every symlink resolved: the
+// kernel's own name for it (one readlink of /proc/self/fd/N, where
+// realpath(3) needs one call per component), else, without /proc or when
+// the file was unlinked, `opened_as` resolved by name. nullopt if neither.
+[[nodiscard]] std::optional<std::filesystem::path> real_path_of(int fd,
+                                                                const std::filesystem::path& opened_as);
 
 // A pair of close-on-exec pipe ends.
 struct Pipe {
