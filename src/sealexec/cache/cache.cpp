@@ -93,6 +93,16 @@ void Cache::flush_statistics() {
   if (m_dir.fd() >= 0 && append_counters(m_dir, m_counters)) {
     m_counters = Counters{};
   }
+  if (m_shared && m_dir.fd() >= 0) {
+    m_shared->flush_statistics(m_dir);
+  }
+}
+
+void Cache::prepare_for_exec() {
+  flush_statistics();
+  if (m_shared) {
+    m_shared->disconnect();
+  }
 }
 
 Expected<Counters> Cache::statistics() const {
@@ -120,10 +130,10 @@ void Cache::quarantine(const std::string& relative) {
   }
 }
 
-Expected<void> Cache::publish(const Sha256Digest& key, const Fingerprint& fingerprint,
-                              TempFile& blob, bool compressed, const Sha256Digest& sha,
-                              const Xxh3Digest& xxh, std::uint64_t size,
-                              std::string_view description) {
+Expected<ActionEntry> Cache::publish(const Sha256Digest& key, const Fingerprint& fingerprint,
+                                     TempFile& blob, bool compressed, const Sha256Digest& sha,
+                                     const Xxh3Digest& xxh, std::uint64_t size,
+                                     std::string_view description) {
   // The blob first, then the entry that names it: a crash in between leaves
   // an orphaned blob for gc, never an entry without its blob.
   SEALEXEC_TRY(blob.finish());
@@ -140,17 +150,18 @@ Expected<void> Cache::publish(const Sha256Digest& key, const Fingerprint& finger
   SEALEXEC_TRY(action.rename_over(entry_path(key)));
   ++m_counters.puts;
   maybe_collect();
-  return {};
+  return entry;
 }
 
-Expected<void> Cache::put(const Sha256Digest& key, const Fingerprint& fingerprint,
-                          std::span<const std::byte> content, std::string_view description) {
+Expected<ActionEntry> Cache::put_local(const Sha256Digest& key, const Fingerprint& fingerprint,
+                                       std::span<const std::byte> content,
+                                       std::string_view description) {
   if (m_config.compress) {
     // The compressor reads a descriptor; a private memfd serves.
     SEALEXEC_TRY_ASSIGN(const Fd staging, create_memfd("sealexec:put", Executable::no));
     SEALEXEC_TRY(write_all(staging.get(), content, "sealexec:put"));
     ::lseek(staging.get(), 0, SEEK_SET);
-    return put_fd(key, fingerprint, staging.get(), description);
+    return put_fd_local(key, fingerprint, staging.get(), description);
   }
   SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
   SEALEXEC_TRY(write_all(blob.fd(), content, m_dir.describe("tmp/" + blob.name())));
@@ -158,8 +169,55 @@ Expected<void> Cache::put(const Sha256Digest& key, const Fingerprint& fingerprin
                  content.size(), description);
 }
 
+Expected<void> Cache::put(const Sha256Digest& key, const Fingerprint& fingerprint,
+                          std::span<const std::byte> content, std::string_view description,
+                          Reach reach) {
+  SEALEXEC_TRY_ASSIGN(const ActionEntry entry, put_local(key, fingerprint, content, description));
+  if (reach == Reach::shared) {
+    share(key, entry, content);
+  }
+  return {};
+}
+
+void Cache::share(const Sha256Digest& key, const ActionEntry& entry,
+                  std::optional<std::span<const std::byte>> content) {
+  if (!m_shared) {
+    return;
+  }
+  if (content) {
+    m_shared->store(key, entry, *content);
+    return;
+  }
+  // Read back what was just published: the one copy of the content there is.
+  ImageOptions options;
+  options.executable = Executable::no;
+  auto blob = open_blob(entry, options);
+  if (!blob || !*blob) {
+    return; // evicted meanwhile: nothing to share
+  }
+  if (entry.size == 0) {
+    m_shared->store(key, entry, {});
+    return;
+  }
+  auto mapping = Mapping::map_read_only((*blob)->fd.get(), static_cast<std::size_t>(entry.size),
+                                        m_dir.describe(blob_path(entry.blob_sha256)),
+                                        Prefault::yes);
+  if (mapping) {
+    m_shared->store(key, entry, mapping->bytes());
+  }
+}
+
 Expected<void> Cache::put_fd(const Sha256Digest& key, const Fingerprint& fingerprint, int fd,
-                             std::string_view description) {
+                             std::string_view description, Reach reach) {
+  SEALEXEC_TRY_ASSIGN(const ActionEntry entry, put_fd_local(key, fingerprint, fd, description));
+  if (reach == Reach::shared) {
+    share(key, entry, std::nullopt);
+  }
+  return {};
+}
+
+Expected<ActionEntry> Cache::put_fd_local(const Sha256Digest& key, const Fingerprint& fingerprint,
+                                          int fd, std::string_view description) {
   SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
   if (m_config.compress) {
     SEALEXEC_TRY_ASSIGN(const CompressedCopy copy,
@@ -193,7 +251,26 @@ Expected<void> Cache::put_fd(const Sha256Digest& key, const Fingerprint& fingerp
 }
 
 Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
-                                                   const Fingerprint& fingerprint) {
+                                                   const Fingerprint& fingerprint, Reach reach) {
+  SEALEXEC_TRY_ASSIGN(auto local, lookup_local(key, fingerprint));
+  if (local || reach == Reach::local_only || !m_shared) {
+    return local;
+  }
+  auto fetched = m_shared->fetch(key, fingerprint.canonical(), m_config.max_size);
+  if (!fetched) {
+    return local;
+  }
+  // Published here like any put, but not offered back to where it came from.
+  SEALEXEC_TRY_ASSIGN(ActionEntry entry, put_local(key, fingerprint, fetched->content,
+                                                   fetched->entry.description));
+  --m_counters.puts;
+  --m_counters.misses;
+  ++m_counters.hits;
+  return std::optional<ActionEntry>(std::move(entry));
+}
+
+Expected<std::optional<ActionEntry>> Cache::lookup_local(const Sha256Digest& key,
+                                                         const Fingerprint& fingerprint) {
   const std::string relative = entry_path(key);
   auto file = read_entry_file(m_dir, relative, k_max_action_entry_size);
   if (!file) {
@@ -264,8 +341,8 @@ Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& e
 
 Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
                                                        const Fingerprint& fingerprint,
-                                                       ImageOptions options) {
-  SEALEXEC_TRY_ASSIGN(auto entry, lookup(key, fingerprint));
+                                                       ImageOptions options, Reach reach) {
+  SEALEXEC_TRY_ASSIGN(auto entry, lookup(key, fingerprint, reach));
   if (!entry) {
     return std::optional<SealedImage>();
   }
@@ -299,8 +376,9 @@ Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
 }
 
 Expected<std::optional<MappedEntry>> Cache::load_mapping(const Sha256Digest& key,
-                                                         const Fingerprint& fingerprint) {
-  SEALEXEC_TRY_ASSIGN(auto entry, lookup(key, fingerprint));
+                                                         const Fingerprint& fingerprint,
+                                                         Reach reach) {
+  SEALEXEC_TRY_ASSIGN(auto entry, lookup(key, fingerprint, reach));
   if (!entry) {
     return std::optional<MappedEntry>();
   }

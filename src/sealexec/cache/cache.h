@@ -15,6 +15,7 @@
 #include "sealexec/cache/cache_dir.h"
 #include "sealexec/cache/config.h"
 #include "sealexec/cache/fingerprint.h"
+#include "sealexec/cache/shared_tier.h"
 #include "sealexec/cache/stats.h"
 #include "sealexec/image/sealed_image.h"
 #include "sealexec/util/digest.h"
@@ -23,6 +24,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -72,6 +74,11 @@ struct GcReport {
   std::uint64_t entries_after = 0;
 };
 
+// Whether an operation may involve the shared tier, when there is one.
+// Entries that only mean something on this machine (a compiler's facts,
+// keyed by its inode) stay local.
+enum class Reach { shared, local_only };
+
 class Cache {
 public:
   // Opens the cache at `directory` (created 0700, checked) with `config`.
@@ -86,26 +93,34 @@ public:
 
   // Stores `content` under `key` (from make_key) for `fingerprint`.
   // `description` says, for people, what it came from.
+  // With a shared tier, the entry is then offered to it (write-through).
   [[nodiscard]] Expected<void> put(const Sha256Digest& key, const Fingerprint& fingerprint,
                                    std::span<const std::byte> content,
-                                   std::string_view description = {});
+                                   std::string_view description = {},
+                                   Reach reach = Reach::shared);
   // The same for the content of a regular file or pipe, copied with bounded
   // memory.
   [[nodiscard]] Expected<void> put_fd(const Sha256Digest& key, const Fingerprint& fingerprint,
-                                      int fd, std::string_view description = {});
+                                      int fd, std::string_view description = {},
+                                      Reach reach = Reach::shared);
 
-  // The entry for `key`, if present, intact and made by `fingerprint`.
+  // The entry for `key`, if present, intact and made by `fingerprint`. On a
+  // local miss the shared tier is asked; what it returns is verified by it
+  // and published locally first. Hits and misses count both tiers together.
   [[nodiscard]] Expected<std::optional<ActionEntry>> lookup(const Sha256Digest& key,
-                                                            const Fingerprint& fingerprint);
+                                                            const Fingerprint& fingerprint,
+                                                            Reach reach = Reach::shared);
   // A hit copied into a sealed memfd: immune to anything that happens to the
   // cache file afterwards. Its bytes are checked against the entry's XXH3-128
   // (which the copy computes anyway).
   [[nodiscard]] Expected<std::optional<SealedImage>> load_image(const Sha256Digest& key,
                                                                 const Fingerprint& fingerprint,
-                                                                ImageOptions options = {});
+                                                                ImageOptions options = {},
+                                                                Reach reach = Reach::shared);
   // A hit mapped read-only from the blob file, checked the same way.
   [[nodiscard]] Expected<std::optional<MappedEntry>> load_mapping(const Sha256Digest& key,
-                                                                  const Fingerprint& fingerprint);
+                                                                  const Fingerprint& fingerprint,
+                                                                  Reach reach = Reach::shared);
 
   // Removes the entry for `key`; false when there was none.
   [[nodiscard]] Expected<bool> remove(const Sha256Digest& key);
@@ -119,9 +134,15 @@ public:
   // orphaned blobs and stale temporary files.
   [[nodiscard]] Expected<GcReport> gc(const GcOptions& options = {});
 
-  // Records this object's statistics now (the destructor does it otherwise;
-  // call it before replacing the process with exec).
+  // Records this object's statistics now (the destructor does it otherwise),
+  // the shared tier's included.
   void flush_statistics();
+  // flush_statistics, and the shared tier's connections closed: call it
+  // before replacing the process with exec.
+  void prepare_for_exec();
+  // Adds a shared tier below the local store (remote/ makes one).
+  void set_shared_tier(std::unique_ptr<SharedTier> tier) { m_shared = std::move(tier); }
+  [[nodiscard]] bool has_shared_tier() const { return m_shared != nullptr; }
   // All statistics recorded so far, this object's included.
   [[nodiscard]] Expected<Counters> statistics() const;
   [[nodiscard]] const CacheDir& directory() const { return m_dir; }
@@ -133,10 +154,24 @@ public:
 private:
   Cache(CacheDir dir, const CacheConfig& config) : m_dir(std::move(dir)), m_config(config) {}
 
-  [[nodiscard]] Expected<void> publish(const Sha256Digest& key, const Fingerprint& fingerprint,
-                                       class TempFile& blob, bool compressed,
-                                       const Sha256Digest& sha, const Xxh3Digest& xxh,
-                                       std::uint64_t size, std::string_view description);
+  [[nodiscard]] Expected<ActionEntry> publish(const Sha256Digest& key,
+                                              const Fingerprint& fingerprint, class TempFile& blob,
+                                              bool compressed, const Sha256Digest& sha,
+                                              const Xxh3Digest& xxh, std::uint64_t size,
+                                              std::string_view description);
+  [[nodiscard]] Expected<ActionEntry> put_local(const Sha256Digest& key,
+                                                const Fingerprint& fingerprint,
+                                                std::span<const std::byte> content,
+                                                std::string_view description);
+  [[nodiscard]] Expected<ActionEntry> put_fd_local(const Sha256Digest& key,
+                                                   const Fingerprint& fingerprint, int fd,
+                                                   std::string_view description);
+  [[nodiscard]] Expected<std::optional<ActionEntry>> lookup_local(const Sha256Digest& key,
+                                                                  const Fingerprint& fingerprint);
+  // Offers a published entry to the shared tier; `content` when at hand,
+  // otherwise the blob is read back from the store.
+  void share(const Sha256Digest& key, const ActionEntry& entry,
+             std::optional<std::span<const std::byte>> content);
   // The blob of `entry`: opened as stored, or its content decompressed into
   // a sealed memfd when it is stored compressed. nullopt when missing or
   // damaged (then quarantined).
@@ -153,6 +188,7 @@ private:
   CacheDir m_dir;
   CacheConfig m_config;
   Counters m_counters;
+  std::unique_ptr<SharedTier> m_shared;
 };
 
 // "ac/ab/abcd...", "cas/ab/abcd..." and, for a blob stored compressed,

@@ -99,7 +99,7 @@ Expected<void> apply_setting(CacheConfig& config, std::string_view key, std::str
 }
 
 Expected<void> apply_config_file(CacheConfig& config, std::string_view text,
-                                 std::string_view source) {
+                                 std::string_view source, const OtherSetting& other) {
   std::size_t number = 0;
   while (!text.empty()) {
     ++number;
@@ -119,8 +119,15 @@ Expected<void> apply_config_file(CacheConfig& config, std::string_view text,
       return fail(make_error(Errc::invalid_argument, where,
                              fmt::format("expected 'key = value', got '{}'", line)));
     }
-    SEALEXEC_TRY(apply_setting(config, trim(line.substr(0, equals)), trim(line.substr(equals + 1)),
-                               where));
+    const std::string_view key = trim(line.substr(0, equals));
+    const std::string_view value = trim(line.substr(equals + 1));
+    if (other) {
+      SEALEXEC_TRY_ASSIGN(const bool taken, other(key, value, where));
+      if (taken) {
+        continue;
+      }
+    }
+    SEALEXEC_TRY(apply_setting(config, key, value, where));
   }
   return {};
 }

@@ -5,6 +5,7 @@
 #include "sealexec/util/error.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -29,9 +30,16 @@ struct CacheConfig {
 [[nodiscard]] Expected<void> apply_setting(CacheConfig& config, std::string_view key,
                                            std::string_view value, std::string_view source);
 
+// Settings of a layer above (the remote tier's) found in the same file:
+// returns whether it knew `key`, or the error for a bad value.
+using OtherSetting = std::function<Expected<bool>(std::string_view key, std::string_view value,
+                                                  std::string_view where)>;
+
 // Applies a cache.conf text: `key = value` lines, '#' comments, blank lines.
-// Hostile input: a bad line is an error naming `source` and the line number.
+// Keys this layer does not know go to `other`, when given. Hostile input: a
+// bad line is an error naming `source` and the line number.
 [[nodiscard]] Expected<void> apply_config_file(CacheConfig& config, std::string_view text,
-                                               std::string_view source);
+                                               std::string_view source,
+                                               const OtherSetting& other = {});
 
 } // namespace sealexec::cache

@@ -3,8 +3,10 @@
 #include "sealexec/cache/cache.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
+#include "sealexec/cli/remote_options.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/image/copy.h"
+#include "sealexec/remote/remote_stats.h"
 #include "sealexec/remote/signing.h"
 #include "sealexec/util/replacement_file.h"
 
@@ -27,7 +29,7 @@ using cache::Cache;
 
 constexpr int k_miss = 1;
 
-constexpr OptionSpec k_common[] = {
+constexpr std::array<OptionSpec, 6> k_cache_options{{
     {"--dir", "", "DIR", "The cache directory (default: $SEALEXEC_CACHE_DIR, "
                          "$XDG_CACHE_HOME/sealexec or ~/.cache/sealexec)"},
     {"--fingerprint", "", "STR",
@@ -36,7 +38,8 @@ constexpr OptionSpec k_common[] = {
     {"--max-entries", "", "N", "Keep at most this many entries"},
     {"--output", "-o", "OUT", "get: write the entry to OUT instead of standard output"},
     {"--json", "", "", "stats, ls: print JSON"},
-};
+}};
+constexpr auto k_common = join_options(k_cache_options, k_remote_options);
 
 const char* env(const char* name) {
   const char* value = std::getenv(name);
@@ -143,7 +146,7 @@ int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std
   }
   ExecOptions exec_options;
   exec_options.argv.assign(args.begin(), args.end());
-  cache.flush_statistics(); // exec replaces us: no destructor will run
+  cache.prepare_for_exec(); // exec replaces us: no destructor will run
   Error error = exec(**image, exec_options);
   if (error.path == (*image)->source()) {
     error.path = fmt::format("cache entry {}", args[0]); // not "<fd 3>"
@@ -162,6 +165,26 @@ int stats(Cache& cache, const ParsedOptions& options) {
   for (const auto& listed : *entries) {
     bytes += listed.entry ? listed.entry->size : 0;
   }
+  const auto backends = remote::read_backend_counters(cache.directory());
+  if (!backends) {
+    report(backends.error());
+    return k_exit_check_error;
+  }
+  nlohmann::json remote_json = nlohmann::json::array();
+  std::string remote_text;
+  for (const auto& [backend, c] : *backends) {
+    remote_json.push_back({{"backend", backend},
+                           {"hits", c.hits},
+                           {"misses", c.misses},
+                           {"errors", c.errors},
+                           {"timeouts", c.timeouts},
+                           {"rejected", c.rejected},
+                           {"puts", c.puts}});
+    remote_text += fmt::format("remote {}\n  hits {}  misses {}  errors {}  timeouts {}  "
+                               "rejected {}  puts {}\n",
+                               backend, c.hits, c.misses, c.errors, c.timeouts, c.rejected,
+                               c.puts);
+  }
   if (options.has("--json")) {
     print(nlohmann::json{{"directory", cache.directory().path().string()},
                          {"entries", entries->size()},
@@ -173,7 +196,8 @@ int stats(Cache& cache, const ParsedOptions& options) {
                          {"puts", counters->puts},
                          {"corrupt", counters->corrupt},
                          {"evicted", counters->evicted},
-                         {"gc_runs", counters->gc_runs}}
+                         {"gc_runs", counters->gc_runs},
+                         {"remote", remote_json}}
               .dump() +
           "\n");
     return k_exit_ok;
@@ -187,6 +211,7 @@ int stats(Cache& cache, const ParsedOptions& options) {
                     cache.config().max_entries, bytes, cache.config().max_size, counters->hits,
                     counters->misses, counters->puts, counters->corrupt, counters->evicted,
                     counters->gc_runs));
+  print(remote_text);
   return k_exit_ok;
 }
 
@@ -340,6 +365,15 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options) {
                                                              env("XDG_CACHE_HOME"), env("HOME")));
   }
   cache::CacheConfig config;
+  remote::RemoteSettings remote_settings;
+  const cache::OtherSetting remote_setting = [&](std::string_view key, std::string_view value,
+                                                 std::string_view where) -> Expected<bool> {
+    if (!remote::is_remote_setting(key)) {
+      return false;
+    }
+    SEALEXEC_TRY(remote::apply_remote_setting(remote_settings, key, value, where));
+    return true;
+  };
   SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config));
   // cache.conf is read through the checked directory, never through a link.
   if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
@@ -355,7 +389,7 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options) {
       return fail(make_error(Errc::malformed, name, "is larger than 64 KiB; not a cache.conf"));
     }
     text.resize(used);
-    SEALEXEC_TRY(cache::apply_config_file(config, text, name));
+    SEALEXEC_TRY(cache::apply_config_file(config, text, name, remote_setting));
   }
   const std::pair<const char*, const char*> from_env[] = {
       {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
@@ -373,6 +407,7 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options) {
     SEALEXEC_TRY(cache::apply_setting(config, "max_entries", *count, "--max-entries"));
   }
   opened.set_config(config);
+  SEALEXEC_TRY(attach_remote(opened, std::move(remote_settings), options));
   return opened;
 }
 

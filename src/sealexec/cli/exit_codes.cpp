@@ -17,6 +17,7 @@ int exit_code_for(Errc code) {
   case Errc::invalid_argument:
   case Errc::changed:
   case Errc::too_large:
+  case Errc::timed_out:
     break;
   }
   return k_exit_failed;

@@ -6,6 +6,8 @@
 
 #include "sealexec/util/error.h"
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +23,20 @@ struct OptionSpec {
   std::string_view help;
   [[nodiscard]] bool takes_value() const { return !value_name.empty(); }
 };
+
+// Two option tables as one, for options several commands share.
+template <std::size_t N, std::size_t M>
+[[nodiscard]] constexpr std::array<OptionSpec, N + M> join_options(
+    const std::array<OptionSpec, N>& first, const std::array<OptionSpec, M>& second) {
+  std::array<OptionSpec, N + M> joined{};
+  for (std::size_t i = 0; i < N; ++i) {
+    joined[i] = first[i];
+  }
+  for (std::size_t i = 0; i < M; ++i) {
+    joined[N + i] = second[i];
+  }
+  return joined;
+}
 
 // Whether the command runs another program: then everything from the first
 // non-option argument on (or after "--") is that program's, never ours.

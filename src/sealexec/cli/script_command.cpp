@@ -3,6 +3,7 @@
 #include "sealexec/cli/cache_command.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
+#include "sealexec/cli/remote_options.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/script/script_runner.h"
 
@@ -16,14 +17,15 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr OptionSpec k_script_options[] = {
+constexpr std::array<OptionSpec, 4> k_script_only_options{{
     {"--flags", "", "FLAGS",
      "More compiler and linker flags, split like sh words; they come after the file's own "
      "'// sealexec:' flags"},
     {"--compiler", "", "CMD", "The compiler (default: $CC for C, $CXX for C++, else cc or c++)"},
     {"--rebuild", "", "", "Compile even when the cache holds a binary"},
     {"--verbose", "-v", "", "Say whether the binary came from the cache, and why not"},
-};
+}};
+constexpr auto k_script_options = join_options(k_script_only_options, k_remote_options);
 
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
@@ -83,7 +85,7 @@ int run_script(const ParsedOptions& options) {
   if (!launch) {
     return report(launch.error());
   }
-  cache->flush_statistics(); // exec replaces us: no destructor will run
+  cache->prepare_for_exec(); // exec replaces us: no destructor will run
   Error error = exec(prepared->image, *launch);
   if (error.path == prepared->image.source()) {
     error.path = operands.front();

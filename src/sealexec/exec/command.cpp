@@ -84,10 +84,19 @@ Expected<StartedCommand> start_command(const CommandSpec& spec) {
   StartedCommand started;
   Fd out_child;
   Fd err_child;
-  int result = ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
-                                                  O_RDONLY, 0);
-  if (result == 0) {
-    result = route(actions, spec.stdout_to, STDOUT_FILENO, started.out, out_child);
+  int result = 0;
+  if (spec.stdio_channel >= 0) {
+    result = ::posix_spawn_file_actions_adddup2(actions.get(), spec.stdio_channel, STDIN_FILENO);
+    if (result == 0) {
+      result =
+          ::posix_spawn_file_actions_adddup2(actions.get(), spec.stdio_channel, STDOUT_FILENO);
+    }
+  } else {
+    result = ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
+                                                O_RDONLY, 0);
+    if (result == 0) {
+      result = route(actions, spec.stdout_to, STDOUT_FILENO, started.out, out_child);
+    }
   }
   if (result == 0) {
     result = route(actions, spec.stderr_to, STDERR_FILENO, started.err, err_child);

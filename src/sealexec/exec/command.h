@@ -24,6 +24,9 @@ struct CommandSpec {
   // it builds.
   enum class Output { inherit, to_stderr, capture, discard };
   Output stdout_to = Output::inherit;
+  // When set: the program's standard input and output both, instead of
+  // /dev/null and stdout_to (a socket to talk to a helper through).
+  int stdio_channel = -1;
   Output stderr_to = Output::inherit; // to_stderr means inherit here
 };
 

@@ -60,10 +60,19 @@ std::vector<std::filesystem::path> split_paths(std::string_view text) {
 
 } // namespace
 
+bool is_remote_setting(std::string_view key) {
+  return key == "remote" || key == "signing_key" || key == "trusted_keys" ||
+         key == "insecure_remote" || key == "remote_connect_timeout" || key == "remote_timeout";
+}
+
 Expected<void> apply_remote_setting(RemoteSettings& settings, std::string_view key,
                                     std::string_view value, std::string_view source) {
   if (key == "remote") {
-    SEALEXEC_TRY_ASSIGN(settings.backends, parse_backend_list(value));
+    if (value == "none") {
+      settings.backends.clear(); // turns off a remote configured at a lower level
+    } else {
+      SEALEXEC_TRY_ASSIGN(settings.backends, parse_backend_list(value));
+    }
   } else if (key == "signing_key") {
     if (value.empty()) {
       return fail(bad(source, key, "expected a file name"));

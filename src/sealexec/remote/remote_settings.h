@@ -27,7 +27,11 @@ struct RemoteSettings {
   std::chrono::milliseconds operation_timeout{2000};
 };
 
-// One setting, as a cache.conf key: remote (URL[,URL...]), signing_key
+// Whether `key` is one of the settings below.
+[[nodiscard]] bool is_remote_setting(std::string_view key);
+
+// One setting, as a cache.conf key: remote (URL[,URL...], or "none" to turn
+// off a remote set at a lower level), signing_key
 // (FILE), trusted_keys (FILE[:FILE...]), insecure_remote (true/false/1/0),
 // remote_connect_timeout and remote_timeout ("100ms", "2s", or a number of
 // milliseconds, at most 60 s). Errc::invalid_argument naming `source`.

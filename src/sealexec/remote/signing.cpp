@@ -287,21 +287,26 @@ Expected<PublicKey> load_public_key(const std::filesystem::path& file) {
   return parse_public_key(text, file.string());
 }
 
-std::vector<std::byte> sign_entry(const Sha256Digest& action_key,
-                                  std::span<const std::byte> entry, const SigningKey& key) {
-  const auto signature = key.sign(signed_message(action_key, entry));
+namespace {
+
+std::vector<std::byte> envelope_of(std::span<const std::uint8_t, 32> signer,
+                                   std::span<const std::uint8_t, 64> signature,
+                                   std::span<const std::byte> entry) {
   RecordWriter w(k_envelope_magic, k_envelope_version);
-  w.bytes(std::as_bytes(std::span(key.public_key().bytes)));
-  w.bytes(std::as_bytes(std::span(signature)));
+  w.bytes(std::as_bytes(signer));
+  w.bytes(std::as_bytes(signature));
   w.u32(static_cast<std::uint32_t>(entry.size()));
   w.bytes(entry);
   return std::move(w).finish();
 }
 
-Expected<std::vector<std::byte>> open_signed_entry(const Sha256Digest& action_key,
-                                                   std::span<const std::byte> envelope,
-                                                   std::span<const PublicKey> trusted,
-                                                   std::string_view name) {
+struct Envelope {
+  std::array<std::uint8_t, 32> signer{};
+  std::array<std::uint8_t, 64> signature{};
+  std::vector<std::byte> entry;
+};
+
+Expected<Envelope> parse_envelope(std::span<const std::byte> envelope, std::string_view name) {
   auto bad = [name](std::string_view why) {
     return fail(make_error(Errc::malformed, name, fmt::format("not a signed entry: {}", why)));
   };
@@ -311,41 +316,70 @@ Expected<std::vector<std::byte>> open_signed_entry(const Sha256Digest& action_ke
   if (!reader) {
     return bad(why);
   }
-  std::array<std::uint8_t, 32> signer{};
-  std::array<std::uint8_t, 64> signature{};
+  Envelope parsed;
   std::uint32_t size = 0;
-  if (!reader->bytes(std::as_writable_bytes(std::span(signer))) ||
-      !reader->bytes(std::as_writable_bytes(std::span(signature))) || !reader->u32(size) ||
+  if (!reader->bytes(std::as_writable_bytes(std::span(parsed.signer))) ||
+      !reader->bytes(std::as_writable_bytes(std::span(parsed.signature))) || !reader->u32(size) ||
       size > cache::k_max_action_entry_size) {
     return bad("truncated or oversized field");
   }
-  std::vector<std::byte> entry(size);
-  if (!reader->bytes(entry) || !reader->at_end()) {
+  parsed.entry.resize(size);
+  if (!reader->bytes(parsed.entry) || !reader->at_end()) {
     return bad("truncated entry or trailing bytes");
   }
+  return parsed;
+}
+
+} // namespace
+
+std::vector<std::byte> sign_entry(const Sha256Digest& action_key,
+                                  std::span<const std::byte> entry, const SigningKey& key) {
+  const auto signature = key.sign(signed_message(action_key, entry));
+  return envelope_of(key.public_key().bytes, signature, entry);
+}
+
+std::vector<std::byte> unsigned_entry(std::span<const std::byte> entry) {
+  const std::array<std::uint8_t, 32> nobody{};
+  const std::array<std::uint8_t, 64> no_signature{};
+  return envelope_of(nobody, no_signature, entry);
+}
+
+Expected<std::vector<std::byte>> open_unverified_entry(std::span<const std::byte> envelope,
+                                                       std::string_view name) {
+  SEALEXEC_TRY_ASSIGN(Envelope parsed, parse_envelope(envelope, name));
+  return std::move(parsed.entry);
+}
+
+Expected<std::vector<std::byte>> open_signed_entry(const Sha256Digest& action_key,
+                                                   std::span<const std::byte> envelope,
+                                                   std::span<const PublicKey> trusted,
+                                                   std::string_view name) {
+  SEALEXEC_TRY_ASSIGN(Envelope parsed, parse_envelope(envelope, name));
   const PublicKey* known = nullptr;
   for (const PublicKey& key : trusted) {
-    if (key.bytes == signer) {
+    if (key.bytes == parsed.signer) {
       known = &key;
       break;
     }
   }
   if (known == nullptr) {
+    const bool unsigned_one = parsed.signer == std::array<std::uint8_t, 32>{};
     return fail(make_error(Errc::policy, name,
-                           fmt::format("rejected: signed by an untrusted key {}",
-                                       to_hex(std::span(signer).first(8)))));
+                           unsigned_one ? std::string("rejected: not signed")
+                                        : fmt::format("rejected: signed by an untrusted key {}",
+                                                      to_hex(std::span(parsed.signer).first(8)))));
   }
   SEALEXEC_TRY(ensure_sodium());
-  const auto message = signed_message(action_key, entry);
-  if (::crypto_sign_verify_detached(signature.data(),
+  const auto message = signed_message(action_key, parsed.entry);
+  if (::crypto_sign_verify_detached(parsed.signature.data(),
                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                    message.size(), signer.data()) != 0) {
+                                    message.size(), parsed.signer.data()) != 0) {
     return fail(make_error(Errc::policy, name,
                            fmt::format("rejected: the signature of trusted key '{}' does not "
                                        "verify for this key and content",
                                        known->name)));
   }
-  return entry;
+  return std::move(parsed.entry);
 }
 
 } // namespace sealexec::remote

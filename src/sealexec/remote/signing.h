@@ -75,6 +75,15 @@ private:
                                                 std::span<const std::byte> entry,
                                                 const SigningKey& key);
 
+// The same envelope without a signature (an all-zero signer), for a writer
+// without a key whose readers opted out of checking (--insecure-remote).
+[[nodiscard]] std::vector<std::byte> unsigned_entry(std::span<const std::byte> entry);
+
+// The entry's bytes from a well-formed envelope, signature not checked:
+// only for readers that opted out (--insecure-remote).
+[[nodiscard]] Expected<std::vector<std::byte>> open_unverified_entry(
+    std::span<const std::byte> envelope, std::string_view name);
+
 // The entry's bytes, if `envelope` is well formed and signed for
 // `action_key` by one of `trusted`. Errc::malformed for anything that is
 // not an envelope; Errc::policy ("rejected") for an unknown signer or a

@@ -223,7 +223,8 @@ Expected<CompilerFacts> compiler_facts(cache::Cache& cache, const CompilerComman
                                        const CompilerIdentity& identity, Language language) {
   const Sha256Digest key = facts_key(identity, compiler, language);
   const cache::Fingerprint fingerprint = cache::Fingerprint::of({{"sealexec", "compiler facts"}});
-  SEALEXEC_TRY_ASSIGN(auto mapped, cache.load_mapping(key, fingerprint));
+  // Keyed by this machine's inode numbers: no use to anyone else.
+  SEALEXEC_TRY_ASSIGN(auto mapped, cache.load_mapping(key, fingerprint, cache::Reach::local_only));
   if (mapped) {
     auto facts = parse_compiler_facts(mapped->mapping.bytes(),
                                       cache.directory().describe(cache::entry_path(key)));
@@ -235,7 +236,8 @@ Expected<CompilerFacts> compiler_facts(cache::Cache& cache, const CompilerComman
   SEALEXEC_TRY_ASSIGN(CompilerFacts facts, probe_compiler(compiler, language));
   // Caching is an optimisation: a full disk must not stop the script.
   (void)cache.put(key, fingerprint, serialize(facts),
-                  fmt::format("compiler facts: {}", identity.real_path.string()));
+                  fmt::format("compiler facts: {}", identity.real_path.string()),
+                  cache::Reach::local_only);
   return facts;
 }
 

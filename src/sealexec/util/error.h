@@ -23,6 +23,7 @@ enum class Errc {
   malformed,        // hostile or damaged input that a parser rejected
   too_large,        // over a configured size limit
   compile_failed,   // a script did not compile; the compiler has said why
+  timed_out,        // a bounded wait ran out (a remote cache backend)
 };
 
 struct Error {

@@ -1,0 +1,42 @@
+#include "sealexec/cli/remote_options.h"
+
+#include "sealexec/cli/output.h"
+#include "sealexec/remote/http_client.h"
+#include "sealexec/remote/remote_tier.h"
+
+#include <cstdlib>
+#include <memory>
+
+namespace sealexec::cli {
+
+Expected<void> attach_remote(cache::Cache& cache, remote::RemoteSettings settings,
+                             const ParsedOptions& options) {
+  SEALEXEC_TRY(remote::apply_remote_environment(settings, std::getenv));
+  const std::pair<std::string_view, std::string_view> k_flags[] = {
+      {"--remote", "remote"}, {"--signing-key", "signing_key"}, {"--trusted-keys", "trusted_keys"}};
+  for (const auto& [flag, key] : k_flags) {
+    if (const auto value = options.value(flag)) {
+      SEALEXEC_TRY(remote::apply_remote_setting(settings, key, *value, flag));
+    }
+  }
+  if (options.has("--insecure-remote")) {
+    settings.insecure = true;
+  }
+  if (settings.backends.empty()) {
+    return {};
+  }
+  SEALEXEC_TRY_ASSIGN(remote::RemoteTrust trust, remote::load_trust(settings));
+  if (!trust.warning.empty()) {
+    warn(trust.warning);
+  }
+  remote::TierOptions tier{
+      .backends = settings.backends,
+      .trust = std::move(trust),
+      .timeouts = {.connect = settings.connect_timeout, .operation = settings.operation_timeout},
+      .http_helper = remote::locate_http_helper(std::getenv("SEALEXEC_REMOTE_HTTP_HELPER")),
+      .warn = [](const std::string& text) { warn(text); }};
+  cache.set_shared_tier(std::make_unique<remote::RemoteTier>(std::move(tier)));
+  return {};
+}
+
+} // namespace sealexec::cli

@@ -1,0 +1,221 @@
+#include "sealexec/remote/remote_tier.h"
+
+#include "sealexec/remote/http_client.h"
+#include "sealexec/remote/redis_client.h"
+#include "sealexec/remote/signing.h"
+
+#include <fmt/format.h>
+
+namespace sealexec::remote {
+
+namespace {
+
+// A signed envelope is the entry plus 100 bytes and a record header.
+constexpr std::size_t k_max_envelope_size = cache::k_max_action_entry_size + 256;
+
+std::unique_ptr<BackendClient> make_client(const BackendUrl& url, const TierOptions& options,
+                                           Error& error) {
+  switch (url.scheme) {
+  case BackendUrl::Scheme::redis:
+  case BackendUrl::Scheme::redis_unix: {
+    auto client = RedisClient::connect(url, options.timeouts);
+    if (!client) {
+      error = std::move(client).error();
+      return nullptr;
+    }
+    return std::move(*client);
+  }
+  case BackendUrl::Scheme::http:
+  case BackendUrl::Scheme::https:
+    if (!options.http_helper) {
+      error = make_error(Errc::not_found, url.display(),
+                         "cannot use an HTTP backend: its helper sealexec-remote-http is not "
+                         "installed next to sealexec or in libexec/sealexec");
+      return nullptr;
+    }
+    return std::make_unique<HttpClient>(url, options.timeouts, *options.http_helper);
+  }
+  return nullptr;
+}
+
+} // namespace
+
+RemoteTier::RemoteTier(TierOptions options)
+    : m_urls(options.backends), m_options(std::move(options)) {
+  for (const BackendUrl& url : m_options.backends) {
+    m_backends.push_back(Backend{.url = url});
+  }
+}
+
+RemoteTier::~RemoteTier() = default;
+
+RemoteTier::Backend* RemoteTier::backend_for(const Sha256Digest& key) {
+  if (m_backends.empty()) {
+    return nullptr;
+  }
+  Backend& backend = m_backends[pick_backend(key, m_urls)];
+  if (backend.failed) {
+    return nullptr;
+  }
+  if (!backend.client) {
+    Error error;
+    backend.client = make_client(backend.url, m_options, error);
+    if (!backend.client) {
+      mark_failed(backend, error);
+      return nullptr;
+    }
+  }
+  return &backend;
+}
+
+void RemoteTier::mark_failed(Backend& backend, const Error& error) {
+  if (error.code == Errc::timed_out) {
+    ++backend.counters.timeouts;
+  } else {
+    ++backend.counters.errors;
+  }
+  backend.failed = true;
+  backend.client.reset();
+  if (m_options.warn) {
+    m_options.warn(fmt::format("remote cache {} is not used for the rest of this run: {}",
+                               backend.url.display(), error.message()));
+  }
+}
+
+std::optional<std::vector<std::byte>> RemoteTier::open_envelope(
+    Backend& backend, const Sha256Digest& key, std::span<const std::byte> envelope) {
+  const std::string name = fmt::format("{}/ac/{}", backend.url.display(), key.hex());
+  auto opened = m_options.trust.trusted.empty()
+                    ? open_unverified_entry(envelope, name)
+                    : open_signed_entry(key, envelope, m_options.trust.trusted, name);
+  if (!opened) {
+    ++backend.counters.rejected;
+    return std::nullopt;
+  }
+  return std::move(*opened);
+}
+
+std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
+                                                    std::string_view fingerprint,
+                                                    std::uint64_t max_size) {
+  if (!m_options.trust.reads_allowed) {
+    return std::nullopt;
+  }
+  const auto picked = pick_backend(key, m_urls);
+  Backend* backend = backend_for(key);
+  if (backend == nullptr) {
+    ++m_backends[picked].counters.misses;
+    return std::nullopt;
+  }
+  auto miss = [backend]() -> std::optional<cache::SharedEntry> {
+    ++backend->counters.misses;
+    return std::nullopt;
+  };
+  auto reject = [backend]() -> std::optional<cache::SharedEntry> {
+    ++backend->counters.rejected;
+    return std::nullopt;
+  };
+  auto envelope = backend->client->get(Namespace::ac, key, k_max_envelope_size);
+  if (!envelope) {
+    mark_failed(*backend, envelope.error());
+    return std::nullopt;
+  }
+  if (!*envelope) {
+    return miss();
+  }
+  const auto entry_bytes = open_envelope(*backend, key, **envelope);
+  if (!entry_bytes) {
+    return std::nullopt;
+  }
+  auto entry = cache::parse_action_entry(*entry_bytes, "remote entry");
+  // The fingerprint is in the key, so a signed entry for this key with
+  // another fingerprint was made by a broken or malicious writer.
+  if (!entry || entry->fingerprint != fingerprint) {
+    return reject();
+  }
+  if (entry->size > max_size || entry->size > k_max_transfer_size) {
+    return miss(); // larger than this cache keeps
+  }
+  auto content = backend->client->get(Namespace::cas, entry->blob_sha256,
+                                      static_cast<std::size_t>(entry->size));
+  if (!content) {
+    if (content.error().code == Errc::too_large) {
+      return reject(); // more bytes than the signed entry says
+    }
+    mark_failed(*backend, content.error());
+    return std::nullopt;
+  }
+  if (!*content) {
+    return miss(); // the blob was evicted from the backend
+  }
+  const auto& bytes = **content;
+  if (bytes.size() != entry->size || sha256(bytes) != entry->blob_sha256 ||
+      xxh3_128(bytes) != entry->blob_xxh3) {
+    return reject();
+  }
+  ++backend->counters.hits;
+  return cache::SharedEntry{.entry = std::move(*entry), .content = std::move(**content)};
+}
+
+void RemoteTier::store(const Sha256Digest& key, const cache::ActionEntry& entry,
+                       std::span<const std::byte> content) {
+  const auto& trust = m_options.trust;
+  // Unsigned entries are only worth writing for readers that accept them.
+  if (!trust.signer && !trust.reads_allowed) {
+    return;
+  }
+  if (!trust.signer && !trust.trusted.empty()) {
+    return; // our readers would reject it
+  }
+  if (content.size() > k_max_transfer_size) {
+    return;
+  }
+  Backend* backend = backend_for(key);
+  if (backend == nullptr) {
+    return;
+  }
+  // The blob before the entry that names it, as in the local store.
+  auto present = backend->client->contains(Namespace::cas, entry.blob_sha256);
+  if (present && !*present) {
+    auto stored = backend->client->put(Namespace::cas, entry.blob_sha256, content);
+    if (!stored) {
+      mark_failed(*backend, stored.error());
+      return;
+    }
+  } else if (!present) {
+    mark_failed(*backend, present.error());
+    return;
+  }
+  const auto bytes = cache::serialize(entry);
+  const auto envelope = trust.signer ? sign_entry(key, bytes, *trust.signer) : unsigned_entry(bytes);
+  auto stored = backend->client->put(Namespace::ac, key, envelope);
+  if (!stored) {
+    mark_failed(*backend, stored.error());
+    return;
+  }
+  ++backend->counters.puts;
+}
+
+void RemoteTier::flush_statistics(const cache::CacheDir& dir) {
+  for (Backend& backend : m_backends) {
+    if (append_backend_counters(dir, backend.url.identity(), backend.counters)) {
+      backend.counters = BackendCounters{};
+    }
+  }
+}
+
+void RemoteTier::disconnect() {
+  for (Backend& backend : m_backends) {
+    backend.client.reset();
+  }
+}
+
+BackendTotals RemoteTier::counters() const {
+  BackendTotals totals;
+  for (const Backend& backend : m_backends) {
+    totals.emplace_back(backend.url.identity(), backend.counters);
+  }
+  return totals;
+}
+
+} // namespace sealexec::remote
