@@ -12,10 +12,19 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sealexec;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  cache::CacheConfig config;
-  (void)cache::apply_config_file(config, text, "fuzz");
-
   remote::RemoteSettings settings;
+  cache::CacheConfig config;
+  // As the CLI reads cache.conf: the remote tier's keys go to its parser.
+  const cache::OtherSetting remote_keys = [&](std::string_view key, std::string_view value,
+                                              std::string_view where) -> Expected<bool> {
+    if (!remote::is_remote_setting(key)) {
+      return false;
+    }
+    SEALEXEC_TRY(remote::apply_remote_setting(settings, key, value, where));
+    return true;
+  };
+  (void)cache::apply_config_file(config, text, "fuzz", remote_keys);
+
   constexpr std::string_view k_keys[] = {"remote", "signing_key", "trusted_keys",
                                          "insecure_remote", "remote_connect_timeout",
                                          "remote_timeout"};
