@@ -167,8 +167,14 @@ public:
     }
     if (status < 200 || status > 299 ||
         (request.method != HelperRequest::Method::put && status != 200)) {
-      result.message =
-          fmt::format("{} {}: HTTP status {}", method_name(request.method), path, status);
+      // bazel-remote checks that an ac/ body is a Bazel ActionResult unless
+      // told not to; ours are sealexec's signed entries (docs/remote.md).
+      const bool ac_refused = request.method == HelperRequest::Method::put &&
+                              request.space == sealexec::remote::Namespace::ac && status == 400;
+      result.message = fmt::format("{} {}: HTTP status {}{}", method_name(request.method), path,
+                                   status,
+                                   ac_refused ? " (bazel-remote needs --disable_http_ac_validation)"
+                                              : "");
       return result;
     }
     result.outcome = Outcome::found;
