@@ -496,6 +496,21 @@ void BM_ClientGetEntry(benchmark::State& state, Kind kind) {
   set_rates(state, f->envelope_size);
 }
 
+// The bare client's GET of the same entry, for comparison.
+void BM_RawGetEntry(benchmark::State& state, Kind kind) {
+  Fixture* const f = setup(state, kind, k_sizes[0]);
+  if (f == nullptr) {
+    return;
+  }
+  for (auto _ : state) {
+    if (!f->raw->get(f->entry_path(), f->envelope_size)) {
+      state.SkipWithError("raw GET of the entry failed");
+      return;
+    }
+  }
+  set_rates(state, f->envelope_size);
+}
+
 // Ed25519 verification and the entry's parse: what lies between the GETs.
 void BM_OpenSignedEntry(benchmark::State& state) {
   Fixture* const f = setup(state, Kind::redis, k_sizes[0]);
@@ -577,6 +592,7 @@ void register_all() {
     }
     RegisterBenchmark(("BM_ClientGetEntry/" + k).c_str(), BM_ClientGetEntry, kind)
         ->UseRealTime();
+    RegisterBenchmark(("BM_RawGetEntry/" + k).c_str(), BM_RawGetEntry, kind)->UseRealTime();
   }
   RegisterBenchmark("BM_OpenSignedEntry", BM_OpenSignedEntry)->UseRealTime();
   for (const std::size_t size : k_sizes) {

@@ -13,6 +13,7 @@ the binary and its manifest through to Redis. Then, each round:
                 facts and nothing else: the remote hit alone
   warm_local    the cold_remote caches again, now warm: local hits (the
                 remote stays configured, as it would be)
+  warm_no_remote  the same without the remote settings
 and once:
   compile       COMPILES runs at once with new local caches and no remote
 
@@ -66,6 +67,7 @@ def run_batch(jobs, at_once):
         index = pids.pop(pid)
         results[index] = {
             "seconds": end - started[index],
+            "spawned_at_s": started[index] - first,
             "user_s": usage.ru_utime,
             "sys_s": usage.ru_stime,
             "status": os.waitstatus_to_exitcode(status),
@@ -197,8 +199,8 @@ class Bench:
         base = os.path.join(self.args.work, f"{name}.sequential")
         os.makedirs(base)
         dirs = [os.path.join(base, str(i)) for i in range(runs)]
-        if warm_first:  # warm each cache with one untimed run
-            self.batch(name + " (warming)", dirs, remote, False, prepare)
+        if warm_first:  # warm each cache with one untimed remote hit
+            self.batch(name + " (warming)", dirs, True, False, prepare)
             prepare = None
         wall, results = self.batch(name, dirs, remote, False, prepare)
         self.check_remote(name, dirs, expected_hits)
@@ -225,7 +227,7 @@ def main():
     seed = bench.seed()
     copy_facts = lambda cache_dir: shutil.copytree(bench.facts_dir, cache_dir, symlinks=True)
     scenarios = {name: {"rounds": []} for name in
-                 ("cold_remote", "facts_remote", "warm_local", "compile")}
+                 ("cold_remote", "facts_remote", "warm_local", "warm_no_remote", "compile")}
     for _ in range(args.rounds):
         dirs, result = bench.scenario("cold_remote", args.runs, True, None, 2)
         scenarios["cold_remote"]["rounds"].append(result)
@@ -234,6 +236,9 @@ def main():
         # Still two remote hits each: a local hit asks no one.
         _, result = bench.scenario("warm_local", args.runs, True, None, 2, reuse=dirs)
         scenarios["warm_local"]["rounds"].append(result)
+        # The same without the remote settings: what they cost a local hit.
+        _, result = bench.scenario("warm_no_remote", args.runs, False, None, 2, reuse=dirs)
+        scenarios["warm_no_remote"]["rounds"].append(result)
     _, result = bench.scenario("compile", args.compiles, False, None, None)
     scenarios["compile"]["rounds"].append(result)
 
@@ -243,6 +248,8 @@ def main():
         "facts_remote", args.sequential, True, copy_facts, 2)
     scenarios["warm_local"]["sequential"] = bench.sequential(
         "warm_local", args.sequential, True, None, 2, warm_first=True)
+    scenarios["warm_no_remote"]["sequential"] = bench.sequential(
+        "warm_no_remote", args.sequential, False, None, 2, warm_first=True)
     scenarios["compile"]["sequential"] = bench.sequential(
         "compile", max(1, min(args.sequential, 3)), False, None, None)
     for name, scenario in scenarios.items():

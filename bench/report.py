@@ -5,7 +5,11 @@ for each target. Nothing here fails on a missed target; it only reports."""
 import argparse
 import json
 import math
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_remote  # noqa: E402  (section 5, also run alone by run-remote.sh)
 
 
 def load(path):
@@ -61,6 +65,10 @@ def main():
     parser.add_argument("--scripts-warm", required=True)
     parser.add_argument("--scripts-cold", required=True)
     parser.add_argument("--scripts-fresh", required=True)
+    parser.add_argument("--remote-bench", required=True)
+    parser.add_argument("--remote-redis-benchmark", required=True)
+    parser.add_argument("--remote-concurrency", required=True)
+    parser.add_argument("--remote-invocations", required=True)
     parser.add_argument("--machine", action="append", default=[])
     parser.add_argument("--invocation", action="append", default=[])
     args = parser.parse_args()
@@ -251,6 +259,12 @@ def main():
     rows.append(("`checksec --dir` / `sealexec check -R`, 40 files",
                  f"{checksec['checksec']['mean'] / checksec['sealexec check']['mean']:.0f}×",
                  "hyperfine means", "—", "info"))
+    remote = report_remote.Remote(args.remote_bench, args.remote_redis_benchmark,
+                                  args.remote_concurrency, args.remote_invocations)
+    rows.extend(remote.target_rows())
+    remote_section = remote.section()
+    FAILURES.extend(remote.failures)
+
     memory_lines = []
     with open(args.check_memory, encoding="utf-8") as f:
         for line in f:
@@ -361,6 +375,7 @@ def main():
     out.append("Warm rows run in turn, round by round, with the script's cache and ccache's warm; "
                "the prebuilt binary is `c++ -o` of the same file, the same compiler sealexec "
                "uses. Cold rows alternate a plain compile with a `--rebuild` of the script.\n")
+    out.extend(remote_section)
 
     if FAILURES:
         out.append("## Failed runs\n")
@@ -370,6 +385,7 @@ def main():
     out.append("```")
     out.extend(commands.values())
     out.extend(args.invocation)
+    out.extend(remote.invocations)
     out.append("```")
 
     with open(args.out, "w", encoding="utf-8") as f:

@@ -57,6 +57,10 @@ class Remote:
         for failure in self.concurrency.get("failures", []):
             self.failures.append(f"script runs: {failure}")
 
+    def fail(self, message):
+        if message not in self.failures:
+            self.failures.append(message)
+
     def entry(self, name, aggregate="mean"):
         for suffix in ("/real_time", "/manual_time", ""):
             if name + suffix in self.runs and aggregate in self.runs[name + suffix]:
@@ -66,14 +70,14 @@ class Remote:
     def us(self, name, aggregate="mean"):
         entry = self.entry(name, aggregate)
         if entry is None:
-            self.failures.append(f"{name}: no {aggregate} in the results")
+            self.fail(f"{name}: no {aggregate} in the results")
             return math.nan
         return to_us(entry)
 
     def counter(self, name, key, aggregate="mean"):
         entry = self.entry(name, aggregate)
         if entry is None or key not in entry:
-            self.failures.append(f"{name}: no {aggregate} {key} in the results")
+            self.fail(f"{name}: no {aggregate} {key} in the results")
             return math.nan
         return entry[key]
 
@@ -102,7 +106,7 @@ class Remote:
                 "the same entry and blob (interleaved)",
                 f"{ratio:.3f}×",
                 f"{median:.3f}× (median); {separate:.3f}× (separate runs); "
-                f"{external:.3f}× (over redis-benchmark -c 1, two GETs); "
+                f"{external:.3f}× (over two GETs of redis-benchmark -c 1, 1 / rate each); "
                 f"{one:.3f}× over one GET",
                 f"≤ {TARGET:.2f}×",
                 verdict(ratio, TARGET)))
@@ -214,6 +218,8 @@ class Remote:
             f"**{sums[size]:.1f} µs**" for _, size in SIZES) + " |")
         out.append("| measured fetch | " + " | ".join(
             f"{self.us(f'BM_RemoteFetch/redis/{size}'):.1f} µs" for _, size in SIZES) + " |")
+        out.append("| bare hiredis GET of the entry, for comparison | " + " | ".join(
+            f"{self.us('BM_RawGetEntry/redis'):.1f} µs" for _ in SIZES) + " |")
         out.append("| bare hiredis GET of the blob, for comparison | " + " | ".join(
             f"{self.us(f'BM_RawGet/redis/{size}'):.1f} µs" for _, size in SIZES) + " |")
         out.append("| local publish (the put a hit through the cache adds) | " + " | ".join(
@@ -232,6 +238,7 @@ class Remote:
             "cold_remote": "new local caches, every run a Redis hit (compiler probed too)",
             "facts_remote": "local caches holding only the compiler's facts: Redis hits",
             "warm_local": "the same caches warm: local hits",
+            "warm_no_remote": "the same, without the remote settings",
             "compile": "new local caches, no remote: every run compiles",
         }
         for name, label in labels.items():
@@ -248,16 +255,21 @@ class Remote:
                 f"{per[len(per) // 2] * 1e3:.1f} / {per[-1] * 1e3:.1f} ms | {cpu * 1e3:.1f} ms "
                 f"| {sum(alone) / len(alone) * 1e3:.1f} ms ({len(alone)} runs) |")
         out.append("")
+        spread = max((x.get("spawned_at_s", 0.0) for s in c["scenarios"].values()
+                      for r in s["rounds"] for x in r["runs"]), default=0.0)
         out.append(f"{c['cores']} cores. `bench/scripts/hello.cpp` (`<iostream>`); one earlier "
                    "run with the signing key wrote its binary and manifest through to Redis. "
-                   f"The Redis scenarios ran {c['rounds']} rounds of {c['runs']} runs, each round "
-                   "on new caches; the compiles ran once. Wall time runs from the first spawn to "
-                   "the last exit; per-run times from each process's spawn to its exit; CPU from "
-                   "wait4. Every run's output was checked, and every cache's statistics had to "
-                   "show exactly two Redis hits (manifest and binary) and nothing else — or, for "
-                   "the compiles, a put and no remote. The compiler's facts are never shared "
-                   "(they name this machine's inodes), so a new cache probes the compiler before "
-                   "it asks Redis.\n")
+                   f"The Redis scenarios ran {c['rounds']} round(s) of {c['runs']} runs: the "
+                   "first two on new caches each round, the warm ones on that round's "
+                   "cold_remote caches; the compiles ran once. Wall time runs from the first "
+                   "spawn to the last exit (the last of a batch was spawned at most "
+                   f"{spread * 1e3:.1f} ms after the first); per-run times from each process's "
+                   "spawn to its exit; CPU from wait4, the compiler's included. Every run's "
+                   "output was checked, and every cache's statistics had to show exactly two "
+                   "Redis hits (manifest and binary) and nothing else — or, for the compiles, "
+                   "a put and no remote. The compiler's facts are never shared (they name this "
+                   "machine's inodes), so a new cache probes the compiler before it asks "
+                   "Redis.\n")
 
         out.append("### All `bench_remote` results\n")
         out.append("| Benchmark | Wall time, mean ± σ | Median | Items/s (mean) | Throughput "

@@ -10,6 +10,9 @@
 #                    keeps going for at least 3 s per command, so fast commands
 #                    get a few thousand runs and python3 gets this many
 #   BENCH_GB_REPS    Google Benchmark repetitions [5]
+#   BENCH_ONLY       "remote": run only section 5, the remote tier (the same
+#                    as bench/run-remote.sh BUILD_DIR, whose header lists its
+#                    own knobs) []
 #
 # No timing is asserted anywhere: the report marks each target MET or MISSED.
 set -eu
@@ -22,20 +25,30 @@ die() {
 [ $# -eq 1 ] || die "usage: $0 BUILD_DIR"
 BUILD=$1
 BENCH_SRC=$(cd "$(dirname "$0")" && pwd)
+case ${BENCH_ONLY:-} in
+  '') ;;
+  remote) exec "$BENCH_SRC/run-remote.sh" "$BUILD" ;;
+  *) die "BENCH_ONLY=$BENCH_ONLY: the only section that runs alone is 'remote'" ;;
+esac
 WARMUP=${BENCH_WARMUP:-50}
 MIN_RUNS=${BENCH_MIN_RUNS:-300}
 GB_REPS=${BENCH_GB_REPS:-5}
 
-for tool in cmake hyperfine python3 uname nproc date scanelf checksec c++ tcc ccache; do
+for tool in cmake hyperfine python3 uname nproc date scanelf checksec c++ tcc ccache \
+  redis-server redis-cli redis-benchmark; do
   command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' is not installed (make deps installs it)"
 done
+# nginx is in /usr/sbin, which a user's PATH may lack; section 5 needs it.
+[ -x "$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)" ] ||
+  die "required tool 'nginx' is not installed (make deps installs it)"
 [ -f "$BUILD/CMakeCache.txt" ] || die "$BUILD is not a configured build directory (run make build first)"
 grep -q '^SEALEXEC_BENCHMARKS:BOOL=ON' "$BUILD/CMakeCache.txt" ||
   die "$BUILD was configured with SEALEXEC_BENCHMARKS=OFF; reconfigure with -DSEALEXEC_BENCHMARKS=ON"
 BUILD=$(cd "$BUILD" && pwd)
 
 cmake --build "$BUILD" --target sealexec_cli sealexec-dynamic minimal-runner \
-  minimal-runner-static bench_spawn bench_image bench_cache hello hello-static interleaved-timer
+  minimal-runner-static bench_spawn bench_image bench_cache hello hello-static interleaved-timer \
+  sealexec_remote_http bench_remote
 
 SEALEXEC=$BUILD/src/sealexec
 SEALEXEC_DYNAMIC=$BUILD/bench/sealexec-dynamic
@@ -183,9 +196,17 @@ hyperfine -N --style basic --warmup 1 --runs 10 --export-json "$OUT/scripts-fres
   "$(command -v env) SEALEXEC_CACHE_DIR=$WORK/fresh-cache $SEALEXEC $SCRIPTS/hello.cpp"
 unset SEALEXEC_CACHE_DIR CCACHE_DIR
 
+# 5. The remote tier: remote hits on Redis and HTTP (nginx) against bare
+#    clients of the same servers and redis-benchmark, and 64 script runs at
+#    once against one Redis. bench/run-remote.sh starts and kills its own
+#    servers, writes its JSON into $OUT, and also runs alone
+#    (BENCH_ONLY=remote, or bench/run-remote.sh BUILD_DIR).
+echo "== $BENCH_SRC/run-remote.sh $BUILD"
+BENCH_GB_REPS=$GB_REPS "$BENCH_SRC/run-remote.sh" "$BUILD"
+
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 3. The report.
+# 6. The report.
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
 THP=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
 STATIC_CLI=$(sed -n 's/^SEALEXEC_STATIC_CLI:BOOL=//p' "$BUILD/CMakeCache.txt")
@@ -204,12 +225,17 @@ python3 "$BENCH_SRC/report.py" \
   --scripts-warm "$OUT/scripts-warm.json" \
   --scripts-cold "$OUT/scripts-cold.json" \
   --scripts-fresh "$OUT/scripts-fresh.json" \
+  --remote-bench "$OUT/bench_remote.json" \
+  --remote-redis-benchmark "$OUT/remote-redis-benchmark.json" \
+  --remote-concurrency "$OUT/remote-concurrency.json" \
+  --remote-invocations "$OUT/remote-invocations.txt" \
   --machine "CPU: ${CPU_MODEL:-unknown}" \
   --machine "Cores (nproc): $(nproc)" \
   --machine "Kernel: $(uname -r)" \
   --machine "Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
   --machine "Load average (1/5/15 min) before: $LOADAVG_BEFORE, after: $LOADAVG_AFTER" \
   --machine "Transparent huge pages: $THP" \
+  --machine "Remote tier: $(redis-server --version | cut -d' ' -f1-3), $("$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/^nginx version: //'), on 127.0.0.1 (TCP loopback)" \
   --machine "Build: $BUILD (CMAKE_BUILD_TYPE=${BUILD_TYPE:-?}, SEALEXEC_STATIC_CLI=${STATIC_CLI:-?})" \
   --invocation "hyperfine -N --style basic --warmup $WARMUP --min-runs $MIN_RUNS --export-json $OUT/hyperfine.json --command-name NAME COMMAND ... (one pair per command above)" \
   --invocation "$INTERLEAVED_CMD NAME COMMAND ... (every command above but python_runner.py)" \

@@ -25,13 +25,16 @@ Expected<void> attach_remote(cache::Cache& cache, remote::RemoteSettings setting
   if (settings.backends.empty()) {
     return {};
   }
-  SEALEXEC_TRY_ASSIGN(remote::RemoteTrust trust, remote::load_trust(settings));
-  if (!trust.warning.empty()) {
-    warn(trust.warning);
+  // Missing or unprotected key files are errors now; reading and checking
+  // their content waits for the first remote operation (remote_settings.h).
+  SEALEXEC_TRY(remote::check_trust_files(settings));
+  if (const std::string warning = remote::trust_warning(settings); !warning.empty()) {
+    warn(warning);
   }
   remote::TierOptions tier{
       .backends = settings.backends,
-      .trust = std::move(trust),
+      .trust = {},
+      .load_trust = [settings] { return remote::load_trust(settings); },
       .timeouts = {.connect = settings.connect_timeout, .operation = settings.operation_timeout},
       .http_helper = remote::locate_http_helper(std::getenv("SEALEXEC_REMOTE_HTTP_HELPER")),
       .warn = [](const std::string& text) { warn(text); }};

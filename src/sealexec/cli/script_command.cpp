@@ -72,7 +72,10 @@ int run_script(const ParsedOptions& options) {
 
   auto cache = open_cache(options);
   if (!cache) {
-    return report(cache.error());
+    // The cache or its settings, never the script: sealexec's own failure
+    // (a missing key file must not read as "script not found", 127).
+    report(cache.error());
+    return k_exit_failed;
   }
   auto prepared = script::prepare_script(*cache, script);
   if (!prepared) {

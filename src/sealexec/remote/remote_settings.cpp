@@ -71,7 +71,13 @@ Expected<void> apply_remote_setting(RemoteSettings& settings, std::string_view k
     if (value == "none") {
       settings.backends.clear(); // turns off a remote configured at a lower level
     } else {
-      SEALEXEC_TRY_ASSIGN(settings.backends, parse_backend_list(value));
+      auto backends = parse_backend_list(value);
+      if (!backends) {
+        Error error = std::move(backends).error();
+        error.path = fmt::format("{}: {}", source, error.path); // which setting said it
+        return fail(std::move(error));
+      }
+      settings.backends = std::move(*backends);
     }
   } else if (key == "signing_key") {
     if (value.empty()) {
@@ -132,19 +138,31 @@ Expected<RemoteTrust> load_trust(const RemoteSettings& settings) {
   if (settings.backends.empty()) {
     return trust;
   }
-  if (!trust.trusted.empty()) {
-    trust.reads_allowed = true;
-  } else if (settings.insecure) {
-    trust.reads_allowed = true;
-    trust.warning =
-        "--insecure-remote: entries read from the remote cache are used without checking any "
-        "signature, so whoever can write to it can run code on this machine";
-  } else {
-    trust.warning =
-        "the remote cache is used for writing only: reading needs a trusted key "
-        "(SEALEXEC_TRUSTED_KEYS=FILE.pub) or --insecure-remote";
-  }
+  trust.reads_allowed = !trust.trusted.empty() || settings.insecure;
+  trust.warning = trust_warning(settings);
   return trust;
+}
+
+std::string trust_warning(const RemoteSettings& settings) {
+  if (settings.backends.empty() || !settings.trusted_keys.empty()) {
+    return {};
+  }
+  if (settings.insecure) {
+    return "--insecure-remote: entries read from the remote cache are used without checking any "
+           "signature, so whoever can write to it can run code on this machine";
+  }
+  return "the remote cache is used for writing only: reading needs a trusted key "
+         "(SEALEXEC_TRUSTED_KEYS=FILE.pub) or --insecure-remote";
+}
+
+Expected<void> check_trust_files(const RemoteSettings& settings) {
+  if (settings.signing_key) {
+    SEALEXEC_TRY(check_key_file(*settings.signing_key, /*secret=*/true));
+  }
+  for (const std::filesystem::path& file : settings.trusted_keys) {
+    SEALEXEC_TRY(check_key_file(file, /*secret=*/false));
+  }
+  return {};
 }
 
 } // namespace sealexec::remote

@@ -58,4 +58,11 @@ struct RemoteTrust {
 // error (a typo must not silently turn signing off).
 [[nodiscard]] Expected<RemoteTrust> load_trust(const RemoteSettings& settings);
 
+// The cheap part of load_trust, for every run: the key files exist and the
+// private one is private (check_key_file), and what load_trust's warning
+// will say. Parsing and libsodium wait for the first remote operation, so
+// that runs served by the local cache do not pay for them.
+[[nodiscard]] Expected<void> check_trust_files(const RemoteSettings& settings);
+[[nodiscard]] std::string trust_warning(const RemoteSettings& settings);
+
 } // namespace sealexec::remote

@@ -82,10 +82,38 @@ void RemoteTier::mark_failed(Backend& backend, const Error& error) {
   }
 }
 
+const RemoteTrust* RemoteTier::trust() {
+  if (m_trust_unusable) {
+    return nullptr;
+  }
+  if (m_options.load_trust) {
+    auto loaded = m_options.load_trust();
+    m_options.load_trust = nullptr;
+    if (!loaded) {
+      m_trust_unusable = true;
+      if (m_options.warn) {
+        m_options.warn(fmt::format("the remote cache is not used in this run: {}",
+                                   loaded.error().message()));
+      }
+      return nullptr;
+    }
+    // SigningKey moves but does not assign (it wipes its secret on the way).
+    RemoteTrust& trust = m_options.trust;
+    trust.signer.reset();
+    if (loaded->signer) {
+      trust.signer.emplace(std::move(*loaded->signer));
+    }
+    trust.trusted = std::move(loaded->trusted);
+    trust.reads_allowed = loaded->reads_allowed;
+    trust.warning = std::move(loaded->warning);
+  }
+  return &m_options.trust;
+}
+
 std::optional<std::vector<std::byte>> RemoteTier::open_envelope(
     Backend& backend, const Sha256Digest& key, std::span<const std::byte> envelope) {
   const std::string name = fmt::format("{}/ac/{}", backend.url.display(), key.hex());
-  auto opened = m_options.trust.trusted.empty()
+  auto opened = m_options.trust.trusted.empty() // only when reading insecurely (fetch)
                     ? open_unverified_entry(envelope, name)
                     : open_signed_entry(key, envelope, m_options.trust.trusted, name);
   if (!opened) {
@@ -98,7 +126,8 @@ std::optional<std::vector<std::byte>> RemoteTier::open_envelope(
 std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
                                                     std::string_view fingerprint,
                                                     std::uint64_t max_size) {
-  if (!m_options.trust.reads_allowed) {
+  const RemoteTrust* trusted = trust();
+  if (trusted == nullptr || !trusted->reads_allowed) {
     return std::nullopt;
   }
   const auto picked = pick_backend(key, m_urls);
@@ -159,13 +188,15 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
 
 void RemoteTier::store(const Sha256Digest& key, const cache::ActionEntry& entry,
                        std::span<const std::byte> content) {
-  const auto& trust = m_options.trust;
-  // Unsigned entries are only worth writing for readers that accept them.
-  if (!trust.signer && !trust.reads_allowed) {
+  const RemoteTrust* loaded = trust();
+  if (loaded == nullptr) {
     return;
   }
-  if (!trust.signer && !trust.trusted.empty()) {
-    return; // our readers would reject it
+  const RemoteTrust& trust = *loaded;
+  // Unsigned entries are only worth writing for readers that accept them:
+  // none when we trust keys ourselves, or cannot read at all.
+  if (!trust.signer && (!trust.reads_allowed || !trust.trusted.empty())) {
+    return;
   }
   if (content.size() > k_max_transfer_size) {
     return;

@@ -25,6 +25,10 @@ namespace sealexec::remote {
 struct TierOptions {
   std::vector<BackendUrl> backends;
   RemoteTrust trust;
+  // When set, replaces `trust` on the first remote operation (runs served
+  // by the local cache never load keys). If it fails, the tier is off for
+  // the process, and `warn` says why.
+  std::function<Expected<RemoteTrust>()> load_trust;
   Timeouts timeouts;
   // sealexec-remote-http, for HTTP backends (locate_http_helper); without
   // it they fail on first use like an unreachable server.
@@ -59,6 +63,8 @@ private:
   // The backend for `key`, connected; nullptr when it has failed.
   [[nodiscard]] Backend* backend_for(const Sha256Digest& key);
   void mark_failed(Backend& backend, const Error& error);
+  // The trust settings, loaded on first use; nullptr if they cannot be.
+  [[nodiscard]] const RemoteTrust* trust();
   // Opens the envelope as the trust settings say; nullopt (counted) when
   // it is rejected.
   [[nodiscard]] std::optional<std::vector<std::byte>> open_envelope(
@@ -67,6 +73,7 @@ private:
   std::vector<Backend> m_backends;
   std::vector<BackendUrl> m_urls; // for pick_backend
   TierOptions m_options;
+  bool m_trust_unusable = false;
 };
 
 } // namespace sealexec::remote

@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 namespace sealexec::remote {
 
@@ -95,6 +96,22 @@ Expected<KeyLine> parse_key_line(std::string_view text, std::string_view tag,
   return KeyLine{std::string(words[2]), std::move(*bytes)};
 }
 
+// What makes a key file unusable, judged from its status alone.
+std::optional<Error> key_file_problem(const struct stat& st, const std::string& name,
+                                      bool secret) {
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(Errc::malformed, name, "is not a regular file");
+  }
+  if (secret && ((st.st_mode & 0077) != 0 || st.st_uid != ::geteuid())) {
+    return make_error(Errc::policy, name,
+                      fmt::format("is a private key that {} (mode {:04o}); chmod 600 it",
+                                  st.st_uid != ::geteuid() ? "another user owns"
+                                                           : "others can read",
+                                  st.st_mode & 07777));
+  }
+  return std::nullopt;
+}
+
 Expected<std::string> read_key_file(const std::filesystem::path& file, bool secret) {
   const std::string name = file.string();
   auto opened = open_fd(name.c_str(), O_RDONLY | O_NOFOLLOW);
@@ -109,15 +126,8 @@ Expected<std::string> read_key_file(const std::filesystem::path& file, bool secr
   if (::fstat(opened->get(), &st) != 0) {
     return fail(system_error("cannot inspect", name, "fstat"));
   }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(make_error(Errc::malformed, name, "is not a regular file"));
-  }
-  if (secret && ((st.st_mode & 0077) != 0 || st.st_uid != ::geteuid())) {
-    return fail(make_error(Errc::policy, name,
-                           fmt::format("is a private key that {} (mode {:04o}); chmod 600 it",
-                                       st.st_uid != ::geteuid() ? "another user owns"
-                                                                : "others can read",
-                                       st.st_mode & 07777)));
+  if (auto problem = key_file_problem(st, name, secret)) {
+    return fail(std::move(*problem));
   }
   std::string text(k_max_key_file + 1, '\0');
   std::size_t used = 0;
@@ -273,6 +283,22 @@ Expected<PublicKey> write_key_pair(const std::filesystem::path& base) {
   SEALEXEC_TRY(write_new_file(secret_path, key.to_file_text(), 0600));
   SEALEXEC_TRY(write_new_file(public_path, public_key_file_text(key.public_key()), 0644));
   return key.public_key();
+}
+
+Expected<void> check_key_file(const std::filesystem::path& file, bool secret) {
+  const std::string name = file.string();
+  struct stat st {};
+  if (::lstat(name.c_str(), &st) != 0) {
+    Error error = system_error("cannot use the key file", name, "lstat");
+    if (error.sys_errno == ENOENT) {
+      error.code = Errc::not_found;
+    }
+    return fail(std::move(error));
+  }
+  if (auto problem = key_file_problem(st, name, secret)) {
+    return fail(std::move(*problem));
+  }
+  return {};
 }
 
 Expected<SigningKey> load_signing_key(const std::filesystem::path& file) {

@@ -63,6 +63,10 @@ private:
 // after base's file name. Never replaces an existing file.
 [[nodiscard]] Expected<PublicKey> write_key_pair(const std::filesystem::path& base);
 
+// Whether a key file could be loaded, from its status alone (no reading,
+// no cryptography): what `secret` files must satisfy, and that it exists.
+[[nodiscard]] Expected<void> check_key_file(const std::filesystem::path& file, bool secret);
+
 // Reads a private key file, refusing one that others could read or that
 // another user owns (as ssh does).
 [[nodiscard]] Expected<SigningKey> load_signing_key(const std::filesystem::path& file);
