@@ -38,6 +38,20 @@ redis-cli -p "$REDIS_PORT" info commandstats >"$WORK/commands"
 grep -q '^cmdstat_set:calls=1,' "$WORK/commands" \
   || { cat "$WORK/commands" >&2; fail "expected one SET (the entry), not the blob again"; }
 
+# A database other than 0, and a password (requirepass): the entry is found
+# only in the database it was written to, and a wrong password is an error
+# whose message never shows the password.
+expect_code 0 on A --remote "$REDIS_URL/5" put db-key "$WORK/small"
+expect_code 1 on E --remote "$REDIS_URL" get db-key
+expect_code 0 on F --remote "$REDIS_URL/5" get db-key
+redis-cli -p "$REDIS_PORT" config set requirepass 's3cret' >/dev/null
+expect_code 0 on G --remote "redis://:s3cret@127.0.0.1:$REDIS_PORT" get small-key
+expect_code 1 on H --remote "redis://:wrong-one@127.0.0.1:$REDIS_PORT" get small-key
+expect_file_contains "$WORK/err" "authentication refused"
+grep -q wrong-one "$WORK/err" && fail "the password reached a message: $(cat "$WORK/err")"
+expect_eq "$(remote_stat H errors)" 1 "errors with a wrong password"
+redis-cli -p "$REDIS_PORT" -a 's3cret' --no-auth-warning config set requirepass '' >/dev/null
+
 # B's local copies serve it without the server (and without waiting for it).
 stop_redis
 expect_code 0 on B --remote "$REDIS_URL" get small-key -o "$WORK/small.c"

@@ -18,6 +18,11 @@
 
 . "$(dirname "$TEST_LIB")/servers.sh"
 
+# libcurl (the HTTP helper) honours proxy variables: never for the tests'
+# own servers.
+no_proxy=127.0.0.1,localhost
+NO_PROXY=$no_proxy
+export no_proxy NO_PROXY
 unset SEALEXEC_REMOTE SEALEXEC_SIGNING_KEY SEALEXEC_TRUSTED_KEYS SEALEXEC_INSECURE_REMOTE \
   SEALEXEC_CACHE_DIR 2>/dev/null || true
 
