@@ -18,8 +18,8 @@
 //                           blob (the same work on the wire as a fetch)
 //   BM_FetchVsRawGets       the three alternated in one loop; the Redis
 //                           target (fetch <= 2x two raw GETs) uses its ratio
-// and the fetch's sub-steps: the sealexec client's own GETs, the signature
-// check, SHA-256, XXH3-128 and a local publish.
+// and the fetch's sub-steps: the sealexec client's own GETs (and a bare GET
+// of the entry), the signature check, SHA-256, XXH3-128 and a local publish.
 #include "sealexec/cache/cache.h"
 #include "sealexec/remote/http_client.h"
 #include "sealexec/remote/redis_client.h"
@@ -259,10 +259,12 @@ Fixture* fixture(Kind kind, std::size_t size, std::string& error) {
   made->url = *url;
   const std::string name = std::string(kind_name(kind)) + "-" + std::to_string(size);
   // A new key each run: a server left over from another run cannot serve it.
-  const std::string nonce = std::to_string(::getpid()) + "-" + std::to_string(Clock::now().time_since_epoch().count());
+  const std::string nonce = std::to_string(::getpid()) + "-" +
+                            std::to_string(Clock::now().time_since_epoch().count());
   const std::string_view inputs[] = {name, nonce};
   made->key = make_key(k_fp, inputs);
-  const auto content = content_of(size, static_cast<unsigned>(size) + (kind == Kind::http ? 1U : 0U));
+  const auto content =
+      content_of(size, static_cast<unsigned>(size) + (kind == Kind::http ? 1U : 0U));
   made->blob = sealexec::sha256(content);
 
   {
@@ -560,7 +562,8 @@ void BM_LocalPublish(benchmark::State& state, std::size_t size) {
     std::error_code ignored;
     std::filesystem::remove(blob_file, ignored);
     const auto start = Clock::now();
-    const bool put = cache.put(key, k_fp, content, "bench_remote publish", Reach::local_only).has_value();
+    const bool put =
+        cache.put(key, k_fp, content, "bench_remote publish", Reach::local_only).has_value();
     const auto elapsed = Clock::now() - start;
     if (!put) {
       state.SkipWithError("put failed");

@@ -20,8 +20,9 @@ and once:
 Each scenario is also run one process at a time (SEQUENTIAL runs) for the
 per-run time without contention. Every run's output is checked, and each
 cache's statistics must show the expected remote hits (or none); anything
-else fails the benchmark. Times are wall-clock, from each process's spawn to
-its reaping; CPU times come from wait4.
+else fails the benchmark. A batch's processes are all forked first, held on a
+pipe, and released together; times are wall-clock from the release to each
+one's reaping; CPU times come from wait4.
 """
 import argparse
 import json
@@ -41,50 +42,60 @@ def base_environment():
     return {k: v for k, v in os.environ.items() if not k.startswith("SEALEXEC_")}
 
 
+def start_held(argv, env, prefix, gate, release):
+    """Forks a child that redirects its output to prefix.out/.err, waits
+    until `gate` (a pipe's read end) reaches end of file, which it does when
+    the parent closes `release`, the write end, then execs argv.
+    Forking all of a batch before any of them runs keeps the parent's own
+    slowness, on a machine busy with the batch, out of the batch."""
+    pid = os.fork()
+    if pid == 0:  # the child: nothing here may return
+        try:
+            os.close(release)  # or the pipe would never reach end of file
+            for fd, path, flags in ((0, "/dev/null", os.O_RDONLY),
+                                    (1, prefix + ".out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                    (2, prefix + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+                opened = os.open(path, flags, 0o644)
+                os.dup2(opened, fd)
+                os.close(opened)
+            while os.read(gate, 1):
+                pass
+            os.close(gate)
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    return pid
+
+
 def run_batch(jobs, at_once):
-    """jobs: [(argv, env, out_prefix)]. Runs them all at once (or one by one)
-    with stdout and stderr to out_prefix.out/.err. Returns wall seconds (first
-    spawn to last exit) and per job: seconds, user, sys, status."""
+    """jobs: [(argv, env, out_prefix)]. Runs them all at once (forked first,
+    then released together) or one by one, with stdout and stderr to
+    out_prefix.out/.err. Returns wall seconds (release to last exit) and per
+    job: seconds (release to exit), user, sys (wait4: the process and the
+    children it waited for), status."""
     results = [None] * len(jobs)
-    pids = {}
-    started = {}
-    first = time.monotonic()
 
-    def spawn(index):
-        argv, env, prefix = jobs[index]
-        actions = [
-            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, prefix + ".out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-            (os.POSIX_SPAWN_OPEN, 2, prefix + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-        ]
-        started[index] = time.monotonic()
-        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
-        pids[pid] = index
-
-    def reap():
-        pid, status, usage = os.wait4(-1, 0)
-        end = time.monotonic()
-        index = pids.pop(pid)
-        results[index] = {
-            "seconds": end - started[index],
-            "spawned_at_s": started[index] - first,
-            "user_s": usage.ru_utime,
-            "sys_s": usage.ru_stime,
-            "status": os.waitstatus_to_exitcode(status),
-        }
-        return end
-
-    last = first
-    if at_once:
-        for index in range(len(jobs)):
-            spawn(index)
+    def run(indices):
+        gate, release = os.pipe()
+        pids = {start_held(*jobs[i], gate, release): i for i in indices}
+        os.close(gate)
+        released = time.monotonic()
+        os.close(release)  # end of file for every child at once
+        last = released
         while pids:
-            last = reap()
-    else:
-        for index in range(len(jobs)):
-            spawn(index)
-            last = reap()
-    return last - first, results
+            pid, status, usage = os.wait4(-1, 0)
+            last = time.monotonic()
+            results[pids.pop(pid)] = {
+                "seconds": last - released,
+                "user_s": usage.ru_utime,
+                "sys_s": usage.ru_stime,
+                "status": os.waitstatus_to_exitcode(status),
+            }
+        return last - released
+
+    if at_once:
+        return run(range(len(jobs))), results
+    return sum(run([i]) for i in range(len(jobs))), results
 
 
 class Bench:

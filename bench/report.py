@@ -65,6 +65,8 @@ def main():
     parser.add_argument("--scripts-warm", required=True)
     parser.add_argument("--scripts-cold", required=True)
     parser.add_argument("--scripts-fresh", required=True)
+    # Section 5's files; when bench/run-remote.sh failed, some are missing
+    # and the report says the remote tier was not measured.
     parser.add_argument("--remote-bench", required=True)
     parser.add_argument("--remote-redis-benchmark", required=True)
     parser.add_argument("--remote-concurrency", required=True)
@@ -259,11 +261,23 @@ def main():
     rows.append(("`checksec --dir` / `sealexec check -R`, 40 files",
                  f"{checksec['checksec']['mean'] / checksec['sealexec check']['mean']:.0f}×",
                  "hyperfine means", "—", "info"))
-    remote = report_remote.Remote(args.remote_bench, args.remote_redis_benchmark,
-                                  args.remote_concurrency, args.remote_invocations)
-    rows.extend(remote.target_rows())
-    remote_section = remote.section()
-    FAILURES.extend(remote.failures)
+    remote_files = (args.remote_bench, args.remote_redis_benchmark, args.remote_concurrency,
+                    args.remote_invocations)
+    if all(os.path.exists(path) for path in remote_files):
+        remote = report_remote.Remote(*remote_files)
+        rows.extend(remote.target_rows())
+        remote_section = remote.section()
+        remote_invocations = remote.invocations
+        FAILURES.extend(remote.failures)
+    else:
+        missing = ", ".join(path for path in remote_files if not os.path.exists(path))
+        rows.append(("Redis remote hit / two bare hiredis GETs, 4 KiB and 1 MiB", "—", "—",
+                     "≤ 2.00×", "**NOT MEASURED** (bench/run-remote.sh failed; see below)"))
+        remote_section = ["## The remote tier\n",
+                          f"Not measured: `bench/run-remote.sh` failed (missing: {missing}); "
+                          "its output in the log says why.\n"]
+        remote_invocations = []
+        FAILURES.append(f"the remote tier: bench/run-remote.sh failed (missing: {missing})")
 
     memory_lines = []
     with open(args.check_memory, encoding="utf-8") as f:
@@ -385,7 +399,7 @@ def main():
     out.append("```")
     out.extend(commands.values())
     out.extend(args.invocation)
-    out.extend(remote.invocations)
+    out.extend(remote_invocations)
     out.append("```")
 
     with open(args.out, "w", encoding="utf-8") as f:

@@ -255,16 +255,14 @@ class Remote:
                 f"{per[len(per) // 2] * 1e3:.1f} / {per[-1] * 1e3:.1f} ms | {cpu * 1e3:.1f} ms "
                 f"| {sum(alone) / len(alone) * 1e3:.1f} ms ({len(alone)} runs) |")
         out.append("")
-        spread = max((x.get("spawned_at_s", 0.0) for s in c["scenarios"].values()
-                      for r in s["rounds"] for x in r["runs"]), default=0.0)
         out.append(f"{c['cores']} cores. `bench/scripts/hello.cpp` (`<iostream>`); one earlier "
                    "run with the signing key wrote its binary and manifest through to Redis. "
                    f"The Redis scenarios ran {c['rounds']} round(s) of {c['runs']} runs: the "
                    "first two on new caches each round, the warm ones on that round's "
-                   "cold_remote caches; the compiles ran once. Wall time runs from the first "
-                   "spawn to the last exit (the last of a batch was spawned at most "
-                   f"{spread * 1e3:.1f} ms after the first); per-run times from each process's "
-                   "spawn to its exit; CPU from wait4, the compiler's included. Every run's "
+                   "cold_remote caches; the compiles ran once. A batch's processes are forked "
+                   "first, held on a pipe and released together; wall time runs from the "
+                   "release to the last exit, per-run times from the release to each exit; CPU "
+                   "from wait4, the compiler's included. Every run's "
                    "output was checked, and every cache's statistics had to show exactly two "
                    "Redis hits (manifest and binary) and nothing else — or, for the compiles, "
                    "a put and no remote. The compiler's facts are never shared (they name this "

@@ -201,8 +201,11 @@ unset SEALEXEC_CACHE_DIR CCACHE_DIR
 #    once against one Redis. bench/run-remote.sh starts and kills its own
 #    servers, writes its JSON into $OUT, and also runs alone
 #    (BENCH_ONLY=remote, or bench/run-remote.sh BUILD_DIR).
+#    Its failure does not cost the other sections' report: that says what
+#    is missing, and this script fails at the end.
 echo "== $BENCH_SRC/run-remote.sh $BUILD"
-BENCH_GB_REPS=$GB_REPS "$BENCH_SRC/run-remote.sh" "$BUILD"
+REMOTE_STATUS=0
+BENCH_GB_REPS=$GB_REPS "$BENCH_SRC/run-remote.sh" "$BUILD" || REMOTE_STATUS=$?
 
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -251,3 +254,5 @@ python3 "$BENCH_SRC/report.py" \
   --machine "hyperfine: $(hyperfine --version), warm-up $WARMUP, min runs $MIN_RUNS; Google Benchmark: $GB_REPS repetitions"
 echo
 cat "$OUT/results.md"
+[ "$REMOTE_STATUS" -eq 0 ] ||
+  die "section 5, the remote tier, failed (status $REMOTE_STATUS; its output above says why)"

@@ -72,6 +72,9 @@ esac
 
 OUT=$BUILD/bench
 mkdir -p "$OUT"
+# No figure of an earlier run may pass for this one's if this one fails.
+rm -f "$OUT/bench_remote.json" "$OUT/remote-redis-benchmark.json" "$OUT/remote-concurrency.json" \
+  "$OUT/remote-invocations.txt" "$OUT/results-remote.md"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sealexec-bench-remote.XXXXXX")
 REDIS_PID='' NGINX_PID=''
 
@@ -252,10 +255,15 @@ CONCURRENCY_CMD="python3 $BENCH_SRC/remote_concurrency.py --sealexec $SEALEXEC -
 --trusted-keys $WORK/bench.pub --work $WORK/concurrency --runs $RUNS --compiles $COMPILES \
 --rounds $ROUNDS --sequential $SEQUENTIAL --out $OUT/remote-concurrency.json"
 echo "== $CONCURRENCY_CMD"
+# A run that printed the wrong thing or was not the hit it should be fails
+# this script, once the report (which lists the failures) is written.
+CONCURRENCY_STATUS=0
 python3 "$BENCH_SRC/remote_concurrency.py" --sealexec "$SEALEXEC" --script "$WORK/scripts/hello.cpp" \
   --expect 'hello from a C++ script' --redis-url "$REDIS_URL" --signing-key "$WORK/bench.key" \
   --trusted-keys "$WORK/bench.pub" --work "$WORK/concurrency" --runs "$RUNS" --compiles "$COMPILES" \
-  --rounds "$ROUNDS" --sequential "$SEQUENTIAL" --out "$OUT/remote-concurrency.json"
+  --rounds "$ROUNDS" --sequential "$SEQUENTIAL" --out "$OUT/remote-concurrency.json" ||
+  CONCURRENCY_STATUS=$?
+[ -f "$OUT/remote-concurrency.json" ] || die "remote_concurrency.py failed before measuring anything"
 note_invocation "$(echo "$CONCURRENCY_CMD" | sed "s|$WORK|<temporary directory>|g; s|$REDIS_URL|redis://127.0.0.1:PORT|")"
 note_invocation "  (per run: env SEALEXEC_CACHE_DIR=<new or warm cache> $SEALEXEC script --remote redis://127.0.0.1:PORT --trusted-keys bench.pub hello.cpp)"
 
@@ -274,3 +282,4 @@ python3 "$BENCH_SRC/report_remote.py" \
   --machine "$(redis-server --version | cut -d' ' -f1-3), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), temporary directory on $(stat -f -c %T "$WORK")"
 echo
 cat "$OUT/results-remote.md"
+[ "$CONCURRENCY_STATUS" -eq 0 ] || die "some script runs failed (listed under 'Failed runs' above)"

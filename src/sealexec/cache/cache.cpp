@@ -155,7 +155,8 @@ Expected<ActionEntry> Cache::publish(const Sha256Digest& key, const Fingerprint&
 
 Expected<ActionEntry> Cache::put_local(const Sha256Digest& key, const Fingerprint& fingerprint,
                                        std::span<const std::byte> content,
-                                       std::string_view description) {
+                                       std::string_view description,
+                                       const ActionEntry* verified) {
   if (m_config.compress) {
     // The compressor reads a descriptor; a private memfd serves.
     SEALEXEC_TRY_ASSIGN(const Fd staging, create_memfd("sealexec:put", Executable::no));
@@ -165,6 +166,10 @@ Expected<ActionEntry> Cache::put_local(const Sha256Digest& key, const Fingerprin
   }
   SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
   SEALEXEC_TRY(write_all(blob.fd(), content, m_dir.describe("tmp/" + blob.name())));
+  if (verified != nullptr && verified->size == content.size()) {
+    return publish(key, fingerprint, blob, false, verified->blob_sha256, verified->blob_xxh3,
+                   content.size(), description);
+  }
   return publish(key, fingerprint, blob, false, sealexec::sha256(content), xxh3_128(content),
                  content.size(), description);
 }
@@ -261,8 +266,9 @@ Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
     return local;
   }
   // Published here like any put, but not offered back to where it came from.
+  // The tier has checked the content against the entry's SHA-256 and XXH3.
   SEALEXEC_TRY_ASSIGN(ActionEntry entry, put_local(key, fingerprint, fetched->content,
-                                                   fetched->entry.description));
+                                                   fetched->entry.description, &fetched->entry));
   --m_counters.puts;
   --m_counters.misses;
   ++m_counters.hits;

@@ -159,10 +159,13 @@ private:
                                               bool compressed, const Sha256Digest& sha,
                                               const Xxh3Digest& xxh, std::uint64_t size,
                                               std::string_view description);
+  // `verified`: an entry whose digests the content is known to match (the
+  // shared tier checked them), so they need not be computed again.
   [[nodiscard]] Expected<ActionEntry> put_local(const Sha256Digest& key,
                                                 const Fingerprint& fingerprint,
                                                 std::span<const std::byte> content,
-                                                std::string_view description);
+                                                std::string_view description,
+                                                const ActionEntry* verified = nullptr);
   [[nodiscard]] Expected<ActionEntry> put_fd_local(const Sha256Digest& key,
                                                    const Fingerprint& fingerprint, int fd,
                                                    std::string_view description);

@@ -18,7 +18,8 @@ namespace sealexec::cache {
 
 // An entry fetched from the shared tier, with its blob's content. The tier
 // has checked the content against the entry's size, SHA-256 and XXH3-128,
-// and the entry against the fingerprint asked for.
+// and the entry against the fingerprint asked for: the cache publishes it
+// under those digests without computing them again.
 struct SharedEntry {
   ActionEntry entry;
   std::vector<std::byte> content;

@@ -124,7 +124,13 @@ Expected<RedisClient::Reply> RedisClient::command(
                             deadline, m_peer));
 
   redisReader* reader = m_context->reader;
-  std::vector<std::byte> chunk(std::min(k_receive_chunk, max_reply + k_reply_overhead));
+  // One buffer per client, allocated once and never zero-filled: it only
+  // ever holds bytes just received.
+  if (!m_buffer) {
+    m_buffer.reset(new std::byte[k_receive_chunk]);
+  }
+  const std::span<std::byte> chunk(m_buffer.get(),
+                                   std::min(k_receive_chunk, max_reply + k_reply_overhead));
   std::size_t received = 0;
   for (;;) {
     void* raw = nullptr;

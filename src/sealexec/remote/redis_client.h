@@ -48,6 +48,7 @@ private:
   [[nodiscard]] Expected<Reply> command(std::initializer_list<std::string_view> args);
 
   redisContext* m_context;
+  std::unique_ptr<std::byte[]> m_buffer; // receive buffer, see command()
   std::string m_peer; // the URL without its password
   Timeouts m_timeouts;
 };
