@@ -1,5 +1,7 @@
 #include "sealexec/cache/stats.h"
 
+#include "sealexec/util/counter_words.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -17,10 +19,7 @@ namespace sealexec::cache {
 
 namespace {
 
-struct Field {
-  std::string_view name;
-  std::uint64_t Counters::*member;
-};
+using Field = CounterField<Counters>;
 constexpr std::array k_fields{Field{"hits", &Counters::hits},
                               Field{"misses", &Counters::misses},
                               Field{"puts", &Counters::puts},
@@ -76,11 +75,7 @@ Counters& Counters::operator+=(const Counters& other) {
 bool Counters::empty() const { return *this == Counters{}; }
 
 std::string format_counters(const Counters& counters) {
-  std::string line = "v1";
-  for (const Field& field : k_fields) {
-    line += fmt::format(" {}={}", field.name, counters.*field.member);
-  }
-  return line + "\n";
+  return "v1" + format_counter_words(counters, k_fields) + "\n";
 }
 
 Counters parse_counters(std::string_view text) {
@@ -93,24 +88,7 @@ Counters parse_counters(std::string_view text) {
       continue;
     }
     Counters counters;
-    bool ok = true;
-    line.remove_prefix(3);
-    while (ok && !line.empty()) {
-      const std::size_t space = line.find(' ');
-      const std::string_view word = line.substr(0, space);
-      line = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
-      const std::size_t equals = word.find('=');
-      ok = equals != std::string_view::npos;
-      for (const Field& field : k_fields) {
-        if (ok && word.substr(0, equals) == field.name) {
-          const std::string_view digits = word.substr(equals + 1);
-          const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(),
-                                                    counters.*field.member);
-          ok = error == std::errc{} && end == digits.data() + digits.size();
-        }
-      }
-    }
-    if (ok) {
+    if (parse_counter_words(line.substr(3), k_fields, counters)) {
       total += counters;
     }
   }

@@ -4,6 +4,7 @@
 #include "sealexec/remote/http_client.h"
 #include "sealexec/remote/remote_tier.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -36,7 +37,15 @@ Expected<void> attach_remote(cache::Cache& cache, remote::RemoteSettings setting
       .trust = {},
       .load_trust = [settings] { return remote::load_trust(settings); },
       .timeouts = {.connect = settings.connect_timeout, .operation = settings.operation_timeout},
-      .http_helper = remote::locate_http_helper(std::getenv("SEALEXEC_REMOTE_HTTP_HELPER")),
+      // Looked for only when some backend speaks HTTP: no readlink/access
+      // calls on the runs of a Redis-only team.
+      .http_helper = std::ranges::any_of(settings.backends,
+                                         [](const remote::BackendUrl& url) {
+                                           return url.scheme == remote::BackendUrl::Scheme::http ||
+                                                  url.scheme == remote::BackendUrl::Scheme::https;
+                                         })
+                         ? remote::locate_http_helper(std::getenv("SEALEXEC_REMOTE_HTTP_HELPER"))
+                         : std::nullopt,
       .warn = [](const std::string& text) { warn(text); }};
   cache.set_shared_tier(std::make_unique<remote::RemoteTier>(std::move(tier)));
   return {};

@@ -1,5 +1,7 @@
 #include "sealexec/remote/remote_stats.h"
 
+#include "sealexec/util/counter_words.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <fmt/format.h>
@@ -7,16 +9,12 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 namespace sealexec::remote {
 
 namespace {
 
-struct Field {
-  std::string_view name;
-  std::uint64_t BackendCounters::*member;
-};
+using Field = CounterField<BackendCounters>;
 constexpr std::array k_fields{Field{"hits", &BackendCounters::hits},
                               Field{"misses", &BackendCounters::misses},
                               Field{"errors", &BackendCounters::errors},
@@ -48,11 +46,7 @@ std::string format_backend_counters(std::string_view backend, const BackendCount
       c = '?';
     }
   }
-  std::string line = "v1 " + name;
-  for (const Field& field : k_fields) {
-    line += fmt::format(" {}={}", field.name, counters.*field.member);
-  }
-  return line + "\n";
+  return "v1 " + name + format_counter_words(counters, k_fields) + "\n";
 }
 
 void add_backend_counters(BackendTotals& totals, std::string_view text) {
@@ -71,23 +65,7 @@ void add_backend_counters(BackendTotals& totals, std::string_view text) {
     }
     line.remove_prefix(space + 1);
     BackendCounters counters;
-    bool ok = true;
-    while (ok && !line.empty()) {
-      const std::size_t blank = line.find(' ');
-      const std::string_view word = line.substr(0, blank);
-      line = blank == std::string_view::npos ? std::string_view() : line.substr(blank + 1);
-      const std::size_t equals = word.find('=');
-      ok = equals != std::string_view::npos;
-      for (const Field& field : k_fields) {
-        if (ok && word.substr(0, equals) == field.name) {
-          const std::string_view digits = word.substr(equals + 1);
-          const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(),
-                                                    counters.*field.member);
-          ok = error == std::errc{} && end == digits.data() + digits.size();
-        }
-      }
-    }
-    if (!ok) {
+    if (!parse_counter_words(line, k_fields, counters)) {
       continue;
     }
     auto known = std::find_if(totals.begin(), totals.end(),
