@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -13,6 +15,10 @@ namespace sealexec::remote {
 namespace {
 
 constexpr std::size_t k_max_socket_path = 107; // sun_path holds 108 bytes with the NUL
+// A user name or password longer than this is refused. It keeps the display
+// form (user %-escaped, up to three bytes per byte) well inside
+// k_max_url_size, so that every URL we print parses back.
+constexpr std::size_t k_max_credential = 256;
 
 // The URL as it may appear in a message: a password between "user:" and
 // '@' is replaced, even in a URL that does not parse.
@@ -89,9 +95,10 @@ std::string parse_host_port(std::string_view authority, BackendUrl& url) {
       return "an IPv6 address without its closing ']'";
     }
     url.host = std::string(authority.substr(1, close - 1));
-    if (url.host.empty() || !std::all_of(url.host.begin(), url.host.end(), [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-        })) {
+    // Only a real IPv6 literal: "[1.2]" or a long run of hex digits would
+    // print without brackets as a host name that is not the same URL.
+    in6_addr address{};
+    if (inet_pton(AF_INET6, url.host.c_str(), &address) != 1) {
       return "a bad IPv6 address";
     }
     std::string_view rest = authority.substr(close + 1);
@@ -222,6 +229,9 @@ Expected<BackendUrl> parse_backend_url(std::string_view text) {
                                                                       : userinfo.substr(colon + 1));
       if (!user || !password) {
         return bad(text, "a bad %-escape in the user or password");
+      }
+      if (user->size() > k_max_credential || password->size() > k_max_credential) {
+        return bad(text, "a user name or password longer than 256 bytes");
       }
       url.user = std::move(*user);
       url.password = std::move(*password);

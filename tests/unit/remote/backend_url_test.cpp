@@ -67,6 +67,25 @@ TEST(BackendUrl, BadUrlsAreRefusedWithoutShowingThePassword) {
       << secret.error().message();
 }
 
+// Found by the fuzzer: URLs that parsed but whose display form did not parse
+// back to the same backend.
+TEST(BackendUrl, EveryDisplayFormParsesBack) {
+  // Not IPv6 literals: "[1.2]" printed as a host name, and a long bracketed
+  // run of hex digits printed as a host name over 253 bytes.
+  EXPECT_FALSE(parse_backend_url("redis://[1.2]:1"));
+  EXPECT_FALSE(parse_backend_url("http://[" + std::string(300, 'a') + "]"));
+  EXPECT_EQ(parsed("http://[fe80::1:2]:8080/x").display(), "http://[fe80::1:2]:8080/x");
+  // A user name that %-escapes to more than the URL size limit.
+  const auto long_user = parse_backend_url("redis://" + std::string(1400, '!') + "@h");
+  ASSERT_FALSE(long_user);
+  EXPECT_NE(long_user.error().message().find("longer than 256"), std::string::npos);
+  for (const char* text : {"redis://!$&'()*+;=@h:1/2", "redis://[::ffff:1.2.3.4]",
+                           "redis+unix:///a,b?db=0", "https://h/a//"}) {
+    const BackendUrl url = parsed(text);
+    EXPECT_EQ(parsed(url.display()).identity(), url.identity()) << text;
+  }
+}
+
 TEST(BackendUrl, ListsAndDuplicates) {
   const auto list = parse_backend_list(" redis://a:1 , http://b/x ,,");
   ASSERT_TRUE(list) << list.error().message();
