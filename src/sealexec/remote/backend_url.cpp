@@ -19,6 +19,8 @@ constexpr std::size_t k_max_socket_path = 107; // sun_path holds 108 bytes with 
 // form (user %-escaped, up to three bytes per byte) well inside
 // k_max_url_size, so that every URL we print parses back.
 constexpr std::size_t k_max_credential = 256;
+// The same for an http(s) path prefix, which prints with an explicit port.
+constexpr std::size_t k_max_prefix = 1024;
 
 // The URL as it may appear in a message: a password between "user:" and
 // '@' is replaced, even in a URL that does not parse.
@@ -260,6 +262,9 @@ Expected<BackendUrl> parse_backend_url(std::string_view text) {
     }
     while (path.ends_with('/')) {
       path.remove_suffix(1);
+    }
+    if (path.size() > k_max_prefix) {
+      return bad(text, "a path prefix longer than 1024 bytes");
     }
     // Each segment is plain: no empty, "." or ".." segments and no escapes,
     // so that the server sees exactly the layout we mean.

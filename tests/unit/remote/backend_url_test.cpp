@@ -79,6 +79,12 @@ TEST(BackendUrl, EveryDisplayFormParsesBack) {
   const auto long_user = parse_backend_url("redis://" + std::string(1400, '!') + "@h");
   ASSERT_FALSE(long_user);
   EXPECT_NE(long_user.error().message().find("longer than 256"), std::string::npos);
+  // A path prefix that fits the size limit only without the explicit port.
+  std::string long_path = "http://team";
+  while (long_path.size() < k_max_url_size - 2) {
+    long_path += "/ab";
+  }
+  EXPECT_FALSE(parse_backend_url(long_path));
   for (const char* text : {"redis://!$&'()*+;=@h:1/2", "redis://[::ffff:1.2.3.4]",
                            "redis+unix:///a,b?db=0", "https://h/a//"}) {
     const BackendUrl url = parsed(text);
