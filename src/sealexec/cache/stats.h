@@ -1,14 +1,6 @@
-// Cache statistics without a lock: each Cache counts in memory and appends
-// one line to <cache>/stats/counters with a single O_APPEND write, which
-// Linux never interleaves with another; reading them sums the lines.
-//
-// gc keeps the file small by folding it: it renames the file to
-// stats/<pid>.folding, sums that, appends the sum as one line to a fresh
-// counters file, and removes the folded one. Readers also sum *.folding
-// files, so a fold that crashes loses nothing (the next one finishes it; a
-// crash between its last two steps counts one batch twice). A process that
-// opened the file just before the rename and writes just after the sum can
-// lose its one line: statistics, not data.
+// Cache statistics: each Cache counts in memory and appends one line to
+// <cache>/stats/counters when it is done (a StatsFile: no lock, summed by
+// readers). gc folds the file so that it stays small.
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"

@@ -1,11 +1,8 @@
 #include "sealexec/remote/remote_stats.h"
 
+#include "sealexec/cache/stats_file.h"
 #include "sealexec/util/counter_words.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -22,9 +19,21 @@ constexpr std::array k_fields{Field{"hits", &BackendCounters::hits},
                               Field{"rejected", &BackendCounters::rejected},
                               Field{"puts", &BackendCounters::puts}};
 
-constexpr std::string_view k_file = "stats/remote";
-constexpr std::size_t k_max_file_size = 16 * 1024 * 1024;
 constexpr std::size_t k_max_backends_listed = 256;
+
+cache::StatsFile remote_file(const cache::CacheDir& dir) {
+  return cache::StatsFile(dir, "remote", ".remote-folding");
+}
+
+std::string format_totals(const BackendTotals& totals) {
+  std::string lines;
+  for (const auto& [backend, counters] : totals) {
+    if (!counters.empty()) {
+      lines += format_backend_counters(backend, counters);
+    }
+  }
+  return lines;
+}
 
 } // namespace
 
@@ -80,45 +89,22 @@ void add_backend_counters(BackendTotals& totals, std::string_view text) {
 
 Expected<void> append_backend_counters(const cache::CacheDir& dir, std::string_view backend,
                                        const BackendCounters& counters) {
-  if (counters.empty()) {
-    return {};
-  }
-  SEALEXEC_TRY_ASSIGN(const Fd stats_dir, dir.subdirectory("stats"));
-  (void)stats_dir;
-  SEALEXEC_TRY_ASSIGN(const Fd file,
-                      dir.open_beneath(std::string(k_file), O_WRONLY | O_APPEND | O_CREAT, 0600));
-  const std::string line = format_backend_counters(backend, counters);
-  if (::write(file.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    return fail(system_error("cannot record statistics in", dir.describe(std::string(k_file)),
-                             "write"));
-  }
-  return {};
+  return counters.empty() ? Expected<void>{}
+                          : remote_file(dir).append(format_backend_counters(backend, counters));
 }
 
 Expected<BackendTotals> read_backend_counters(const cache::CacheDir& dir) {
   BackendTotals totals;
-  auto file = dir.open_beneath(std::string(k_file), O_RDONLY | O_NONBLOCK);
-  if (!file) {
-    if (file.error().sys_errno == ENOENT) {
-      return totals;
-    }
-    return fail(std::move(file).error());
-  }
-  struct stat st {};
-  if (::fstat(file->get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return totals;
-  }
-  // Only the first k_max_file_size bytes count; statistics, not data.
-  std::string text(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), k_max_file_size),
-                   '\0');
-  std::size_t used = 0;
-  for (ssize_t got; used < text.size() &&
-                    (got = ::read(file->get(), text.data() + used, text.size() - used)) > 0;) {
-    used += static_cast<std::size_t>(got);
-  }
-  text.resize(used);
-  add_backend_counters(totals, text);
+  SEALEXEC_TRY(remote_file(dir).read(
+      [&](std::string_view lines) { add_backend_counters(totals, lines); }));
   return totals;
+}
+
+Expected<void> fold_backend_counters(const cache::CacheDir& dir, std::uint64_t threshold_bytes) {
+  BackendTotals totals;
+  return remote_file(dir).fold(
+      threshold_bytes, [&](std::string_view lines) { add_backend_counters(totals, lines); },
+      [&] { return format_totals(totals); });
 }
 
 } // namespace sealexec::remote

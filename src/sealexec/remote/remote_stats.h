@@ -1,9 +1,10 @@
-// Per-backend statistics of the remote tier, kept beside the cache's own:
-// each process that used a backend appends one line per backend to
-// <cache>/stats/remote with a single O_APPEND write,
+// Per-backend statistics of the remote tier, kept beside the cache's own in
+// a cache::StatsFile, <cache>/stats/remote: each process that used a backend
+// appends one line per backend,
 //   "v1 <backend> hits=N misses=N errors=N timeouts=N rejected=N puts=N"
 // and readers sum the lines. Only processes that reached past the local
-// store write a line, so the file grows with misses and puts, not hits.
+// store write a line, so the file grows with misses and puts, not hits; the
+// writer that finds it large folds it (one line per backend).
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
@@ -42,5 +43,9 @@ void add_backend_counters(BackendTotals& totals, std::string_view text);
                                                      std::string_view backend,
                                                      const BackendCounters& counters);
 [[nodiscard]] Expected<BackendTotals> read_backend_counters(const cache::CacheDir& dir);
+// Folds the file once it is larger than `threshold_bytes` (and finishes
+// folds whose process died), keeping every count.
+[[nodiscard]] Expected<void> fold_backend_counters(const cache::CacheDir& dir,
+                                                   std::uint64_t threshold_bytes = 64 * 1024);
 
 } // namespace sealexec::remote

@@ -228,10 +228,18 @@ void RemoteTier::store(const Sha256Digest& key, const cache::ActionEntry& entry,
 }
 
 void RemoteTier::flush_statistics(const cache::CacheDir& dir) {
+  bool wrote = false;
   for (Backend& backend : m_backends) {
-    if (append_backend_counters(dir, backend.url.identity(), backend.counters)) {
+    if (!backend.counters.empty() &&
+        append_backend_counters(dir, backend.url.identity(), backend.counters)) {
       backend.counters = BackendCounters{};
+      wrote = true;
     }
+  }
+  // Only a writer folds, so that a warm run pays nothing; statistics are
+  // not worth failing for.
+  if (wrote) {
+    (void)fold_backend_counters(dir);
   }
 }
 

@@ -54,5 +54,29 @@ TEST(RemoteStats, AppendedLinesAreReadBack) {
   EXPECT_EQ((*totals)[0].second, (BackendCounters{.hits = 2, .timeouts = 1}));
 }
 
+TEST(RemoteStats, AWriterFoldsALargeFileWithoutLosingCounts) {
+  test::TempDir scratch;
+  auto dir = cache::CacheDir::open(scratch.path() / "cache");
+  ASSERT_TRUE(dir) << dir.error().message();
+  // Years of CI jobs' lines: the file once stopped being read past 16 MiB.
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(append_backend_counters(*dir, "redis://a:1/0", BackendCounters{.misses = 1}));
+    ASSERT_TRUE(append_backend_counters(*dir, "http://b:80", BackendCounters{.puts = 2}));
+  }
+  test::write_file(scratch.path() / "cache/stats/999999.remote-folding",
+                   format_backend_counters("redis://a:1/0", BackendCounters{.errors = 3}), 0600);
+  const auto before = read_backend_counters(*dir);
+  ASSERT_TRUE(before);
+  ASSERT_TRUE(fold_backend_counters(*dir));
+  const auto after = read_backend_counters(*dir);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, *before);
+  ASSERT_EQ(after->size(), 2U);
+  EXPECT_EQ((*after)[0].second, (BackendCounters{.misses = 2000, .errors = 3}));
+  EXPECT_EQ((*after)[1].second, (BackendCounters{.puts = 4000}));
+  EXPECT_LT(std::filesystem::file_size(scratch.path() / "cache/stats/remote"), 200U);
+  EXPECT_FALSE(std::filesystem::exists(scratch.path() / "cache/stats/999999.remote-folding"));
+}
+
 } // namespace
 } // namespace sealexec::remote
