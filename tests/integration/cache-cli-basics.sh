@@ -3,7 +3,8 @@
 # exact bytes (on stdout, or in -o OUT, which is replaced by rename and never
 # touched on a miss), put reads standard input for "-", a miss is exit 1 with
 # no output, rm is 0 then 1, clear empties ls, stats adds up the counters of
-# separate invocations, and verify passes a clean cache. Published files are
+# separate invocations, rm --listed removes by the key ls prints, and verify
+# passes a clean cache. Published files are
 # 0444 and a re-put makes a new entry inode.
 . "$TEST_LIB"
 . "$(dirname "$TEST_LIB")/cache.sh"
@@ -87,6 +88,22 @@ expect_code 1 sx rm k2
 no_output "rm of a missing key"
 expect_code 1 sx get k2
 [ ! -e "$(entry_of k2)" ] || fail "rm left the entry file"
+
+# rm --listed: by the key `cache ls` prints, for entries whose KEY nobody can
+# type (another fingerprint, a script's). Too short or not hex is a usage
+# error; a prefix that names nothing is a miss.
+expect_code 0 sx put --fingerprint elsewhere k4 "$WORK/second"
+listed=$(key_hex elsewhere k4 | cut -c1-16)
+expect_code 0 sx ls
+grep -q "^$listed " "$WORK/out" || fail "ls lacks k4: $(cat "$WORK/out")"
+expect_code 2 sx rm --listed "$(echo "$listed" | cut -c1-7)"
+expect_error_line "sealexec: cache: " "8 to 64 lowercase hex digits"
+expect_code 2 sx rm --listed "k4k4k4k4k4"
+expect_code 0 sx rm --listed "$listed"
+no_output "rm --listed"
+expect_code 1 sx get --fingerprint elsewhere k4
+expect_code 1 sx rm --listed "$listed"
+expect_code 0 sx get k1
 
 # verify passes a clean cache: 1 entry, 2 blobs (k1's old blob is an orphan).
 expect_code 0 sx verify

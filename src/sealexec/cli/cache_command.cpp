@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 namespace sealexec::cli {
@@ -29,7 +31,7 @@ using cache::Cache;
 
 constexpr int k_miss = 1;
 
-constexpr std::array<OptionSpec, 6> k_cache_options{{
+constexpr std::array<OptionSpec, 7> k_cache_options{{
     {"--dir", "", "DIR", "The cache directory (default: $SEALEXEC_CACHE_DIR, "
                          "$XDG_CACHE_HOME/sealexec or ~/.cache/sealexec)"},
     {"--fingerprint", "", "STR",
@@ -38,6 +40,7 @@ constexpr std::array<OptionSpec, 6> k_cache_options{{
     {"--max-entries", "", "N", "Keep at most this many entries"},
     {"--output", "-o", "OUT", "get: write the entry to OUT instead of standard output"},
     {"--json", "", "", "stats, ls: print JSON"},
+    {"--listed", "", "", "rm: KEY is a key as `cache ls` prints it (at least 8 hex digits)"},
 }};
 constexpr auto k_common = join_options(k_cache_options, k_remote_options);
 
@@ -248,6 +251,58 @@ int list(Cache& cache, const ParsedOptions& options) {
   return k_exit_ok;
 }
 
+// The one entry whose hashed key starts with `prefix`, as `cache ls` shows
+// keys (entries put with another fingerprint, or by scripts, have no KEY a
+// user could type).
+int remove_listed(Cache& cache, std::string_view prefix) {
+  constexpr std::size_t k_min_prefix = 8;
+  if (prefix.size() < k_min_prefix || prefix.size() > 64 ||
+      !std::all_of(prefix.begin(), prefix.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    return usage("rm --listed takes a key as `cache ls` prints it: 8 to 64 lowercase hex digits");
+  }
+  const auto entries = cache.list();
+  if (!entries) {
+    report(entries.error());
+    return k_exit_check_error;
+  }
+  std::optional<Sha256Digest> found;
+  for (const auto& listed : *entries) {
+    if (listed.key.hex().starts_with(prefix)) {
+      if (found) {
+        return usage(fmt::format("rm --listed {} names more than one entry; give more digits",
+                                 prefix));
+      }
+      found = listed.key;
+    }
+  }
+  if (!found) {
+    return k_miss;
+  }
+  const auto removed = cache.remove(*found);
+  if (!removed) {
+    report(removed.error());
+    return k_exit_check_error;
+  }
+  return *removed ? k_exit_ok : k_miss;
+}
+
+int remove_entry(Cache& cache, const ParsedOptions& options,
+                 const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    return usage("rm takes one KEY");
+  }
+  if (options.has("--listed")) {
+    return remove_listed(cache, args[0]);
+  }
+  const auto removed = cache.remove(key_of(options, args[0]));
+  if (!removed) {
+    report(removed.error());
+    return k_exit_check_error;
+  }
+  return *removed ? k_exit_ok : k_miss;
+}
+
 int cache_main(const ParsedOptions& before_word) {
   const auto& raw = before_word.operands();
   if (raw.empty()) {
@@ -333,15 +388,7 @@ int cache_main(const ParsedOptions& before_word) {
     return k_exit_ok;
   }
   if (what == "rm") {
-    if (args.size() != 1) {
-      return usage("rm takes one KEY");
-    }
-    const auto removed = cache.remove(key_of(options, args[0]));
-    if (!removed) {
-      report(removed.error());
-      return k_exit_check_error;
-    }
-    return *removed ? k_exit_ok : k_miss;
+    return remove_entry(cache, options, args);
   }
   if (what == "clear") {
     const auto cleared = cache.clear();
@@ -418,7 +465,8 @@ const Command k_cache_command{
     .usage = "sealexec cache put [--fingerprint STR] KEY FILE|-\n"
              "       sealexec cache get [--fingerprint STR] KEY [-o OUT]\n"
              "       sealexec cache exec [--fingerprint STR] KEY [-- ARGS...]\n"
-             "       sealexec cache stats [--json] | ls [--json] | verify | gc | rm KEY | clear\n"
+             "       sealexec cache stats [--json] | ls [--json] | verify | gc | clear\n"
+             "       sealexec cache rm [--fingerprint STR] KEY | rm --listed HEX\n"
              "       sealexec cache keygen NAME",
     .details =
         "Options may come before or after the command word. Settings come from\n"
