@@ -122,6 +122,10 @@ public:
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, m_connect_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, m_connect_ms + m_operation_ms);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "sealexec");
+    // Credentials come from ~/.netrc, as for curl, git and pip, never from
+    // the URL, which appears in messages and statistics. Redirects are not
+    // followed, so they are sent to this host only.
+    curl_easy_setopt(c, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m_error);
     m_error[0] = '\0';
     Download download{.limit = request.max_size};
@@ -171,10 +175,11 @@ public:
       // told not to; ours are sealexec's signed entries (docs/remote.md).
       const bool ac_refused = request.method == HelperRequest::Method::put &&
                               request.space == sealexec::remote::Namespace::ac && status == 400;
+      const char* hint = ac_refused ? " (bazel-remote needs --disable_http_ac_validation)"
+                         : status == 401  ? " (credentials are read from ~/.netrc)"
+                                          : "";
       result.message = fmt::format("{} {}: HTTP status {}{}", method_name(request.method), path,
-                                   status,
-                                   ac_refused ? " (bazel-remote needs --disable_http_ac_validation)"
-                                              : "");
+                                   status, hint);
       return result;
     }
     result.outcome = Outcome::found;

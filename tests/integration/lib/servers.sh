@@ -19,7 +19,10 @@
 #                       http://127.0.0.1:PORT/cache; sets NGINX_PORT, NGINX_PID,
 #                       NGINX_URL, NGINX_STORE (the files: $WORK/nginx/store/
 #                       ac/<hex>, cas/<hex>) and NGINX_LOG ($WORK/nginx/
-#                       access.log, one "METHOD URI STATUS" line a request)
+#                       access.log, one "METHOD URI STATUS" line a request);
+#                       the same store behind HTTP basic authentication is
+#                       NGINX_PRIVATE_URL (.../private), for user NGINX_USER
+#                       with password NGINX_PASSWORD
 #   stop_nginx          as stop_redis
 #   start_fault_server [PORT]
 #                       tests/tools/fault-http-server.py (its header says
@@ -37,6 +40,7 @@
 require_command python3
 
 REDIS_PID='' NGINX_PID='' FAULT_PID=''
+NGINX_USER=ci NGINX_PASSWORD=nginx-secret-$$
 
 servers_cleanup() {
   kill_server "$FAULT_PID"
@@ -160,6 +164,14 @@ http {
       create_full_put_path on;
       client_max_body_size 1g;
     }
+    location /private/ {
+      alias "$d/store/";
+      dav_methods PUT DELETE;
+      create_full_put_path on;
+      client_max_body_size 1g;
+      auth_basic "sealexec tests";
+      auth_basic_user_file "$d/htpasswd";
+    }
     location = /.harness-id {
       access_log off;
       return 200 "$(basename "$WORK")";
@@ -167,6 +179,7 @@ http {
   }
 }
 EOF
+  printf '%s:{PLAIN}%s\n' "$NGINX_USER" "$NGINX_PASSWORD" >"$d/htpasswd"
   "$NGINX" -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" </dev/null >/dev/null 2>&1 &
   server_pid=$!
 }
@@ -192,6 +205,7 @@ start_nginx() {
   NGINX_PORT=$server_port NGINX_PID=$server_pid
   NGINX_URL=http://127.0.0.1:$NGINX_PORT/cache
   NGINX_STORE=$WORK/nginx/store NGINX_LOG=$WORK/nginx/access.log
+  NGINX_PRIVATE_URL=http://127.0.0.1:$NGINX_PORT/private
 }
 
 stop_nginx() {
