@@ -328,7 +328,7 @@ const char* keep(std::string text) {
 }
 
 const char* fetch_once(Fixture& f) {
-  const auto fetched = f.reader->fetch(f.key, k_fp.canonical(), CacheConfig{}.max_size);
+  const auto fetched = f.reader->fetch(f.cache->directory(), f.key, k_fp.canonical(), CacheConfig{}.max_size);
   if (!fetched || fetched->content.size() != f.size) {
     return keep("remote fetch missed: " + *f.warnings);
   }

@@ -2,7 +2,8 @@
 # An HTTP cache behind basic authentication (nginx auth_basic): credentials
 # come from ~/.netrc, as for curl and git, never from the URL. Without them
 # the server's 401 is one warning naming ~/.netrc, the put still succeeds
-# locally, and nothing reaches the server; with them machine A shares an
+# locally, nothing reaches the server, and the next runs on that cache skip
+# the server quietly; with them machine A shares an
 # entry with machine B. The password appears in no message or statistic.
 . "$TEST_LIB"
 . "$(dirname "$TEST_LIB")/remote.sh"
@@ -21,6 +22,13 @@ expect_code 0 on A get k1 -o "$WORK/local"
 cmp -s "$WORK/blob" "$WORK/local" || fail "A's local copy differs"
 expect_eq "$(find "$NGINX_STORE" -type f | wc -l | tr -d ' ')" 0 "files on the server without credentials"
 grep -q " 401$" "$NGINX_LOG" || fail "nginx logged no 401: $(cat "$NGINX_LOG")"
+# For the next 30 s other runs on A's cache do not ask (nor warn again);
+# removing <cache>/remote/ makes the next one try at once.
+: >"$NGINX_LOG"
+expect_code 0 on A put k1b "$WORK/blob"
+[ ! -s "$WORK/err" ] || fail "a run after the failure warned again: $(cat "$WORK/err")"
+[ ! -s "$NGINX_LOG" ] || fail "a run after the failure asked the server: $(cat "$NGINX_LOG")"
+rm -r "$WORK/A/remote"
 
 # With ~/.netrc: shared.
 printf 'machine 127.0.0.1 login %s password %s\n' "$NGINX_USER" "$NGINX_PASSWORD" >"$HOME/.netrc"

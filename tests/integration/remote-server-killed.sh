@@ -31,6 +31,23 @@ kill -CONT "$REDIS_PID"
 stop_redis
 expect_fast 2 on B get two
 expect_eq "$(remote_stat B errors)" 1 "errors against a dead server"
+expect_file_contains "$WORK/err" "nor for 30 s by other runs on this cache"
+# The next runs on B's cache know it is down: no connection, no warning,
+# a miss (with a server that is back too, until the mark is 30 s old).
+start_redis "$REDIS_PORT"
+expect_code 0 on A put four "$WORK/one"
+: >"$WORK/monitor"
+redis-cli -p "$REDIS_PORT" monitor >"$WORK/monitor" 2>/dev/null &
+monitor=$!
+sleep 0.3
+expect_fast 2 on B get four
+[ ! -s "$WORK/err" ] || fail "a run after the failure warned again: $(cat "$WORK/err")"
+expect_eq "$(remote_stat B errors)" 1 "errors after the failure was remembered"
+expect_eq "$(remote_stat B misses)" 2 "misses after the failure was remembered"
+kill "$monitor" 2>/dev/null || true
+wait "$monitor" 2>/dev/null || true
+grep -q '"four"\|sealexec:ac' "$WORK/monitor" && fail "B asked the server: $(cat "$WORK/monitor")"
+stop_redis
 expect_code 0 on B get one -o "$WORK/one.c"
 cmp -s "$WORK/one" "$WORK/one.c" || fail "the local hit differs"
 expect_code 0 on B put three "$WORK/two"

@@ -190,7 +190,7 @@ void Cache::share(const Sha256Digest& key, const ActionEntry& entry,
     return;
   }
   if (content) {
-    m_shared->store(key, entry, *content);
+    m_shared->store(m_dir, key, entry, *content);
     return;
   }
   // Read back what was just published: the one copy of the content there is.
@@ -201,14 +201,14 @@ void Cache::share(const Sha256Digest& key, const ActionEntry& entry,
     return; // evicted meanwhile: nothing to share
   }
   if (entry.size == 0) {
-    m_shared->store(key, entry, {});
+    m_shared->store(m_dir, key, entry, {});
     return;
   }
   auto mapping = Mapping::map_read_only((*blob)->fd.get(), static_cast<std::size_t>(entry.size),
                                         m_dir.describe(blob_path(entry.blob_sha256)),
                                         Prefault::yes);
   if (mapping) {
-    m_shared->store(key, entry, mapping->bytes());
+    m_shared->store(m_dir, key, entry, mapping->bytes());
   }
 }
 
@@ -261,7 +261,7 @@ Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
   if (local || reach == Reach::local_only || !m_shared) {
     return local;
   }
-  auto fetched = m_shared->fetch(key, fingerprint.canonical(), m_config.max_size);
+  auto fetched = m_shared->fetch(m_dir, key, fingerprint.canonical(), m_config.max_size);
   if (!fetched) {
     return local;
   }

@@ -32,13 +32,17 @@ public:
   SharedTier& operator=(const SharedTier&) = delete;
   virtual ~SharedTier() = default;
 
+  // `dir` is always the cache the tier serves: the tier may keep there what
+  // other processes should know (statistics, backends found failing).
+
   // The entry for `key` made by `fingerprint` (canonical form), if the tier
   // has a trustworthy one whose blob is at most `max_size` bytes.
-  [[nodiscard]] virtual std::optional<SharedEntry> fetch(const Sha256Digest& key,
+  [[nodiscard]] virtual std::optional<SharedEntry> fetch(const CacheDir& dir,
+                                                         const Sha256Digest& key,
                                                          std::string_view fingerprint,
                                                          std::uint64_t max_size) = 0;
   // Offers what the local store has just published.
-  virtual void store(const Sha256Digest& key, const ActionEntry& entry,
+  virtual void store(const CacheDir& dir, const Sha256Digest& key, const ActionEntry& entry,
                      std::span<const std::byte> content) = 0;
   // Adds this process's counts to the cache's statistics.
   virtual void flush_statistics(const CacheDir& dir) = 0;

@@ -1,5 +1,6 @@
 #include "sealexec/remote/remote_tier.h"
 
+#include "sealexec/remote/down_marker.h"
 #include "sealexec/remote/http_client.h"
 #include "sealexec/remote/redis_client.h"
 #include "sealexec/remote/signing.h"
@@ -49,7 +50,8 @@ RemoteTier::RemoteTier(TierOptions options)
 
 RemoteTier::~RemoteTier() = default;
 
-RemoteTier::Backend* RemoteTier::backend_for(const Sha256Digest& key) {
+RemoteTier::Backend* RemoteTier::backend_for(const cache::CacheDir& dir,
+                                             const Sha256Digest& key) {
   if (m_backends.empty()) {
     return nullptr;
   }
@@ -58,17 +60,30 @@ RemoteTier::Backend* RemoteTier::backend_for(const Sha256Digest& key) {
     return nullptr;
   }
   if (!backend.client) {
+    // Another process has just found it failing and said so.
+    if (recently_down(dir, backend.url)) {
+      backend.failed = true;
+      return nullptr;
+    }
     Error error;
     backend.client = make_client(backend.url, m_options, error);
     if (!backend.client) {
-      mark_failed(backend, error);
+      // A missing HTTP helper is this installation's fault, not the server's.
+      const bool helper_missing = !m_options.http_helper &&
+                                  (backend.url.scheme == BackendUrl::Scheme::http ||
+                                   backend.url.scheme == BackendUrl::Scheme::https);
+      mark_failed(dir, backend, error, /*remember=*/!helper_missing);
       return nullptr;
     }
   }
   return &backend;
 }
 
-void RemoteTier::mark_failed(Backend& backend, const Error& error) {
+void RemoteTier::mark_failed(const cache::CacheDir& dir, Backend& backend, const Error& error,
+                             bool remember) {
+  if (remember) {
+    mark_down(dir, backend.url);
+  }
   if (error.code == Errc::timed_out) {
     ++backend.counters.timeouts;
   } else {
@@ -77,8 +92,11 @@ void RemoteTier::mark_failed(Backend& backend, const Error& error) {
   backend.failed = true;
   backend.client.reset();
   if (m_options.warn) {
-    m_options.warn(fmt::format("remote cache {} is not used for the rest of this run: {}",
-                               backend.url.display(), error.message()));
+    m_options.warn(fmt::format(
+        "remote cache {} is not used for the rest of this run{}: {}", backend.url.display(),
+        remember ? fmt::format(" (nor for {} s by other runs on this cache)", k_down_for.count())
+                 : "",
+        error.message()));
   }
 }
 
@@ -123,7 +141,8 @@ std::optional<std::vector<std::byte>> RemoteTier::open_envelope(
   return std::move(*opened);
 }
 
-std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
+std::optional<cache::SharedEntry> RemoteTier::fetch(const cache::CacheDir& dir,
+                                                    const Sha256Digest& key,
                                                     std::string_view fingerprint,
                                                     std::uint64_t max_size) {
   const RemoteTrust* trusted = trust();
@@ -131,7 +150,7 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
     return std::nullopt;
   }
   const auto picked = pick_backend(key, m_urls);
-  Backend* backend = backend_for(key);
+  Backend* backend = backend_for(dir, key);
   if (backend == nullptr) {
     ++m_backends[picked].counters.misses;
     return std::nullopt;
@@ -146,7 +165,7 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
   };
   auto envelope = backend->client->get(Namespace::ac, key, k_max_envelope_size);
   if (!envelope) {
-    mark_failed(*backend, envelope.error());
+    mark_failed(dir, *backend, envelope.error());
     return std::nullopt;
   }
   if (!*envelope) {
@@ -171,7 +190,7 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
     if (content.error().code == Errc::too_large) {
       return reject(); // more bytes than the signed entry says
     }
-    mark_failed(*backend, content.error());
+    mark_failed(dir, *backend, content.error());
     return std::nullopt;
   }
   if (!*content) {
@@ -186,8 +205,8 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const Sha256Digest& key,
   return cache::SharedEntry{.entry = std::move(*entry), .content = std::move(**content)};
 }
 
-void RemoteTier::store(const Sha256Digest& key, const cache::ActionEntry& entry,
-                       std::span<const std::byte> content) {
+void RemoteTier::store(const cache::CacheDir& dir, const Sha256Digest& key,
+                       const cache::ActionEntry& entry, std::span<const std::byte> content) {
   const RemoteTrust* loaded = trust();
   if (loaded == nullptr) {
     return;
@@ -201,7 +220,7 @@ void RemoteTier::store(const Sha256Digest& key, const cache::ActionEntry& entry,
   if (content.size() > k_max_transfer_size) {
     return;
   }
-  Backend* backend = backend_for(key);
+  Backend* backend = backend_for(dir, key);
   if (backend == nullptr) {
     return;
   }
@@ -210,18 +229,18 @@ void RemoteTier::store(const Sha256Digest& key, const cache::ActionEntry& entry,
   if (present && !*present) {
     auto stored = backend->client->put(Namespace::cas, entry.blob_sha256, content);
     if (!stored) {
-      mark_failed(*backend, stored.error());
+      mark_failed(dir, *backend, stored.error());
       return;
     }
   } else if (!present) {
-    mark_failed(*backend, present.error());
+    mark_failed(dir, *backend, present.error());
     return;
   }
   const auto bytes = cache::serialize(entry);
   const auto envelope = trust.signer ? sign_entry(key, bytes, *trust.signer) : unsigned_entry(bytes);
   auto stored = backend->client->put(Namespace::ac, key, envelope);
   if (!stored) {
-    mark_failed(*backend, stored.error());
+    mark_failed(dir, *backend, stored.error());
     return;
   }
   ++backend->counters.puts;

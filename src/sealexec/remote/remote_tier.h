@@ -4,7 +4,8 @@
 // (unless the user opted out), its fingerprint must be the one asked for,
 // and its blob must match the entry's size, SHA-256 and XXH3-128 before the
 // cache sees a byte of it. Any failure is a miss; a backend that fails or
-// times out is not asked again by this process.
+// times out is not asked again by this process, nor for a short while by
+// others using the same cache (down_marker.h).
 #pragma once
 
 #include "sealexec/cache/shared_tier.h"
@@ -42,11 +43,12 @@ public:
   explicit RemoteTier(TierOptions options);
   ~RemoteTier() override;
 
-  [[nodiscard]] std::optional<cache::SharedEntry> fetch(const Sha256Digest& key,
+  [[nodiscard]] std::optional<cache::SharedEntry> fetch(const cache::CacheDir& dir,
+                                                        const Sha256Digest& key,
                                                         std::string_view fingerprint,
                                                         std::uint64_t max_size) override;
-  void store(const Sha256Digest& key, const cache::ActionEntry& entry,
-             std::span<const std::byte> content) override;
+  void store(const cache::CacheDir& dir, const Sha256Digest& key,
+             const cache::ActionEntry& entry, std::span<const std::byte> content) override;
   void flush_statistics(const cache::CacheDir& dir) override;
   void disconnect() override;
 
@@ -60,9 +62,13 @@ private:
     bool failed = false;
     BackendCounters counters;
   };
-  // The backend for `key`, connected; nullptr when it has failed.
-  [[nodiscard]] Backend* backend_for(const Sha256Digest& key);
-  void mark_failed(Backend& backend, const Error& error);
+  // The backend for `key`, connected; nullptr when it has failed, in this
+  // process or recently in another one using `dir`.
+  [[nodiscard]] Backend* backend_for(const cache::CacheDir& dir, const Sha256Digest& key);
+  // Stops using the backend, with one warning; `remember` tells other
+  // processes too (not for faults of this process's own setup).
+  void mark_failed(const cache::CacheDir& dir, Backend& backend, const Error& error,
+                   bool remember = true);
   // The trust settings, loaded on first use; nullptr if they cannot be.
   [[nodiscard]] const RemoteTrust* trust();
   // Opens the envelope as the trust settings say; nullopt (counted) when
