@@ -35,6 +35,7 @@ expect_file_contains "$WORK/err" "nor for 30 s by other runs on this cache"
 # The next runs on B's cache know it is down: no connection, no warning,
 # a miss (with a server that is back too, until the mark is 30 s old).
 start_redis "$REDIS_PORT"
+SEALEXEC_REMOTE=$REDIS_URL # the same port, unless it was taken meanwhile
 expect_code 0 on A put four "$WORK/one"
 : >"$WORK/monitor"
 redis-cli -p "$REDIS_PORT" monitor >"$WORK/monitor" 2>/dev/null &
@@ -54,19 +55,33 @@ expect_code 0 on B put three "$WORK/two"
 expect_code 0 on B get three -o "$WORK/three"
 cmp -s "$WORK/two" "$WORK/three" || fail "the local put with a dead remote differs"
 
-# Killed while a script compiles: the write-through fails, the script runs
-# and is cached locally.
+# Killed while a script compiles (the compiler sleeps 1 s before compiling;
+# the kill comes when it starts): the lookup before it was a plain miss on
+# the live server, the write-through after it fails on the dead connection,
+# and the script runs and is cached locally.
 start_redis
+SEALEXEC_REMOTE=$REDIS_URL
 counting_compiler cxx-slow c++ 1
 printf '#include <cstdio>\nint main() { std::puts("survived"); return 0; }\n' >"$WORK/mid.cpp"
 backdate "$WORK/mid.cpp"
-( sleep 0.5; kill -9 "$REDIS_PID" ) &
+(
+  for _ in $(seq 200); do
+    [ "$(compiles cxx-slow)" -gt 0 ] && break
+    sleep 0.05
+  done
+  kill -9 "$REDIS_PID"
+) &
 killer=$!
 expect_code 0 env SEALEXEC_CACHE_DIR="$WORK/D" SEALEXEC_SIGNING_KEY="$WORK/team.key" \
   SEALEXEC_TRUSTED_KEYS="$WORK/team.pub" "$SEALEXEC" script --compiler "$WORK/cxx-slow" "$WORK/mid.cpp"
 wait "$killer"
 expect_out survived "the script whose server died"
+[ "$(remote_stat D misses)" -ge 1 ] || fail "no miss counted for the lookups before the compile"
 expect_eq "$(remote_stat D errors)" 1 "errors of the write-through"
+expect_file_contains "$WORK/err" "is not used for the rest of this run"
+if grep -q "cannot connect" "$WORK/err"; then
+  fail "the server was dead before the lookup, not killed during the compile: $(cat "$WORK/err")"
+fi
 expect_code 0 env SEALEXEC_CACHE_DIR="$WORK/D" "$SEALEXEC" script --remote none \
   --compiler "$WORK/cxx-slow" "$WORK/mid.cpp"
 expect_eq "$(compiles cxx-slow)" 1 "compiles (the second run is a local hit)"

@@ -337,7 +337,8 @@ int cache_main(const ParsedOptions& before_word) {
                       args[0]));
     return k_exit_ok;
   }
-  auto opened = open_cache(options);
+  const bool uses_entries = what == "put" || what == "get" || what == "exec";
+  auto opened = open_cache(options, uses_entries ? RemoteUse::entries : RemoteUse::none);
   if (!opened) {
     report(opened.error());
     return what == "exec" ? k_exit_failed : k_exit_check_error;
@@ -403,7 +404,7 @@ int cache_main(const ParsedOptions& before_word) {
 
 } // namespace
 
-Expected<cache::Cache> open_cache(const ParsedOptions& options) {
+Expected<cache::Cache> open_cache(const ParsedOptions& options, RemoteUse remote) {
   std::filesystem::path directory;
   if (const auto dir = options.value("--dir")) {
     directory = *dir;
@@ -454,7 +455,9 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options) {
     SEALEXEC_TRY(cache::apply_setting(config, "max_entries", *count, "--max-entries"));
   }
   opened.set_config(config);
-  SEALEXEC_TRY(attach_remote(opened, std::move(remote_settings), options));
+  if (remote == RemoteUse::entries) {
+    SEALEXEC_TRY(attach_remote(opened, std::move(remote_settings), options));
+  }
   return opened;
 }
 
