@@ -1,9 +1,11 @@
 // What the remote tier reads that it did not write itself in this process:
-// the HTTP helper's frame headers (carrying a server's sizes) and the
-// per-backend statistics file. Accepted headers must be within their limits;
+// the HTTP helper's frame headers (carrying a server's sizes), the header of
+// a Redis bulk reply (which we parse ourselves) and the per-backend
+// statistics file. Accepted headers must be within their limits;
 // statistics lines must sum without overflow traps or crashes.
 #include "sealexec/remote/http_channel.h"
 #include "sealexec/remote/remote_stats.h"
+#include "sealexec/remote/resp_bulk.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +35,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::abort();
       }
     }
+  }
+  // A header that parses lies within what was given and within its bound.
+  const BulkHeader bulk = parse_bulk_header(bytes);
+  if ((bulk.kind == BulkHeader::Kind::value || bulk.kind == BulkHeader::Kind::nil) &&
+      (bulk.header_size > size || bulk.header_size > k_max_bulk_header ||
+       bytes[bulk.header_size - 1] != std::byte{'\n'})) {
+    std::abort();
   }
   BackendTotals totals;
   add_backend_counters(totals, std::string_view(reinterpret_cast<const char*>(data), size));

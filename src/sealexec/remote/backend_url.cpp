@@ -252,7 +252,8 @@ Expected<BackendUrl> parse_backend_url(std::string_view text) {
     const std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
     if (authority.find('@') != std::string_view::npos) {
-      return bad(text, "credentials in an http(s) URL (they would end up in logs; put them in ~/.netrc)");
+      return bad(text,
+                 "credentials in an http(s) URL (they would end up in logs; put them in ~/.netrc)");
     }
     if (rest.find('?') != std::string_view::npos) {
       return bad(text, "a query ('?')");

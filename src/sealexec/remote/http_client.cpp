@@ -88,7 +88,8 @@ Expected<HttpClient::Answer> HttpClient::exchange(const HelperRequest& request,
 
 Expected<std::optional<std::vector<std::byte>>> HttpClient::get(Namespace space,
                                                                 const Sha256Digest& name,
-                                                                std::size_t max_size) {
+                                                                std::size_t max_size,
+                                                                const BodyObserver& observe) {
   const HelperRequest request{.method = HelperRequest::Method::get,
                               .space = space,
                               .name = name,
@@ -96,6 +97,9 @@ Expected<std::optional<std::vector<std::byte>>> HttpClient::get(Namespace space,
   SEALEXEC_TRY_ASSIGN(Answer answer, exchange(request, {}));
   if (answer.response.outcome == HelperResponse::Outcome::absent) {
     return std::optional<std::vector<std::byte>>();
+  }
+  if (observe && !answer.body.empty()) {
+    observe(answer.body);
   }
   return std::optional<std::vector<std::byte>>(std::move(answer.body));
 }

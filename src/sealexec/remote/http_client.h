@@ -21,8 +21,11 @@ public:
   HttpClient(const BackendUrl& url, Timeouts timeouts, std::filesystem::path helper)
       : m_base(url.display()), m_timeouts(timeouts), m_helper(std::move(helper)) {}
 
+  using BackendClient::get;
+  // The helper hands over whole bodies: `observe` sees the value once.
   [[nodiscard]] Expected<std::optional<std::vector<std::byte>>> get(
-      Namespace space, const Sha256Digest& name, std::size_t max_size) override;
+      Namespace space, const Sha256Digest& name, std::size_t max_size,
+      const BodyObserver& observe) override;
   [[nodiscard]] Expected<bool> contains(Namespace space, const Sha256Digest& name) override;
   [[nodiscard]] Expected<void> put(Namespace space, const Sha256Digest& name,
                                    std::span<const std::byte> content) override;

@@ -1,6 +1,7 @@
 #include "sealexec/remote/redis_client.h"
 
 #include "sealexec/remote/deadline_io.h"
+#include "sealexec/remote/resp_bulk.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -103,9 +104,8 @@ Expected<RedisClient::Reply> RedisClient::command(std::initializer_list<std::str
   return command(spans, k_small_reply);
 }
 
-Expected<RedisClient::Reply> RedisClient::command(
-    std::span<const std::span<const std::byte>> args, std::size_t max_reply) {
-  const Deadline deadline = Deadline::after(m_timeouts.operation);
+Expected<void> RedisClient::send_command(std::span<const std::span<const std::byte>> args,
+                                         Deadline deadline) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (const auto& arg : args) {
@@ -119,19 +119,32 @@ Expected<RedisClient::Reply> RedisClient::command(
     return fail(make_error(Errc::system, m_peer, "cannot format a command: out of memory"));
   }
   const std::unique_ptr<char, void (*)(char*)> owned(formatted, redisFreeCommand);
-  SEALEXEC_TRY(write_all_by(m_context->fd,
-                            std::as_bytes(std::span(formatted, static_cast<std::size_t>(length))),
-                            deadline, m_peer));
+  return write_all_by(m_context->fd,
+                      std::as_bytes(std::span(formatted, static_cast<std::size_t>(length))),
+                      deadline, m_peer);
+}
 
-  redisReader* reader = m_context->reader;
+std::span<std::byte> RedisClient::receive_buffer() {
   // One buffer per client, allocated once and never zero-filled: it only
   // ever holds bytes just received.
   if (!m_buffer) {
     m_buffer.reset(new std::byte[k_receive_chunk]);
   }
-  const std::span<std::byte> chunk(m_buffer.get(),
-                                   std::min(k_receive_chunk, max_reply + k_reply_overhead));
-  std::size_t received = 0;
+  return {m_buffer.get(), k_receive_chunk};
+}
+
+Expected<RedisClient::Reply> RedisClient::command(
+    std::span<const std::span<const std::byte>> args, std::size_t max_reply) {
+  const Deadline deadline = Deadline::after(m_timeouts.operation);
+  SEALEXEC_TRY(send_command(args, deadline));
+  return receive_reply(max_reply, deadline, 0);
+}
+
+Expected<RedisClient::Reply> RedisClient::receive_reply(std::size_t max_reply, Deadline deadline,
+                                                        std::size_t received) {
+  redisReader* reader = m_context->reader;
+  const std::span<std::byte> chunk =
+      receive_buffer().first(std::min(k_receive_chunk, max_reply + k_reply_overhead));
   for (;;) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
@@ -169,42 +182,115 @@ Expected<RedisClient::Reply> RedisClient::command(
     if (got == 0) {
       return fail(make_error(Errc::system, m_peer, "the server closed the connection"));
     }
-    // None of our commands has an aggregate reply; refusing them before
-    // hiredis sees the header spares it allocating for a hostile count.
-    if (received == 0) {
-      const char kind = static_cast<char>(chunk[0]);
-      if (kind != '$' && kind != '+' && kind != '-' && kind != ':') {
-        return fail(make_error(Errc::malformed, m_peer, "unexpected kind of Redis reply"));
-      }
-    }
-    received += got;
-    if (received > max_reply + k_reply_overhead) {
-      return fail(make_error(Errc::too_large, m_peer,
-                             fmt::format("reply larger than the {} bytes expected", max_reply)));
-    }
-    if (redisReaderFeed(reader, reinterpret_cast<const char*>(chunk.data()), got) != REDIS_OK) {
-      return fail(make_error(Errc::system, m_peer, "cannot buffer a reply: out of memory"));
-    }
+    SEALEXEC_TRY(feed_reader(chunk.first(got), received, max_reply));
   }
 }
 
-Expected<std::optional<std::vector<std::byte>>> RedisClient::get(Namespace space,
-                                                                 const Sha256Digest& name,
-                                                                 std::size_t max_size) {
+Expected<void> RedisClient::feed_reader(std::span<const std::byte> bytes, std::size_t& received,
+                                        std::size_t max_reply) {
+  // None of our commands has an aggregate reply; refusing them before
+  // hiredis sees the header spares it allocating for a hostile count.
+  if (received == 0 && !bytes.empty()) {
+    const char kind = static_cast<char>(bytes[0]);
+    if (kind != '$' && kind != '+' && kind != '-' && kind != ':') {
+      return fail(make_error(Errc::malformed, m_peer, "unexpected kind of Redis reply"));
+    }
+  }
+  received += bytes.size();
+  if (received > max_reply + k_reply_overhead) {
+    return fail(make_error(Errc::too_large, m_peer,
+                           fmt::format("reply larger than the {} bytes expected", max_reply)));
+  }
+  if (redisReaderFeed(m_context->reader, reinterpret_cast<const char*>(bytes.data()),
+                      bytes.size()) != REDIS_OK) {
+    return fail(make_error(Errc::system, m_peer, "cannot buffer a reply: out of memory"));
+  }
+  return {};
+}
+
+Expected<std::optional<std::vector<std::byte>>> RedisClient::get(
+    Namespace space, const Sha256Digest& name, std::size_t max_size, const BodyObserver& observe) {
+  using Value = std::optional<std::vector<std::byte>>;
+  const Deadline deadline = Deadline::after(m_timeouts.operation);
   const std::string key = key_of(space, name);
   const std::array<std::span<const std::byte>, 2> args{bytes_of("GET"), bytes_of(key)};
-  SEALEXEC_TRY_ASSIGN(Reply reply, command(args, max_size));
-  switch (reply.type) {
-  case Reply::Type::string:
-    if (reply.bytes.size() > max_size) {
-      return fail(make_error(Errc::too_large, m_peer, "value larger than expected"));
+  SEALEXEC_TRY(send_command(args, deadline));
+
+  // The header, read by us: a value then goes straight into its buffer.
+  const std::span<std::byte> buffer = receive_buffer();
+  std::size_t have = 0;
+  BulkHeader header;
+  while ((header = parse_bulk_header(buffer.first(have))).kind == BulkHeader::Kind::incomplete) {
+    SEALEXEC_TRY_ASSIGN(const std::size_t got,
+                        read_some_by(m_context->fd, buffer.subspan(have), deadline, m_peer));
+    if (got == 0) {
+      return fail(make_error(Errc::system, m_peer, "the server closed the connection"));
     }
-    return std::optional<std::vector<std::byte>>(std::move(reply.bytes));
-  case Reply::Type::nil:
-    return std::optional<std::vector<std::byte>>();
-  default:
+    have += got;
+  }
+  switch (header.kind) {
+  case BulkHeader::Kind::other: { // an error reply, most likely: hiredis reads it
+    std::size_t received = 0;
+    SEALEXEC_TRY(feed_reader(buffer.first(have), received, k_small_reply));
+    SEALEXEC_TRY_ASSIGN(const Reply reply, receive_reply(k_small_reply, deadline, received));
     return fail(make_error(Errc::malformed, m_peer, "GET failed: " + text_of(reply.bytes)));
   }
+  case BulkHeader::Kind::malformed:
+    return fail(make_error(Errc::malformed, m_peer, "not a Redis reply to GET"));
+  case BulkHeader::Kind::nil:
+    if (have != header.header_size) {
+      return fail(make_error(Errc::malformed, m_peer, "bytes after the reply to GET"));
+    }
+    return Value();
+  case BulkHeader::Kind::value:
+  case BulkHeader::Kind::incomplete:
+    break;
+  }
+  if (header.length > max_size) {
+    return fail(make_error(Errc::too_large, m_peer,
+                           fmt::format("value of {} bytes, larger than the {} expected",
+                                       header.length, max_size)));
+  }
+  const auto length = static_cast<std::size_t>(header.length);
+  std::vector<std::byte> value(length);
+  // What came with the header: value bytes, then the start of "\r\n".
+  const std::span<const std::byte> early =
+      buffer.subspan(header.header_size, have - header.header_size);
+  std::size_t filled = std::min(early.size(), length);
+  std::copy_n(early.begin(), filled, value.begin());
+  std::array<std::byte, 3> trailer{};
+  std::size_t trailer_have = std::min(early.size() - filled, trailer.size());
+  std::copy_n(early.begin() + static_cast<std::ptrdiff_t>(filled), trailer_have, trailer.begin());
+  if (observe && filled > 0) {
+    observe(std::span(value).first(filled));
+  }
+  while (filled < length) {
+    const std::span<std::byte> rest = std::span(value).subspan(filled);
+    SEALEXEC_TRY_ASSIGN(const std::size_t got,
+                        read_some_by(m_context->fd, rest, deadline, m_peer));
+    if (got == 0) {
+      return fail(make_error(Errc::system, m_peer, "the server closed the connection"));
+    }
+    if (observe) {
+      observe(rest.first(got));
+    }
+    filled += got;
+  }
+  // "\r\n", and nothing after it: one command, one reply. (A third byte
+  // is looked for only among what has already arrived.)
+  while (trailer_have < 2) {
+    const std::span<std::byte> missing = std::span(trailer).subspan(trailer_have, 2 - trailer_have);
+    SEALEXEC_TRY_ASSIGN(const std::size_t got,
+                        read_some_by(m_context->fd, missing, deadline, m_peer));
+    if (got == 0) {
+      return fail(make_error(Errc::system, m_peer, "the server closed the connection"));
+    }
+    trailer_have += got;
+  }
+  if (trailer_have != 2 || trailer[0] != std::byte{'\r'} || trailer[1] != std::byte{'\n'}) {
+    return fail(make_error(Errc::malformed, m_peer, "a GET reply that does not end its value"));
+  }
+  return Value(std::move(value));
 }
 
 Expected<bool> RedisClient::contains(Namespace space, const Sha256Digest& name) {

@@ -8,6 +8,7 @@
 
 #include "sealexec/remote/backend_client.h"
 #include "sealexec/remote/backend_url.h"
+#include "sealexec/remote/deadline_io.h"
 
 #include <memory>
 #include <string>
@@ -24,8 +25,12 @@ public:
                                                                       Timeouts timeouts);
   ~RedisClient() override;
 
+  using BackendClient::get;
+  // The value is read straight into its buffer (resp_bulk.h), and `observe`
+  // sees each piece as it arrives.
   [[nodiscard]] Expected<std::optional<std::vector<std::byte>>> get(
-      Namespace space, const Sha256Digest& name, std::size_t max_size) override;
+      Namespace space, const Sha256Digest& name, std::size_t max_size,
+      const BodyObserver& observe) override;
   [[nodiscard]] Expected<bool> contains(Namespace space, const Sha256Digest& name) override;
   [[nodiscard]] Expected<void> put(Namespace space, const Sha256Digest& name,
                                    std::span<const std::byte> content) override;
@@ -46,6 +51,16 @@ private:
   [[nodiscard]] Expected<Reply> command(std::span<const std::span<const std::byte>> args,
                                         std::size_t max_reply);
   [[nodiscard]] Expected<Reply> command(std::initializer_list<std::string_view> args);
+  [[nodiscard]] Expected<void> send_command(std::span<const std::span<const std::byte>> args,
+                                            Deadline deadline);
+  // Reads a reply through hiredis; `received` bytes of it were fed already.
+  [[nodiscard]] Expected<Reply> receive_reply(std::size_t max_reply, Deadline deadline,
+                                              std::size_t received);
+  // Gives hiredis the next bytes of a reply, refusing aggregates and more
+  // than `max_reply` in all.
+  [[nodiscard]] Expected<void> feed_reader(std::span<const std::byte> bytes,
+                                           std::size_t& received, std::size_t max_reply);
+  [[nodiscard]] std::span<std::byte> receive_buffer();
 
   redisContext* m_context;
   std::unique_ptr<std::byte[]> m_buffer; // receive buffer, see command()

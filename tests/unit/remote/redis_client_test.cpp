@@ -147,6 +147,67 @@ TEST(RedisClient, AClosedConnectionIsAnError) {
   EXPECT_NE(value.error().message().find("closed"), std::string::npos);
 }
 
+// A value is read by us, not hiredis (resp_bulk.h), straight into its
+// buffer; the observer sees every byte once, in order, however the server
+// cuts the reply up, the header included.
+TEST(RedisClient, AValueInPiecesIsObservedInOrderAsItArrives) {
+  std::string value(300 * 1024, '\0');
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    value[i] = static_cast<char>('a' + i % 23);
+  }
+  const std::string reply = "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  ScriptedServer server([&](int fd) {
+    std::size_t sent = 0;
+    for (const std::size_t cut : {std::size_t{2}, std::size_t{7}, std::size_t{100'000},
+                                  std::size_t{250'000}, reply.size() - 1}) {
+      send_text(fd, std::string_view(reply).substr(sent, cut - sent));
+      sent = cut;
+      std::this_thread::sleep_for(5ms);
+    }
+    send_text(fd, std::string_view(reply).substr(reply.size() - 1));
+  });
+  auto client = connect_to(server);
+  ASSERT_TRUE(client);
+  std::string observed;
+  int pieces = 0;
+  const auto got = client->get(Namespace::cas, k_name, value.size(),
+                               [&](std::span<const std::byte> piece) {
+                                 observed.append(reinterpret_cast<const char*>(piece.data()),
+                                                 piece.size());
+                                 ++pieces;
+                               });
+  ASSERT_TRUE(got) << got.error().message();
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>((*got)->data()), (*got)->size()), value);
+  EXPECT_EQ(observed, value);
+  EXPECT_GT(pieces, 1) << "observed only at the end";
+}
+
+TEST(RedisClient, RefusesBadValueRepliesOfEveryShape) {
+  for (const char* reply : {"$5x\r\nhello\r\n", "$\r\nhello\r\n", "$5\rhello\r\n",
+                            "$5\r\nhelloXY", "$5\r\nhello\r\n$1\r\nx\r\n", "$-1\r\nextra",
+                            "$000000000000000000000000000005\r\nhello\r\n", "+OK\r\n"}) {
+    ScriptedServer server([&](int fd) { send_text(fd, reply); });
+    auto client = connect_to(server);
+    ASSERT_TRUE(client);
+    const auto got = client->get(Namespace::cas, k_name, 100);
+    EXPECT_FALSE(got) << reply;
+    if (!got) {
+      EXPECT_EQ(got.error().code, Errc::malformed) << reply << ": " << got.error().message();
+    }
+  }
+  // Cut off inside the value: an error, not a short value.
+  ScriptedServer cut([](int fd) {
+    send_text(fd, "$10\r\nhello");
+    ::shutdown(fd, SHUT_RDWR);
+  });
+  auto client = connect_to(cut);
+  ASSERT_TRUE(client);
+  const auto got = client->get(Namespace::cas, k_name, 100);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message().find("closed"), std::string::npos);
+}
+
 TEST(RedisClient, NobodyListeningFailsToConnect) {
   std::uint16_t port = 0;
   {
