@@ -3,7 +3,10 @@
 //
 // hiredis connects and parses replies; the socket I/O is ours, so that each
 // command has one deadline for all of it and a reply larger than asked for
-// is refused while it arrives, not after it has been buffered.
+// is refused while it arrives, not after it has been buffered. A GET's
+// value is the exception: we parse its header (resp_bulk.h) and read it
+// straight into place, which saves two copies of every blob and lets the
+// caller hash it as it arrives.
 #pragma once
 
 #include "sealexec/remote/backend_client.h"
