@@ -24,9 +24,7 @@ StatsFile counters_file(const CacheDir& dir) { return StatsFile(dir, "counters",
 } // namespace
 
 Counters& Counters::operator+=(const Counters& other) {
-  for (const Field& field : k_fields) {
-    this->*field.member += other.*field.member;
-  }
+  add_counter_fields(*this, other, k_fields);
   return *this;
 }
 
@@ -38,18 +36,12 @@ std::string format_counters(const Counters& counters) {
 
 Counters parse_counters(std::string_view text) {
   Counters total;
-  while (!text.empty()) {
-    const std::size_t newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
-    if (!line.starts_with("v1 ")) {
-      continue;
-    }
+  for_each_counter_line(text, [&](std::string_view words) {
     Counters counters;
-    if (parse_counter_words(line.substr(3), k_fields, counters)) {
+    if (parse_counter_words(words, k_fields, counters)) {
       total += counters;
     }
-  }
+  });
   return total;
 }
 

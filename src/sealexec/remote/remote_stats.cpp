@@ -3,7 +3,6 @@
 #include "sealexec/cache/stats_file.h"
 #include "sealexec/util/counter_words.h"
 
-
 #include <algorithm>
 #include <array>
 
@@ -38,9 +37,7 @@ std::string format_totals(const BackendTotals& totals) {
 } // namespace
 
 BackendCounters& BackendCounters::operator+=(const BackendCounters& other) {
-  for (const Field& field : k_fields) {
-    this->*field.member += other.*field.member;
-  }
+  add_counter_fields(*this, other, k_fields);
   return *this;
 }
 
@@ -59,23 +56,15 @@ std::string format_backend_counters(std::string_view backend, const BackendCount
 }
 
 void add_backend_counters(BackendTotals& totals, std::string_view text) {
-  while (!text.empty()) {
-    const std::size_t newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
-    if (!line.starts_with("v1 ")) {
-      continue;
-    }
-    line.remove_prefix(3);
+  for_each_counter_line(text, [&](std::string_view line) {
     const std::size_t space = line.find(' ');
     const std::string_view backend = line.substr(0, space);
     if (backend.empty() || backend.size() > 4096 || space == std::string_view::npos) {
-      continue;
+      return;
     }
-    line.remove_prefix(space + 1);
     BackendCounters counters;
-    if (!parse_counter_words(line, k_fields, counters)) {
-      continue;
+    if (!parse_counter_words(line.substr(space + 1), k_fields, counters)) {
+      return;
     }
     auto known = std::find_if(totals.begin(), totals.end(),
                               [&](const auto& entry) { return entry.first == backend; });
@@ -84,7 +73,7 @@ void add_backend_counters(BackendTotals& totals, std::string_view text) {
     } else if (totals.size() < k_max_backends_listed) {
       totals.emplace_back(std::string(backend), counters);
     }
-  }
+  });
 }
 
 Expected<void> append_backend_counters(const cache::CacheDir& dir, std::string_view backend,

@@ -60,4 +60,27 @@ template <typename Counters, std::size_t N>
   return true;
 }
 
+// Adds every field of `from` to `into`.
+template <typename Counters, std::size_t N>
+void add_counter_fields(Counters& into, const Counters& from,
+                        const std::array<CounterField<Counters>, N>& fields) {
+  for (const auto& field : fields) {
+    into.*field.member += from.*field.member;
+  }
+}
+
+// Calls `take` with each line of `text` that starts with "v1 " (the files'
+// format version), without that prefix; other lines are skipped.
+template <typename Take>
+void for_each_counter_line(std::string_view text, Take take) {
+  while (!text.empty()) {
+    const std::size_t newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+    if (line.starts_with("v1 ")) {
+      take(line.substr(3));
+    }
+  }
+}
+
 } // namespace sealexec
