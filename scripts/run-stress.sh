@@ -13,6 +13,8 @@ echo "== Wasmtime reproduction, ${seconds}s"
 "$stress" wasmtime "$work/wasmtime" "$seconds"
 echo "== 8 processes, mixed put/get/gc, ${seconds}s"
 "$stress" mixed "$work/mixed" "$seconds"
+echo "== verify and gc beside writers, ${seconds}s"
+"$stress" maintenance "$work/maintenance" "$seconds"
 rounds=$((seconds * 20))
 echo "== kill -9, $rounds rounds"
 "$stress" kill9 "$work/kill9" "$rounds"

@@ -99,27 +99,32 @@ gc_says 0 1 0 1 2000 "gc with orphan blobs"
 [ ! -e "$(blob_of "$WORK/old-orphan")" ] || fail "the old orphan blob was kept"
 [ -f "$(blob_of "$WORK/new-orphan")" ] || fail "the fresh orphan blob was removed"
 
-# Temporary files: those of dead processes go, so do old ones; a fresh one
-# of a live process stays.
-sh -c 'exit 0' &
-dead=$!
-wait "$dead"
-kill -0 "$dead" 2>/dev/null && skip "pid $dead was reused at once"
-sleep 60 &
-live=$!
-: >"$C/tmp/$dead.0123456789abcdef.tmp"
-: >"$C/tmp/$live.00000000000000aa.tmp"
-: >"$C/tmp/$live.00000000000000bb.tmp"
-touch -d '2 hours ago' "$C/tmp/$live.00000000000000bb.tmp"
+# Temporary files, recognised by exact name. A writer's ("put-*") goes once
+# nobody holds its lock, whatever its age; one whose writer holds it stays.
+# Older sealexec's ("<pid>.<hex>.tmp") go once an hour old. Anything else
+# in tmp/ is not ours and stays.
+require_command flock
+: >"$C/tmp/put-0123456789abcdef.tmp"
+: >"$C/tmp/put-00000000000000aa.tmp"
+flock "$C/tmp/put-00000000000000aa.tmp" sleep 60 &
+holder=$!
+until ! flock -n "$C/tmp/put-00000000000000aa.tmp" true; do sleep 0.05; done
+: >"$C/tmp/4242.00000000000000bb.tmp"
+touch -d '2 hours ago' "$C/tmp/4242.00000000000000bb.tmp"
+: >"$C/tmp/4242.00000000000000cc.tmp"
+echo "a note of mine" >"$C/tmp/notes.txt"
+touch -d '2 hours ago' "$C/tmp/notes.txt"
 set +e
 "$SEALEXEC" cache --dir "$C" gc >"$WORK/out" 2>"$WORK/err"
 code=$?
 set -e
-kill "$live" 2>/dev/null || true
-wait "$live" 2>/dev/null || true
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
 expect_eq "$code" 0 "exit code of gc with temporary files"
 gc_says 0 0 2 1 2000 "gc with stale temporary files"
-expect_eq "$(ls -A "$C/tmp")" "$live.00000000000000aa.tmp" "temporary files left by gc"
+expect_eq "$(ls -A "$C/tmp" | tr '\n' ' ')" \
+  "4242.00000000000000cc.tmp notes.txt put-00000000000000aa.tmp " "temporary files left by gc"
+expect_eq "$(cat "$C/tmp/notes.txt")" "a note of mine" "a file that is not ours"
 
 # stats agrees: 6 entries evicted, one gc run for each of the 9 gc commands.
 expect_code 0 sx stats --json

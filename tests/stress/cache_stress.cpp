@@ -7,9 +7,13 @@
 //   cache-stress mixed DIR SECONDS      8 processes put, get and gc at once
 //   cache-stress kill9 DIR ROUNDS       writers killed at random moments
 //   cache-stress flip DIR ROUNDS        random bytes flipped in published files
+//   cache-stress maintenance DIR SECONDS  verify and gc while others remove and
+//                                       re-publish the same keys: no damage is
+//                                       ever reported and nothing valid moves
 #include "sealexec/cache/cache.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -56,8 +60,9 @@ Cache open_cache(const std::string& dir, CacheConfig config = {}) {
 
 // Content that says which key and version it is and checks itself:
 // "key=K version=V len=N|" + N pseudo-random bytes + XXH3-128 of all before.
-std::vector<std::byte> make_content(int key, std::uint64_t version, std::mt19937_64& random) {
-  const std::size_t length = random() % 65536;
+std::vector<std::byte> make_content(int key, std::uint64_t version, std::mt19937_64& random,
+                                    std::size_t max_length = 65536) {
+  const std::size_t length = random() % max_length;
   std::string head = "key=" + std::to_string(key) + " version=" + std::to_string(version) +
                      " len=" + std::to_string(length) + "|";
   std::vector<std::byte> content(head.size() + length);
@@ -403,11 +408,113 @@ int flip(const std::string& dir, int rounds) {
   return 0;
 }
 
+// --- maintenance racing with writers ------------------------------------------
+// Two processes remove and re-publish entries while a third runs verify and
+// gc over and over. Nothing is ever damaged, so every report of damage, every
+// quarantined file and every corrupt count is a false one: maintenance acted
+// on a name whose file had changed since it judged it.
+int maintenance(const std::string& dir, double seconds) {
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(seconds));
+  constexpr int k_keys = 64;
+  {
+    Cache cache = open_cache(dir);
+    std::mt19937_64 random(7);
+    for (int key = 0; key < k_keys; ++key) {
+      if (!cache.put(key_for(key), k_fp, make_content(key, 1, random, 64))) {
+        broke("the first puts failed");
+      }
+    }
+  }
+  std::vector<pid_t> children;
+  // One process takes entries away and puts them back as fast as the kernel
+  // allows (a remove and a re-publish of the same bytes, without the cost of
+  // a put), so that the moments between maintenance listing a name and
+  // opening or moving it are hit often.
+  const pid_t flicker = ::fork();
+  if (flicker == 0) {
+    std::mt19937_64 random(11);
+    const std::filesystem::path root(dir);
+    const std::filesystem::path hold = root.parent_path() / "flicker-hold";
+    while (!deadline_passed(end)) {
+      const std::filesystem::path entry = root / entry_path(key_for(static_cast<int>(random() % k_keys)));
+      if (::link(entry.c_str(), hold.c_str()) == 0) {
+        ::unlink(entry.c_str());
+        ::link(hold.c_str(), entry.c_str());
+        ::unlink(hold.c_str());
+      }
+    }
+    std::_Exit(0);
+  }
+  children.push_back(flicker);
+  for (int p = 0; p < 2; ++p) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      CacheConfig config;
+      config.gc_every = 0;
+      Cache cache = open_cache(dir, config);
+      std::mt19937_64 random(static_cast<std::uint64_t>(::getpid()));
+      std::uint64_t version = static_cast<std::uint64_t>(p + 1) << 32;
+      while (!deadline_passed(end)) {
+        const int key = static_cast<int>(random() % k_keys);
+        if (random() % 2 == 0) {
+          (void)cache.remove(key_for(key));
+        } else if (const auto put = cache.put(key_for(key), k_fp,
+                                              make_content(key, ++version, random, 64));
+                   !put) {
+          broke("a put failed while maintenance ran: " + put.error().message());
+        }
+      }
+      std::_Exit(0);
+    }
+    children.push_back(pid);
+  }
+  CacheConfig config;
+  config.gc_every = 0;
+  config.max_entries = k_keys * 2; // gc runs but evicts nothing
+  Cache cache = open_cache(dir, config);
+  std::uint64_t verifies = 0;
+  while (!deadline_passed(end)) {
+    const auto report = cache.verify();
+    if (!report) {
+      broke(report.error().message());
+    }
+    if (report->corrupt_entries + report->corrupt_blobs > 0) {
+      broke(fmt::format("verify run {} reported {} damaged entries and {} damaged blobs that "
+                        "nobody damaged",
+                        verifies, report->corrupt_entries, report->corrupt_blobs));
+    }
+    ++verifies;
+    GcOptions options;
+    options.orphan_grace_s = 3600;
+    if (!cache.gc(options)) {
+      broke("gc failed while others wrote");
+    }
+  }
+  bool ok = true;
+  for (const pid_t pid : children) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  const auto counters = cache.statistics();
+  if (!counters || counters->corrupt != 0) {
+    broke("damage was counted that nobody made");
+  }
+  const std::filesystem::path quarantine = std::filesystem::path(dir) / "quarantine";
+  if (std::filesystem::exists(quarantine) && !std::filesystem::is_empty(quarantine)) {
+    broke("valid files were quarantined");
+  }
+  std::printf("%llu verify and gc runs beside writers: no false damage\n",
+              static_cast<unsigned long long>(verifies));
+  return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: cache-stress wasmtime|mixed|kill9|flip DIR SECONDS|ROUNDS\n");
+    std::fprintf(stderr, "usage: cache-stress wasmtime|mixed|kill9|flip|maintenance DIR SECONDS|ROUNDS\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -424,6 +531,9 @@ int main(int argc, char** argv) {
   }
   if (mode == "flip") {
     return flip(dir, static_cast<int>(amount));
+  }
+  if (mode == "maintenance") {
+    return maintenance(dir, amount);
   }
   std::fprintf(stderr, "cache-stress: unknown mode %s\n", mode.c_str());
   return 2;

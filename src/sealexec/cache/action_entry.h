@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,11 +32,30 @@ struct ActionEntry {
   friend bool operator==(const ActionEntry&, const ActionEntry&) = default;
 };
 
+// The portable form (format version 1): the entry alone, as it travels
+// through the remote tier, whose signed envelope binds it to its key.
 [[nodiscard]] std::vector<std::byte> serialize(const ActionEntry& entry);
 
-// Parses what serialize wrote. Errc::malformed, naming `name`, for anything
-// else: wrong magic or version, fields out of bounds or over their limits,
+// The form stored in the local cache (format version 2): the entry bound to
+// the key it is stored under, so that an entry file copied, swapped or
+// renamed to another key's name is recognised as damage, never served.
+[[nodiscard]] std::vector<std::byte> serialize_stored(const Sha256Digest& key,
+                                                      const ActionEntry& entry);
+
+// Parses either form. Errc::malformed, naming `name`, for anything else:
+// wrong magic or version, fields out of bounds or over their limits,
 // trailing bytes, or a checksum mismatch.
+struct StoredEntry {
+  ActionEntry entry;
+  // The key a version-2 entry is bound to; nullopt for version 1, which is
+  // bound to nothing (a cache from before binding, adopted: docs/cache.md).
+  std::optional<Sha256Digest> key;
+};
+[[nodiscard]] Expected<StoredEntry> parse_stored_entry(std::span<const std::byte> bytes,
+                                                       std::string_view name);
+
+// parse_stored_entry for the portable form only (what the remote tier
+// carries); a version-2 entry is refused, since its key is the envelope's.
 [[nodiscard]] Expected<ActionEntry> parse_action_entry(std::span<const std::byte> bytes,
                                                        std::string_view name);
 

@@ -42,38 +42,62 @@ std::uint64_t now_ns() {
 // metadata write (and its journal traffic) off the common, repeated hit.
 constexpr std::chrono::seconds k_lru_resolution{60};
 
-// Reads a small published file through one descriptor, and refreshes its
-// time there if it is stale (metadata only: the bytes stay as published).
-Expected<std::vector<std::byte>> read_entry_file(const CacheDir& dir, const std::string& relative,
-                                    std::size_t limit) {
-  SEALEXEC_TRY_ASSIGN(const Fd fd, dir.open_beneath(relative, O_RDONLY | O_NONBLOCK));
+// A small published file, read whole through one descriptor, with what
+// fstat said of that descriptor (the file that was read, whatever the name
+// holds by now).
+struct EntryFile {
+  Fd fd;
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
+  std::vector<std::byte> bytes;
+};
+
+Expected<EntryFile> read_entry_file(const CacheDir& dir, const std::string& relative,
+                                    std::size_t limit) {
+  EntryFile file;
+  SEALEXEC_TRY_ASSIGN(file.fd, dir.open_beneath(relative, O_RDONLY | O_NONBLOCK));
+  if (::fstat(file.fd.get(), &file.st) != 0) {
     return fail(system_error("cannot inspect", dir.describe(relative), "fstat"));
   }
-  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > limit) {
-    return fail(make_error(Errc::malformed, dir.describe(relative),
-                           "damaged cache entry: not a small regular file"));
+  if (!S_ISREG(file.st.st_mode) || static_cast<std::uint64_t>(file.st.st_size) > limit) {
+    Error error = make_error(Errc::malformed, dir.describe(relative),
+                             "damaged cache entry: not a small regular file");
+    return fail(std::move(error));
   }
-  std::vector<std::byte> bytes(static_cast<std::size_t>(st.st_size));
+  file.bytes.resize(static_cast<std::size_t>(file.st.st_size));
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t got = ::pread(fd.get(), bytes.data() + done, bytes.size() - done,
+  while (done < file.bytes.size()) {
+    const ssize_t got = ::pread(file.fd.get(), file.bytes.data() + done, file.bytes.size() - done,
                                 static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) {
       continue;
     }
-    if (got <= 0) {
+    if (got < 0) {
       return fail(system_error("cannot read", dir.describe(relative), "pread"));
+    }
+    if (got == 0) {
+      // Published files never shrink: this one is damaged.
+      return fail(make_error(Errc::malformed, dir.describe(relative),
+                             "damaged cache entry: shorter than its size"));
     }
     done += static_cast<std::size_t>(got);
   }
+  return file;
+}
+
+// Refreshes the time of a validated entry file (metadata only: its bytes
+// stay as published), so that gc evicts the least recently used first.
+void mark_used(const EntryFile& file) {
   const auto age = std::chrono::system_clock::now().time_since_epoch() -
-                   std::chrono::seconds(st.st_mtim.tv_sec);
+                   std::chrono::seconds(file.st.st_mtim.tv_sec);
   if (age >= k_lru_resolution) {
-    ::futimens(fd.get(), nullptr);
+    ::futimens(file.fd.get(), nullptr);
   }
-  return bytes;
+}
+
+// Whether an open failure means "something that is not a file of ours is
+// there": a symbolic link (malformed), a socket (ENXIO).
+bool is_hostile(const Error& error) {
+  return error.code == Errc::malformed || error.sys_errno == ENXIO;
 }
 
 bool is_absent(const Error& error) {
@@ -82,9 +106,14 @@ bool is_absent(const Error& error) {
 
 } // namespace
 
-Expected<Cache> Cache::open(const std::filesystem::path& directory, const CacheConfig& config) {
-  SEALEXEC_TRY_ASSIGN(CacheDir dir, CacheDir::open(directory));
-  return Cache(std::move(dir), config);
+Expected<Cache> Cache::open(const std::filesystem::path& directory, const CacheConfig& config,
+                            std::span<const std::filesystem::path> refused) {
+  SEALEXEC_TRY_ASSIGN(CacheDir dir, CacheDir::open(directory, refused));
+  Cache cache(std::move(dir), config);
+  if (cache.m_dir.layout() < k_cache_layout) {
+    SEALEXEC_TRY(cache.adopt_legacy_cache());
+  }
+  return cache;
 }
 
 Cache::~Cache() { flush_statistics(); }
@@ -111,23 +140,101 @@ Expected<Counters> Cache::statistics() const {
   return total;
 }
 
-void Cache::quarantine(const std::string& relative) {
-  ++m_counters.corrupt;
-  auto quarantine_dir = m_dir.subdirectory("quarantine");
+Expected<bool> Cache::quarantine(const std::string& relative, FileIdentity judged) {
+  // An unusable quarantine is an error: damage that cannot be moved away
+  // would otherwise be found, and missed, on every lookup.
+  SEALEXEC_TRY_ASSIGN(const Fd quarantine_dir, m_dir.subdirectory("quarantine"));
   const std::size_t slash = relative.rfind('/');
-  auto from_dir = m_dir.subdirectory(relative.substr(0, slash));
-  if (!quarantine_dir || !from_dir) {
-    return;
-  }
+  SEALEXEC_TRY_ASSIGN(const Fd from_dir, m_dir.subdirectory(relative.substr(0, slash)));
   std::uint64_t random = 0;
   (void)::getrandom(&random, sizeof random, 0);
   const std::string leaf = relative.substr(slash + 1);
-  const std::string target = fmt::format("{}.{:08x}", leaf, random & 0xffffffffU);
+  const std::string target = fmt::format("{}.{:016x}", leaf, random);
   // A rename, not a copy: the damaged file keeps its inode, so a reader that
-  // has it open is not disturbed, and nothing is lost for a post-mortem.
-  if (::renameat(from_dir->get(), leaf.c_str(), quarantine_dir->get(), target.c_str()) != 0) {
-    ::unlinkat(from_dir->get(), leaf.c_str(), 0);
+  // has it open is not disturbed, and nothing is lost for a post-mortem. Only
+  // the file that was judged moves (judged_file.h).
+  SEALEXEC_TRY_ASSIGN(const Acted acted,
+                      move_if_same(from_dir.get(), leaf, quarantine_dir.get(), target, judged,
+                                   m_dir.describe(relative)));
+  if (acted != Acted::yes) {
+    return false;
   }
+  ++m_counters.corrupt;
+  return true;
+}
+
+Expected<bool> Cache::quarantine_name(const std::string& relative) {
+  const std::size_t slash = relative.rfind('/');
+  SEALEXEC_TRY_ASSIGN(const Fd from_dir, m_dir.subdirectory(relative.substr(0, slash)));
+  struct stat st {};
+  if (::fstatat(from_dir.get(), relative.substr(slash + 1).c_str(), &st, AT_SYMLINK_NOFOLLOW) !=
+      0) {
+    return false; // gone meanwhile
+  }
+  return quarantine(relative, FileIdentity::of(st));
+}
+
+Expected<Acted> Cache::remove_judged(const std::string& relative, FileIdentity judged) {
+  const std::size_t slash = relative.rfind('/');
+  SEALEXEC_TRY_ASSIGN(const Fd from_dir, m_dir.subdirectory(relative.substr(0, slash)));
+  SEALEXEC_TRY_ASSIGN(const Fd tmp_dir, m_dir.subdirectory("tmp"));
+  return remove_if_same(from_dir.get(), relative.substr(slash + 1), tmp_dir.get(),
+                        unique_temp_name("moving"), judged, m_dir.describe(relative));
+}
+
+Expected<bool> Cache::existing_blob_is_intact(const std::string& relative, bool compressed,
+                                             const Sha256Digest& sha, const Xxh3Digest& xxh,
+                                             std::uint64_t size) {
+  auto fd = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK);
+  if (!fd) {
+    if (is_absent(fd.error())) {
+      return true; // gone meanwhile: linking again will tell
+    }
+    if (!is_hostile(fd.error())) {
+      return fail(std::move(fd).error());
+    }
+    SEALEXEC_TRY(quarantine_name(relative));
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) {
+    return fail(system_error("cannot inspect", m_dir.describe(relative), "fstat"));
+  }
+  bool intact = S_ISREG(st.st_mode);
+  if (intact && compressed) {
+    const auto digest = decompressed_sha256(fd->get(), size, m_dir.describe(relative));
+    intact = digest && *digest == sha;
+  } else if (intact) {
+    intact = static_cast<std::uint64_t>(st.st_size) == size;
+    if (intact) {
+      const auto digest = hash_file_range(fd->get(), 0, size, m_dir.describe(relative));
+      intact = digest && *digest == xxh;
+    }
+  }
+  if (!intact) {
+    SEALEXEC_TRY(quarantine(relative, FileIdentity::of(st)));
+  }
+  return intact;
+}
+
+Expected<bool> Cache::link_blob(TempFile& blob, const std::string& relative, bool compressed,
+                                const Sha256Digest& sha, const Xxh3Digest& xxh,
+                                std::uint64_t size) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    SEALEXEC_TRY_ASSIGN(const bool created, blob.link_if_absent(relative));
+    if (created) {
+      return true;
+    }
+    // The name promises the content, but the file there may be damaged: a
+    // put of that content must heal it, or it would miss forever.
+    SEALEXEC_TRY_ASSIGN(const bool intact,
+                        existing_blob_is_intact(relative, compressed, sha, xxh, size));
+    if (intact) {
+      return false;
+    }
+  }
+  return fail(make_error(Errc::system, m_dir.describe(relative),
+                         "cannot replace a damaged blob: it keeps coming back"));
 }
 
 Expected<ActionEntry> Cache::publish(const Sha256Digest& key, const Fingerprint& fingerprint,
@@ -137,20 +244,46 @@ Expected<ActionEntry> Cache::publish(const Sha256Digest& key, const Fingerprint&
   // The blob first, then the entry that names it: a crash in between leaves
   // an orphaned blob for gc, never an entry without its blob.
   SEALEXEC_TRY(blob.finish());
-  SEALEXEC_TRY(blob.link_if_absent(compressed ? compressed_blob_path(sha) : blob_path(sha)));
+  const std::string blob_relative = compressed ? compressed_blob_path(sha) : blob_path(sha);
+  SEALEXEC_TRY_ASSIGN(const bool created,
+                      link_blob(blob, blob_relative, compressed, sha, xxh, size));
   ActionEntry entry{.fingerprint = fingerprint.canonical(),
                     .description = std::string(description.substr(0, k_max_description_size)),
                     .blob_sha256 = sha,
                     .blob_xxh3 = xxh,
                     .size = size,
                     .created_unix_ns = now_ns()};
-  SEALEXEC_TRY_ASSIGN(TempFile action, TempFile::create(m_dir));
-  SEALEXEC_TRY(write_all(action.fd(), serialize(entry), m_dir.describe("tmp/" + action.name())));
-  SEALEXEC_TRY(action.finish());
-  SEALEXEC_TRY(action.rename_over(entry_path(key)));
+  auto written = write_entry(key, entry);
+  if (!written) {
+    // A failed put leaves nothing visible: not the blob it linked either.
+    if (created) {
+      (void)remove_judged(blob_relative, blob.identity());
+    }
+    return fail(std::move(written).error());
+  }
+  if (!created) {
+    // The blob this entry shares may have been removed meanwhile (gc, or a
+    // put that failed after linking it): ours is still at hand.
+    struct stat st {};
+    const std::size_t slash = blob_relative.rfind('/');
+    auto shard = m_dir.subdirectory(blob_relative.substr(0, slash));
+    if (shard && ::fstatat(shard->get(), blob_relative.substr(slash + 1).c_str(), &st,
+                           AT_SYMLINK_NOFOLLOW) != 0 &&
+        errno == ENOENT) {
+      (void)blob.link_if_absent(blob_relative);
+    }
+  }
   ++m_counters.puts;
   maybe_collect();
   return entry;
+}
+
+Expected<void> Cache::write_entry(const Sha256Digest& key, const ActionEntry& entry) {
+  SEALEXEC_TRY_ASSIGN(TempFile action, TempFile::create(m_dir));
+  SEALEXEC_TRY(write_all(action.fd(), serialize_stored(key, entry),
+                         m_dir.describe("tmp/" + action.name())));
+  SEALEXEC_TRY(action.finish());
+  return action.rename_over(entry_path(key));
 }
 
 Expected<ActionEntry> Cache::put_local(const Sha256Digest& key, const Fingerprint& fingerprint,
@@ -278,29 +411,39 @@ Expected<std::optional<ActionEntry>> Cache::lookup(const Sha256Digest& key,
 Expected<std::optional<ActionEntry>> Cache::lookup_local(const Sha256Digest& key,
                                                          const Fingerprint& fingerprint) {
   const std::string relative = entry_path(key);
+  const auto miss = [this]() {
+    ++m_counters.misses;
+    return std::optional<ActionEntry>();
+  };
   auto file = read_entry_file(m_dir, relative, k_max_action_entry_size);
   if (!file) {
     if (is_absent(file.error())) {
-      ++m_counters.misses;
-      return std::optional<ActionEntry>();
+      return miss();
     }
-    if (file.error().code == Errc::malformed) {
-      quarantine(relative);
-      ++m_counters.misses;
-      return std::optional<ActionEntry>();
+    if (is_hostile(file.error())) {
+      SEALEXEC_TRY(quarantine_name(relative));
+      return miss();
     }
     return fail(std::move(file).error());
   }
-  auto entry = parse_action_entry(*file, m_dir.describe(relative));
-  // The fingerprint is part of the key, so a different one here means the
-  // file is not what was written: damaged (or planted).
-  if (!entry || entry->fingerprint != fingerprint.canonical()) {
-    quarantine(relative);
-    ++m_counters.misses;
-    return std::optional<ActionEntry>();
+  auto stored = parse_stored_entry(file->bytes, m_dir.describe(relative));
+  // Bound to another key (a file copied or renamed over this one), or made
+  // with another fingerprint (which is part of the key): not what was
+  // written here. Damaged, or planted.
+  if (!stored || (stored->key && *stored->key != key) ||
+      stored->entry.fingerprint != fingerprint.canonical()) {
+    SEALEXEC_TRY(quarantine(relative, FileIdentity::of(file->st)));
+    return miss();
   }
+  if (!stored->key) {
+    // An entry of the unbound format, written by an older sealexec after
+    // this cache was adopted: nothing ties it to this key, so it is not
+    // served. The caller's put replaces it.
+    return miss();
+  }
+  mark_used(*file);
   ++m_counters.hits;
-  return std::optional<ActionEntry>(std::move(*entry));
+  return std::optional<ActionEntry>(std::move(stored->entry));
 }
 
 Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& entry,
@@ -313,19 +456,32 @@ Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& e
       if (is_absent(fd.error())) {
         continue;
       }
-      if (fd.error().code != Errc::malformed) {
+      if (!is_hostile(fd.error())) {
         return fail(std::move(fd).error()); // a directory that is not private, or I/O
       }
-      quarantine(relative);
+      SEALEXEC_TRY(quarantine_name(relative));
+      return std::optional<OpenedBlob>();
+    }
+    struct stat st {};
+    if (::fstat(fd->get(), &st) != 0) {
+      return fail(system_error("cannot inspect", m_dir.describe(relative), "fstat"));
+    }
+    const FileIdentity identity = FileIdentity::of(st);
+    // A fifo, device or socket put in its place, or a file whose size is not
+    // the entry's: damage, found before reading a byte.
+    if (!S_ISREG(st.st_mode) ||
+        (!compressed && static_cast<std::uint64_t>(st.st_size) != entry.size)) {
+      SEALEXEC_TRY(quarantine(relative, identity));
       return std::optional<OpenedBlob>();
     }
     if (!compressed) {
-      return std::optional<OpenedBlob>(OpenedBlob{.fd = std::move(*fd)});
+      return std::optional<OpenedBlob>(
+          OpenedBlob{.fd = std::move(*fd), .relative = relative, .identity = identity});
     }
     auto content = decompress_file(fd->get(), entry.size, m_dir.describe(relative));
     if (!content) {
       if (content.error().code == Errc::malformed) {
-        quarantine(relative);
+        SEALEXEC_TRY(quarantine(relative, identity));
         return std::optional<OpenedBlob>();
       }
       return fail(std::move(content).error());
@@ -333,14 +489,16 @@ Expected<std::optional<Cache::OpenedBlob>> Cache::open_blob(const ActionEntry& e
     auto image = SealedImage::from_bytes(*content, options);
     if (!image) {
       if (image.error().code == Errc::digest_mismatch) {
-        quarantine(relative);
+        SEALEXEC_TRY(quarantine(relative, identity));
         return std::optional<OpenedBlob>();
       }
       return fail(std::move(image).error());
     }
     Fd copy(::fcntl(image->fd(), F_DUPFD_CLOEXEC, 0));
-    return std::optional<OpenedBlob>(
-        OpenedBlob{.fd = std::move(copy), .decompressed = std::move(*image)});
+    return std::optional<OpenedBlob>(OpenedBlob{.fd = std::move(copy),
+                                                .relative = relative,
+                                                .identity = identity,
+                                                .decompressed = std::move(*image)});
   }
   return std::optional<OpenedBlob>(); // evicted or quarantined: a dangling entry
 }
@@ -352,10 +510,7 @@ Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
   if (!entry) {
     return std::optional<SealedImage>();
   }
-  auto miss = [this](const std::optional<std::string>& damaged) {
-    if (damaged) {
-      quarantine(*damaged);
-    }
+  auto miss = [this]() {
     --m_counters.hits;
     ++m_counters.misses;
     return std::optional<SealedImage>();
@@ -366,15 +521,15 @@ Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
   options.expected_xxh3 = entry->blob_xxh3;
   SEALEXEC_TRY_ASSIGN(auto blob, open_blob(*entry, options));
   if (!blob) {
-    return miss(std::nullopt);
+    return miss();
   }
   auto image = blob->decompressed ? std::move(*blob->decompressed)
                                   : SealedImage::from_fd(blob->fd.get(), options);
   if (!image || image->size() != entry->size) {
     if (image || image.error().code == Errc::too_large || image.error().code == Errc::changed ||
         image.error().code == Errc::malformed || image.error().code == Errc::digest_mismatch) {
-      return miss(blob->decompressed ? compressed_blob_path(entry->blob_sha256)
-                                     : blob_path(entry->blob_sha256));
+      SEALEXEC_TRY(quarantine(blob->relative, blob->identity));
+      return miss();
     }
     return fail(std::move(image).error());
   }
@@ -388,11 +543,7 @@ Expected<std::optional<MappedEntry>> Cache::load_mapping(const Sha256Digest& key
   if (!entry) {
     return std::optional<MappedEntry>();
   }
-  const std::string relative = blob_path(entry->blob_sha256);
-  auto miss = [&](bool damaged) {
-    if (damaged) {
-      quarantine(relative);
-    }
+  auto miss = [this]() {
     --m_counters.hits;
     ++m_counters.misses;
     return std::optional<MappedEntry>();
@@ -401,21 +552,18 @@ Expected<std::optional<MappedEntry>> Cache::load_mapping(const Sha256Digest& key
   options.executable = Executable::no;
   SEALEXEC_TRY_ASSIGN(auto blob, open_blob(*entry, options));
   if (!blob) {
-    return miss(false);
+    return miss();
   }
-  struct stat st {};
-  if (::fstat(blob->fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
-      static_cast<std::uint64_t>(st.st_size) != entry->size) {
-    return miss(!blob->decompressed);
-  }
-  // Every byte is hashed right away, so map them all at once.
+  // The caller asked for a mapping, and every byte is hashed right away, so
+  // map them all at once.
   auto mapping = Mapping::map_read_only(blob->fd.get(), static_cast<std::size_t>(entry->size),
-                                        m_dir.describe(relative), Prefault::yes);
+                                        m_dir.describe(blob->relative), Prefault::yes);
   if (!mapping) {
     return fail(std::move(mapping).error());
   }
   if (xxh3_128(mapping->bytes()) != entry->blob_xxh3) {
-    return miss(!blob->decompressed);
+    SEALEXEC_TRY(quarantine(blob->relative, blob->identity));
+    return miss();
   }
   return std::optional<MappedEntry>(MappedEntry{
       .entry = std::move(*entry), .fd = std::move(blob->fd), .mapping = std::move(*mapping)});

@@ -15,6 +15,7 @@
 #include "sealexec/cache/cache_dir.h"
 #include "sealexec/cache/config.h"
 #include "sealexec/cache/fingerprint.h"
+#include "sealexec/cache/judged_file.h"
 #include "sealexec/cache/shared_tier.h"
 #include "sealexec/cache/stats.h"
 #include "sealexec/image/sealed_image.h"
@@ -81,9 +82,14 @@ enum class Reach { shared, local_only };
 
 class Cache {
 public:
-  // Opens the cache at `directory` (created 0700, checked) with `config`.
+  // Opens the cache at `directory` (created 0700, checked, recognised as a
+  // cache: CacheDir::open) with `config`. `refused` are directories that
+  // must never become a cache (the CLI passes $HOME). A cache made by a
+  // sealexec from before cache tags is adopted: its entries are bound to
+  // their keys, then it is tagged.
   [[nodiscard]] static Expected<Cache> open(const std::filesystem::path& directory,
-                                            const CacheConfig& config = {});
+                                            const CacheConfig& config = {},
+                                            std::span<const std::filesystem::path> refused = {});
   Cache(Cache&&) noexcept = default;
   Cache& operator=(Cache&&) = delete;
   Cache(const Cache&) = delete;
@@ -180,12 +186,34 @@ private:
   // damaged (then quarantined).
   struct OpenedBlob {
     Fd fd;
+    std::string relative;    // where it is in the cache
+    FileIdentity identity;   // of the file opened there
     std::optional<SealedImage> decompressed;
   };
   [[nodiscard]] Expected<std::optional<OpenedBlob>> open_blob(const ActionEntry& entry,
                                                               ImageOptions options);
-  // Moves a damaged file to quarantine/ and counts it.
-  void quarantine(const std::string& relative);
+  // Moves the damaged file `relative` to quarantine/ and counts it, if the
+  // name still refers to the file that was judged; true when it did. An
+  // unusable quarantine directory is an error.
+  [[nodiscard]] Expected<bool> quarantine(const std::string& relative, FileIdentity judged);
+  // quarantine() of whatever `relative` names now (a link or a socket that
+  // could not be opened to be judged through a descriptor).
+  [[nodiscard]] Expected<bool> quarantine_name(const std::string& relative);
+  // Unlinks `relative` if it is still the file judged (judged_file.h).
+  [[nodiscard]] Expected<Acted> remove_judged(const std::string& relative, FileIdentity judged);
+  // Links a finished blob in, replacing (by quarantine) a damaged file of
+  // its name; false when an intact one was already there.
+  [[nodiscard]] Expected<bool> link_blob(class TempFile& blob, const std::string& relative,
+                                         bool compressed, const Sha256Digest& sha,
+                                         const Xxh3Digest& xxh, std::uint64_t size);
+  [[nodiscard]] Expected<bool> existing_blob_is_intact(const std::string& relative,
+                                                       bool compressed, const Sha256Digest& sha,
+                                                       const Xxh3Digest& xxh, std::uint64_t size);
+  // Writes `entry`, bound to `key`, and renames it into place.
+  [[nodiscard]] Expected<void> write_entry(const Sha256Digest& key, const ActionEntry& entry);
+  // Rewrites the unbound entries of a cache from before tags, bound to the
+  // keys they are stored under, and tags the cache (docs/cache.md).
+  [[nodiscard]] Expected<void> adopt_legacy_cache();
   void maybe_collect();
 
   CacheDir m_dir;

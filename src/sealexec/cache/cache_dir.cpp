@@ -1,5 +1,7 @@
 #include "sealexec/cache/cache_dir.h"
 
+#include "sealexec/cache/cache_tag.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -8,6 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
+#include <algorithm>
 #include <cerrno>
 
 namespace sealexec::cache {
@@ -48,6 +53,126 @@ int openat2_beneath(int dir, const std::string& relative, int flags, unsigned mo
   return static_cast<int>(fd);
 }
 
+// Directories that are never a cache, even when empty or ours by mistake:
+// the system's own, where a cache would mix with what the system keeps.
+constexpr std::string_view k_system_directories[] = {
+    "/",          "/bin",      "/boot",     "/dev",      "/etc",       "/home",
+    "/lib",       "/lib32",    "/lib64",    "/libx32",   "/media",     "/mnt",
+    "/opt",       "/proc",     "/root",     "/run",      "/sbin",      "/srv",
+    "/sys",       "/tmp",      "/usr",      "/var",      "/usr/bin",   "/usr/lib",
+    "/usr/local", "/usr/sbin", "/usr/share", "/var/cache", "/var/lib", "/var/log",
+    "/var/tmp",   "/dev/shm",  "/run/user"};
+
+// `path` made absolute and normal, without a trailing slash.
+std::filesystem::path normal_absolute(const std::filesystem::path& path) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) {
+    absolute = path;
+  }
+  std::string text = absolute.lexically_normal().string();
+  while (text.size() > 1 && text.back() == '/') {
+    text.pop_back();
+  }
+  return text;
+}
+
+Expected<void> check_not_refused(const std::filesystem::path& path, std::string_view name,
+                                 std::span<const std::filesystem::path> refused) {
+  const std::filesystem::path normal = normal_absolute(path);
+  const std::string text = normal.string();
+  auto refuse = [&](std::string_view why) {
+    return fail(make_error(Errc::policy, name,
+                           fmt::format("refused as a cache: {} is {}; point SEALEXEC_CACHE_DIR or "
+                                       "--dir at a directory of its own",
+                                       text, why)));
+  };
+  for (const std::string_view system : k_system_directories) {
+    if (text == system) {
+      return refuse("a system directory");
+    }
+  }
+  // Pseudo file systems: what looks like a directory there is the kernel's.
+  if (text.starts_with("/proc/") || text.starts_with("/sys/") ||
+      (text.starts_with("/dev/") && !text.starts_with("/dev/shm/"))) {
+    return refuse("inside /proc, /sys or /dev");
+  }
+  for (const std::filesystem::path& other : refused) {
+    if (!other.empty() && normal_absolute(other) == normal) {
+      return refuse("your home directory");
+    }
+  }
+  return {};
+}
+
+// Creates `path` and the missing directories above it, 0700 each (as the
+// XDG specification asks for its base directories). Refuses to create one
+// inside a directory that belongs to someone else than us or root: root with
+// another user's HOME would otherwise leave a root-owned ~/.cache that breaks
+// that user's own programs.
+Expected<void> create_cache_directory(const std::filesystem::path& path) {
+  const std::filesystem::path target = normal_absolute(path);
+  std::vector<std::filesystem::path> missing;
+  for (std::filesystem::path at = target;; at = at.parent_path()) {
+    struct stat st {};
+    if (::lstat(at.c_str(), &st) == 0) {
+      break;
+    }
+    if (errno != ENOENT || at == at.parent_path()) {
+      return fail(system_error("cannot create the cache directory", path.string(), "lstat"));
+    }
+    missing.push_back(at);
+  }
+  const uid_t me = ::geteuid();
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const std::filesystem::path parent = it->parent_path();
+    struct stat st {};
+    if (::stat(parent.c_str(), &st) != 0) {
+      return fail(system_error("cannot create the cache directory", it->string(), "stat"));
+    }
+    if (st.st_uid != me && st.st_uid != 0) {
+      return fail(make_error(
+          Errc::policy, path.string(),
+          fmt::format("refused: creating it would create {} inside {}, which belongs to uid {}, "
+                      "and sealexec never creates files in another user's directory; create it "
+                      "yourself, or set SEALEXEC_CACHE_DIR or XDG_CACHE_HOME to a directory of "
+                      "yours",
+                      it->string(), parent.string(), st.st_uid)));
+    }
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(system_error("cannot create the cache directory", it->string(), "mkdir"));
+    }
+  }
+  return {};
+}
+
+// What a directory's top level may hold when it is a sealexec cache.
+bool is_layout_name(std::string_view name) {
+  for (const std::string_view known :
+       {"ac", "cas", "tmp", "locks", "stats", "quarantine", "remote"}) {
+    if (name == known) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A tag being written: "CACHEDIR.TAG.<16 hex>.tmp".
+bool is_tag_temp_name(std::string_view name) {
+  constexpr std::string_view k_prefix = "CACHEDIR.TAG.";
+  constexpr std::string_view k_suffix = ".tmp";
+  if (name.size() != k_prefix.size() + 16 + k_suffix.size() || !name.starts_with(k_prefix) ||
+      !name.ends_with(k_suffix)) {
+    return false;
+  }
+  for (const char c : name.substr(k_prefix.size(), 16)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 } // namespace
 
 Expected<std::filesystem::path> default_cache_dir(std::string_view override_dir,
@@ -76,6 +201,9 @@ std::vector<DirEntry> list_directory(int fd) {
     }
     return entries;
   }
+  // The copy shares its position with `fd`: start from the top, whatever an
+  // earlier listing of the same descriptor left it at.
+  ::rewinddir(dir);
   while (const dirent* entry = ::readdir(dir)) {
     const std::string_view name = entry->d_name;
     if (name == "." || name == "..") {
@@ -113,14 +241,15 @@ Expected<void> check_private_directory(int fd, std::string_view name) {
   return {};
 }
 
-Expected<CacheDir> CacheDir::open(const std::filesystem::path& path) {
+Expected<CacheDir> CacheDir::open(const std::filesystem::path& path,
+                                  std::span<const std::filesystem::path> refused) {
   const std::string name = path.string();
-  std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
-  if (::mkdir(name.c_str(), 0700) != 0 && errno != EEXIST) {
-    return fail(system_error("cannot create the cache directory", name, "mkdir"));
+  SEALEXEC_TRY(check_not_refused(path, name, refused));
+  int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    SEALEXEC_TRY(create_cache_directory(path));
+    fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   }
-  const int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ELOOP || errno == ENOTDIR) {
       return fail(make_error(Errc::policy, name,
@@ -130,7 +259,155 @@ Expected<CacheDir> CacheDir::open(const std::filesystem::path& path) {
   }
   Fd owned(fd);
   SEALEXEC_TRY(check_private_directory(owned.get(), name));
-  return CacheDir(path, std::move(owned));
+  // The directory it really is, whatever links led there: /home/u/link -> /.
+  if (const auto real = real_path_of(owned.get(), path)) {
+    SEALEXEC_TRY(check_not_refused(*real, name, refused));
+  }
+  CacheDir dir(path, std::move(owned));
+  SEALEXEC_TRY(dir.recognise());
+  return dir;
+}
+
+Expected<std::optional<CacheTag>> CacheDir::read_tag() const {
+  const int fd = ::openat(m_fd.get(), std::string(k_cache_tag_name).c_str(),
+                          O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return std::optional<CacheTag>();
+    }
+    // A link, a socket or an unreadable file: not a tag we wrote.
+    return std::optional<CacheTag>(CacheTag{});
+  }
+  const Fd tag(fd);
+  std::string text(k_max_cache_tag_size + 1, '\0');
+  std::size_t used = 0;
+  for (ssize_t got; used < text.size() &&
+                    (got = ::read(tag.get(), text.data() + used, text.size() - used)) > 0;) {
+    used += static_cast<std::size_t>(got);
+  }
+  if (used > k_max_cache_tag_size) {
+    return std::optional<CacheTag>(CacheTag{});
+  }
+  text.resize(used);
+  return std::optional<CacheTag>(parse_cache_tag(text));
+}
+
+Expected<void> CacheDir::write_tag() {
+  std::uint64_t random = 0;
+  (void)::getrandom(&random, sizeof random, 0);
+  const std::string temp = fmt::format("{}.{:016x}.tmp", k_cache_tag_name, random);
+  const std::string text = cache_tag_text();
+  {
+    const int fd = ::openat(m_fd.get(), temp.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return fail(system_error("cannot mark the cache directory", describe(k_cache_tag_name),
+                               "openat"));
+    }
+    Fd file(fd);
+    const bool written = ::write(file.get(), text.data(), text.size()) ==
+                             static_cast<ssize_t>(text.size()) &&
+                         ::fsync(file.get()) == 0;
+    if (!written) {
+      const Error error =
+          system_error("cannot mark the cache directory", describe(k_cache_tag_name), "write");
+      ::unlinkat(m_fd.get(), temp.c_str(), 0);
+      return fail(error);
+    }
+  }
+  // A rename, so that no reader ever sees half a tag, and a tag that a crash
+  // left empty is replaced.
+  if (::renameat(m_fd.get(), temp.c_str(), m_fd.get(), std::string(k_cache_tag_name).c_str()) !=
+      0) {
+    const Error error =
+        system_error("cannot mark the cache directory", describe(k_cache_tag_name), "renameat");
+    ::unlinkat(m_fd.get(), temp.c_str(), 0);
+    return fail(error);
+  }
+  ::fsync(m_fd.get());
+  m_layout = k_cache_layout;
+  return {};
+}
+
+Expected<void> CacheDir::recognise() {
+  const std::string name = m_path.string();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    SEALEXEC_TRY_ASSIGN(const std::optional<CacheTag> tag, read_tag());
+    if (tag && tag->sealexec_layout) {
+      if (*tag->sealexec_layout > k_cache_layout) {
+        return fail(make_error(
+            Errc::policy, name,
+            fmt::format("refused as a cache: a newer sealexec made it (layout {}; this one knows "
+                        "layouts up to {}); use that sealexec, or another directory",
+                        *tag->sealexec_layout, k_cache_layout)));
+      }
+      m_layout = *tag->sealexec_layout;
+      return {};
+    }
+    if (tag && tag->is_cache_tag) {
+      return fail(make_error(Errc::policy, name,
+                             "refused as a cache: it is another program's cache directory (its "
+                             "CACHEDIR.TAG does not name sealexec)"));
+    }
+    // No tag of ours: an empty directory becomes a cache, one made by a
+    // sealexec from before tags is adopted, anything else is left alone.
+    bool has_store = false;
+    bool tag_appeared = false;
+    std::vector<std::string> foreign;
+    std::vector<std::string> layout_names;
+    for (const DirEntry& entry : list_directory(m_fd.get())) {
+      if (entry.name == k_cache_tag_name) {
+        // Without a tag a moment ago: written meanwhile by a process creating
+        // the cache. With one: damaged, judged by the rest of the directory.
+        tag_appeared = !tag;
+      } else if (is_tag_temp_name(entry.name) || entry.name == "cache.conf") {
+        continue;
+      } else if (is_layout_name(entry.name) && S_ISDIR(entry.st.st_mode)) {
+        has_store = has_store || entry.name == "ac" || entry.name == "cas" ||
+                    entry.name == "stats";
+        layout_names.push_back(entry.name);
+      } else {
+        foreign.push_back(entry.name);
+      }
+    }
+    if (tag_appeared) {
+      continue;
+    }
+    // A lone "tmp" or "locks" (a user's ~/tmp, say) makes no cache: only the
+    // stores do.
+    if (!has_store) {
+      foreign.insert(foreign.end(), layout_names.begin(), layout_names.end());
+    }
+    if (!foreign.empty()) {
+      std::ranges::sort(foreign);
+      std::string listed;
+      for (std::size_t i = 0; i < foreign.size() && i < 3; ++i) {
+        listed += fmt::format("{}'{}'", i == 0 ? "" : ", ", foreign[i]);
+      }
+      if (foreign.size() > 3) {
+        listed += fmt::format(" and {} more", foreign.size() - 3);
+      }
+      return fail(make_error(
+          Errc::policy, name,
+          fmt::format("refused as a cache: it is neither empty nor a sealexec cache (it holds {}); "
+                      "sealexec uses only an empty or new directory, or one it made and marked "
+                      "with {}",
+                      listed, k_cache_tag_name)));
+    }
+    if (has_store) {
+      m_layout = 1; // the caller adopts it (Cache::open) and tags it
+      return {};
+    }
+    if (tag) {
+      // A CACHEDIR.TAG that is not ours, in a directory holding nothing of
+      // ours: someone's file, never replaced.
+      return fail(make_error(Errc::policy, name,
+                             fmt::format("refused as a cache: its {} was not written by sealexec",
+                                         k_cache_tag_name)));
+    }
+    return write_tag();
+  }
+  return fail(make_error(Errc::system, name, "its CACHEDIR.TAG keeps changing"));
 }
 
 std::string CacheDir::describe(std::string_view relative) const {

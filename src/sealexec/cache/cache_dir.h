@@ -1,12 +1,16 @@
 // The cache directory: created private, checked on open, and never left.
 #pragma once
 
+#include "sealexec/cache/cache_tag.h"
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -26,10 +30,30 @@ namespace sealexec::cache {
 class CacheDir {
 public:
   // Opens (creating, mode 0700) the directory `path`. Refuses, with a clear
-  // error, a directory that is a symlink, is owned by another user, or is
-  // writable by its group or others: someone else could replace what it
-  // holds.
-  [[nodiscard]] static Expected<CacheDir> open(const std::filesystem::path& path);
+  // error (Errc::policy):
+  // - a directory that is a symlink, is owned by another user, or is
+  //   writable by its group or others: someone else could replace what it
+  //   holds;
+  // - a system directory (/, /dev, /etc, /usr, ...), anything inside /proc,
+  //   /sys or /dev (but /dev/shm), and each of `refused` (the caller's home);
+  // - a directory that is neither empty, nor tagged by sealexec
+  //   (cache_tag.h), nor laid out as a cache of a sealexec from before tags:
+  //   nothing in a directory sealexec did not make is ever touched;
+  // - creating `path` or a missing parent inside a directory that belongs to
+  //   another user (root included, unless that user is root).
+  // An empty directory is tagged. An untagged cache is opened with layout()
+  // 1; Cache::open adopts it.
+  [[nodiscard]] static Expected<CacheDir> open(const std::filesystem::path& path,
+                                               std::span<const std::filesystem::path> refused = {});
+
+  // The layout version of this cache: k_cache_layout once tagged, 1 for a
+  // cache from before tags that is not adopted yet.
+  [[nodiscard]] std::uint32_t layout() const { return m_layout; }
+  // Marks the directory as a sealexec cache of the current layout.
+  [[nodiscard]] Expected<void> write_tag();
+  // Recognises the directory as a cache (see open), again: tags it if it is
+  // empty, and updates layout().
+  [[nodiscard]] Expected<void> recognise();
 
   [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
   [[nodiscard]] int fd() const { return m_fd.get(); }
@@ -55,12 +79,15 @@ public:
 private:
   CacheDir(std::filesystem::path path, Fd fd) : m_path(std::move(path)), m_fd(std::move(fd)) {}
 
+  [[nodiscard]] Expected<std::optional<CacheTag>> read_tag() const;
+
   // Opens `relative` one component at a time from the cache directory, each
   // with O_NOFOLLOW and checked, creating missing ones when `create`.
   [[nodiscard]] Expected<Fd> walk(std::string_view relative, bool create) const;
 
   std::filesystem::path m_path;
   Fd m_fd;
+  std::uint32_t m_layout = 0;
   // Directories already walked and found private. A checked directory can
   // only be swapped by someone who may write to its (checked) parent, so
   // checking each once per CacheDir is enough and keeps hits cheap.

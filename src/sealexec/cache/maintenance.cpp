@@ -1,22 +1,26 @@
-// The Cache's housekeeping: list, clear, verify and gc. All of it only ever
-// unlinks or renames, which is safe for processes that have an entry mapped
-// or running.
+// The Cache's housekeeping: list, clear, verify, gc and the adoption of a
+// cache from before tags. All of it only ever unlinks or renames, which is
+// safe for processes that have an entry mapped or running, and only names it
+// recognises exactly: a file that sealexec did not make is never touched.
+// What it judges (damaged, stale, orphaned) it moves or removes only while the
+// name still refers to the file it judged (judged_file.h).
 #include "sealexec/cache/cache.h"
 
 #include "sealexec/cache/compression.h"
 #include "sealexec/cache/publish.h"
+#include "sealexec/image/copy.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <signal.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <ctime>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -24,16 +28,28 @@ namespace sealexec::cache {
 
 namespace {
 
+// How long a file being moved out by maintenance ("moving-*.tmp") is left
+// alone: the mover puts it back or unlinks it within microseconds, so one
+// that is older was left by a mover that died.
+constexpr std::int64_t k_moving_settle_s = 60;
+
+bool is_lower_hex(std::string_view text) {
+  return !text.empty() && std::ranges::all_of(text, [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
 // The two-hex-digit shard directories of `store` ("ac" or "cas") that exist.
 std::vector<std::string> shards(const CacheDir& dir, std::string_view store,
                                 std::optional<std::string> only) {
   std::vector<std::string> result;
-  auto top = dir.open_beneath(std::string(store), O_RDONLY | O_DIRECTORY);
+  auto top = dir.subdirectory(std::string(store));
   if (!top) {
     return result;
   }
   for (const DirEntry& entry : list_directory(top->get())) {
-    if (entry.name.size() == 2 && S_ISDIR(entry.st.st_mode) && (!only || *only == entry.name)) {
+    if (entry.name.size() == 2 && is_lower_hex(entry.name) && S_ISDIR(entry.st.st_mode) &&
+        (!only || *only == entry.name)) {
       result.push_back(fmt::format("{}/{}", store, entry.name));
     }
   }
@@ -41,44 +57,71 @@ std::vector<std::string> shards(const CacheDir& dir, std::string_view store,
   return result;
 }
 
-// The digest a blob or entry file is named by ("<hex>" or, for a compressed
-// blob, "<hex>.zst").
-std::optional<Sha256Digest> digest_of_name(std::string_view name) {
+// The digest an entry file is named by: exactly 64 lowercase hex digits.
+std::optional<Sha256Digest> entry_name_digest(std::string_view name) {
+  return name.size() == 64 && is_lower_hex(name) ? Sha256Digest::from_hex(name) : std::nullopt;
+}
+
+// The digest a blob is named by ("<hex>" or, compressed, "<hex>.zst").
+std::optional<Sha256Digest> blob_name_digest(std::string_view name) {
   if (name.ends_with(".zst")) {
     name.remove_suffix(4);
   }
-  return Sha256Digest::from_hex(name);
+  return entry_name_digest(name);
 }
+
+enum class EntryState { intact, unbound, damaged };
 
 struct ScannedEntry {
   std::string relative;
   Sha256Digest key;
   std::int64_t mtime = 0;
-  std::optional<ActionEntry> entry;
+  FileIdentity identity; // of the file judged
+  EntryState state = EntryState::damaged;
+  std::optional<ActionEntry> entry; // when intact or unbound
 };
 
+// Reads and judges every entry file of `shard` (or of all shards). A file
+// that vanished between the listing and its reading is not judged at all.
 Expected<std::vector<ScannedEntry>> scan_entries(const CacheDir& dir,
                                                  std::optional<std::string> shard) {
   std::vector<ScannedEntry> scanned;
   for (const std::string& shard_dir : shards(dir, "ac", shard)) {
     SEALEXEC_TRY_ASSIGN(const Fd fd, dir.subdirectory(shard_dir));
     for (const DirEntry& file : list_directory(fd.get())) {
-      const auto key = digest_of_name(file.name);
+      const auto key = entry_name_digest(file.name);
       if (!key) {
         continue; // not ours
       }
       ScannedEntry item{.relative = shard_dir + "/" + file.name,
                         .key = *key,
-                        .mtime = file.st.st_mtim.tv_sec};
-      if (S_ISREG(file.st.st_mode) &&
-          static_cast<std::uint64_t>(file.st.st_size) <= k_max_action_entry_size) {
-        auto bytes_fd = dir.open_beneath(item.relative, O_RDONLY | O_NONBLOCK);
-        if (bytes_fd) {
-          std::vector<std::byte> bytes(static_cast<std::size_t>(file.st.st_size));
-          if (::pread(bytes_fd->get(), bytes.data(), bytes.size(), 0) ==
-              static_cast<ssize_t>(bytes.size())) {
-            if (auto entry = parse_action_entry(bytes, dir.describe(item.relative))) {
-              item.entry = std::move(*entry);
+                        .mtime = file.st.st_mtim.tv_sec,
+                        .identity = FileIdentity::of(file.st)};
+      if (S_ISREG(file.st.st_mode)) {
+        const int opened = ::openat(fd.get(), file.name.c_str(),
+                                    O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (opened < 0 && errno == ENOENT) {
+          continue; // removed meanwhile: nothing to judge
+        }
+        const Fd bytes_fd(opened);
+        struct stat st {};
+        if (bytes_fd && ::fstat(bytes_fd.get(), &st) == 0) {
+          item.identity = FileIdentity::of(st);
+          item.mtime = st.st_mtim.tv_sec;
+          if (S_ISREG(st.st_mode) &&
+              static_cast<std::uint64_t>(st.st_size) <= k_max_action_entry_size) {
+            std::vector<std::byte> bytes(static_cast<std::size_t>(st.st_size));
+            if (::pread(bytes_fd.get(), bytes.data(), bytes.size(), 0) ==
+                static_cast<ssize_t>(bytes.size())) {
+              if (auto stored = parse_stored_entry(bytes, dir.describe(item.relative))) {
+                if (!stored->key) {
+                  item.state = EntryState::unbound;
+                  item.entry = std::move(stored->entry);
+                } else if (*stored->key == *key) {
+                  item.state = EntryState::intact;
+                  item.entry = std::move(stored->entry);
+                }
+              }
             }
           }
         }
@@ -89,10 +132,21 @@ Expected<std::vector<ScannedEntry>> scan_entries(const CacheDir& dir,
   return scanned;
 }
 
-bool unlink_relative(const CacheDir& dir, const std::string& relative) {
-  const std::size_t slash = relative.rfind('/');
-  auto parent = dir.open_beneath(relative.substr(0, slash), O_RDONLY | O_DIRECTORY);
-  return parent && ::unlinkat(parent->get(), relative.substr(slash + 1).c_str(), 0) == 0;
+// Locks `name` in `dir` without waiting, if it is still that name's file.
+// An Fd holding the lock, or none when someone holds it or it is gone.
+Fd lock_if_unheld(int dir, const std::string& name) {
+  Fd fd(::openat(dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return {};
+  }
+  struct stat mine {};
+  struct stat named {};
+  if (::fstat(fd.get(), &mine) != 0 ||
+      ::fstatat(dir, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+      FileIdentity::of(mine) != FileIdentity::of(named)) {
+    return {};
+  }
+  return fd;
 }
 
 } // namespace
@@ -102,7 +156,10 @@ Expected<std::vector<ListedEntry>> Cache::list() {
   std::vector<ListedEntry> listed;
   listed.reserve(scanned.size());
   for (ScannedEntry& item : scanned) {
-    listed.push_back({.key = item.key, .entry = std::move(item.entry), .last_used_unix_s = item.mtime});
+    listed.push_back({.key = item.key,
+                      .entry = item.state == EntryState::intact ? std::move(item.entry)
+                                                                : std::nullopt,
+                      .last_used_unix_s = item.mtime});
   }
   return listed;
 }
@@ -112,7 +169,9 @@ Expected<void> Cache::clear() {
     for (const std::string& shard_dir : shards(m_dir, store, std::nullopt)) {
       SEALEXEC_TRY_ASSIGN(const Fd fd, m_dir.subdirectory(shard_dir));
       for (const DirEntry& file : list_directory(fd.get())) {
-        if (::unlinkat(fd.get(), file.name.c_str(), 0) != 0 && errno != ENOENT) {
+        const bool ours = store == "ac" ? entry_name_digest(file.name).has_value()
+                                        : blob_name_digest(file.name).has_value();
+        if (ours && ::unlinkat(fd.get(), file.name.c_str(), 0) != 0 && errno != ENOENT) {
           return fail(system_error("cannot remove", m_dir.describe(shard_dir + "/" + file.name),
                                    "unlinkat"));
         }
@@ -125,51 +184,80 @@ Expected<void> Cache::clear() {
 Expected<VerifyReport> Cache::verify() {
   VerifyReport report;
   SEALEXEC_TRY_ASSIGN(const auto scanned, scan_entries(m_dir, std::nullopt));
+  // The sizes the entries promise for each blob, so that a blob is judged by
+  // its size before a byte of it is read (a huge sparse file is not hashed
+  // for minutes).
+  std::unordered_map<std::string, std::vector<std::uint64_t>> promised;
+  for (const ScannedEntry& item : scanned) {
+    if (item.entry) {
+      promised[item.entry->blob_sha256.hex()].push_back(item.entry->size);
+    }
+  }
   std::unordered_set<std::string> present_blobs;
   for (const std::string& shard_dir : shards(m_dir, "cas", std::nullopt)) {
     SEALEXEC_TRY_ASSIGN(const Fd fd, m_dir.subdirectory(shard_dir));
     for (const DirEntry& file : list_directory(fd.get())) {
-      const auto name = digest_of_name(file.name);
+      const auto name = blob_name_digest(file.name);
       if (!name) {
         continue;
       }
-      ++report.blobs;
       const std::string relative = shard_dir + "/" + file.name;
-      // Recompute the SHA-256 the blob is named by.
-      bool intact = false;
-      if (S_ISREG(file.st.st_mode) && file.name.ends_with(".zst")) {
-        // The content of a compressed blob, for its digest.
-        if (auto blob = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK)) {
-          const auto digest = decompressed_sha256(blob->get(), m_config.max_size,
-                                                  m_dir.describe(relative));
-          intact = digest && *digest == *name;
+      const bool compressed = file.name.ends_with(".zst");
+      const int opened = ::openat(fd.get(), file.name.c_str(),
+                                  O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+      if (opened < 0 && errno == ENOENT) {
+        continue; // removed meanwhile
+      }
+      const Fd blob(opened);
+      struct stat st = file.st;
+      if (blob && ::fstat(blob.get(), &st) != 0) {
+        st = file.st;
+      }
+      ++report.blobs;
+      bool intact = blob && S_ISREG(st.st_mode);
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      if (intact && compressed) {
+        const auto digest = decompressed_sha256(blob.get(), m_config.max_size,
+                                                m_dir.describe(relative));
+        intact = digest && *digest == *name;
+      } else if (intact) {
+        const auto sizes = promised.find(name->hex());
+        intact = size <= m_config.max_size &&
+                 (sizes == promised.end() || std::ranges::all_of(sizes->second, [&](auto want) {
+                    return want == size;
+                  }));
+        // Recompute the SHA-256 the blob is named by.
+        Sha256Hasher hasher;
+        std::vector<std::byte> buffer(1 << 18);
+        std::uint64_t done = 0;
+        for (ssize_t got; intact && done < size &&
+                          (got = ::pread(blob.get(), buffer.data(),
+                                         std::min<std::uint64_t>(buffer.size(), size - done),
+                                         static_cast<off_t>(done))) > 0;) {
+          hasher.update(std::span(buffer).first(static_cast<std::size_t>(got)));
+          done += static_cast<std::uint64_t>(got);
         }
-      } else if (S_ISREG(file.st.st_mode)) {
-        if (auto blob = m_dir.open_beneath(relative, O_RDONLY | O_NONBLOCK)) {
-          Sha256Hasher hasher;
-          std::vector<std::byte> buffer(1 << 18);
-          std::uint64_t done = 0;
-          for (ssize_t got; (got = ::pread(blob->get(), buffer.data(), buffer.size(),
-                                           static_cast<off_t>(done))) > 0;) {
-            hasher.update(std::span(buffer).first(static_cast<std::size_t>(got)));
-            done += static_cast<std::uint64_t>(got);
-          }
-          intact = hasher.digest() == *name;
-        }
+        intact = intact && done == size && hasher.digest() == *name;
       }
       if (intact) {
         present_blobs.insert(name->hex());
-      } else {
+        continue;
+      }
+      // Counted only when what moved is what was judged: a blob replaced
+      // meanwhile by an intact one is no damage.
+      SEALEXEC_TRY_ASSIGN(const bool moved, quarantine(relative, FileIdentity::of(st)));
+      if (moved) {
         ++report.corrupt_blobs;
-        quarantine(relative);
       }
     }
   }
   for (const ScannedEntry& item : scanned) {
     ++report.entries;
-    if (!item.entry) {
-      ++report.corrupt_entries;
-      quarantine(item.relative);
+    if (item.state == EntryState::damaged) {
+      SEALEXEC_TRY_ASSIGN(const bool moved, quarantine(item.relative, item.identity));
+      if (moved) {
+        ++report.corrupt_entries;
+      }
     } else if (!present_blobs.contains(item.entry->blob_sha256.hex())) {
       ++report.missing_blobs;
     }
@@ -182,27 +270,39 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
   ++m_counters.gc_runs;
   const std::int64_t now = std::time(nullptr);
 
-  // Leftovers of processes that died mid-put.
-  if (auto tmp = m_dir.open_beneath("tmp", O_RDONLY | O_DIRECTORY)) {
-    for (const DirEntry& file : list_directory(tmp->get())) {
-      const auto owner = temp_file_owner(file.name);
-      const bool owner_dead = owner && ::kill(*owner, 0) != 0 && errno == ESRCH;
-      const bool old = now - file.st.st_mtim.tv_sec > options.temp_grace_s;
-      if ((owner_dead || old || !owner) && ::unlinkat(tmp->get(), file.name.c_str(), 0) == 0) {
-        ++report.temp_files_removed;
-      }
+  // Leftovers of processes that died mid-put, recognised by exact name.
+  // Liveness is the writer's flock, which the kernel drops when it dies (a
+  // pid would lie across PID namespaces).
+  SEALEXEC_TRY_ASSIGN(const Fd tmp, m_dir.subdirectory("tmp"));
+  for (const DirEntry& file : list_directory(tmp.get())) {
+    const TempName kind = classify_temp_name(file.name);
+    if (kind == TempName::not_ours || !S_ISREG(file.st.st_mode)) {
+      continue;
+    }
+    // A file being moved keeps its old mtime, but the rename set its ctime.
+    // An older sealexec's writer does not lock its file: its writes keep the
+    // mtime fresh.
+    if ((kind == TempName::moving && now - file.st.st_ctim.tv_sec <= k_moving_settle_s) ||
+        (kind == TempName::legacy && now - file.st.st_mtim.tv_sec <= options.temp_grace_s)) {
+      continue;
+    }
+    const Fd locked = lock_if_unheld(tmp.get(), file.name);
+    if (locked && ::unlinkat(tmp.get(), file.name.c_str(), 0) == 0) {
+      ++report.temp_files_removed;
     }
   }
 
-  // Lock files of producers killed while holding them (a live holder
-  // removes its own). Removing one that is held is harmless: its holder
-  // publishes before it lets go, and everyone checks the cache after locking.
-  if (auto locks = m_dir.open_beneath("locks", O_RDONLY | O_DIRECTORY)) {
-    for (const DirEntry& file : list_directory(locks->get())) {
-      if (S_ISREG(file.st.st_mode) && now - file.st.st_mtim.tv_sec > options.temp_grace_s &&
-          ::unlinkat(locks->get(), file.name.c_str(), 0) == 0) {
-        ++report.temp_files_removed;
-      }
+  // Lock files nobody holds (a live holder removes its own; one killed
+  // leaves it behind). A producer that opened it and locks it after us finds
+  // its name gone and takes a new one (key_lock.h).
+  SEALEXEC_TRY_ASSIGN(const Fd locks, m_dir.subdirectory("locks"));
+  for (const DirEntry& file : list_directory(locks.get())) {
+    if (!entry_name_digest(file.name) || !S_ISREG(file.st.st_mode)) {
+      continue;
+    }
+    const Fd locked = lock_if_unheld(locks.get(), file.name);
+    if (locked && ::unlinkat(locks.get(), file.name.c_str(), 0) == 0) {
+      ++report.temp_files_removed;
     }
   }
 
@@ -226,8 +326,8 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
   std::vector<ScannedEntry*> live;
   std::uint64_t bytes = 0;
   for (ScannedEntry& item : scanned) {
-    if (!item.entry) {
-      quarantine(item.relative);
+    if (item.state == EntryState::damaged) {
+      SEALEXEC_TRY(quarantine(item.relative, item.identity));
       continue;
     }
     live.push_back(&item);
@@ -241,7 +341,10 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
     if (bytes <= max_size && count <= max_entries) {
       break;
     }
-    if (unlink_relative(m_dir, item->relative)) {
+    // Only the entry that was judged least recently used: one published
+    // again meanwhile is new, and stays.
+    SEALEXEC_TRY_ASSIGN(const Acted evicted, remove_judged(item->relative, item->identity));
+    if (evicted == Acted::yes) {
       ++report.entries_evicted;
       ++m_counters.evicted;
       evicted_blobs.insert(item->entry->blob_sha256.hex());
@@ -263,22 +366,26 @@ Expected<GcReport> Cache::gc(const GcOptions& options) {
     if (referenced.contains(hex)) {
       continue;
     }
+    const std::string shard_dir = fmt::format("cas/{}", hex.substr(0, 2));
+    SEALEXEC_TRY_ASSIGN(const Fd fd, m_dir.subdirectory(shard_dir));
     for (const char* suffix : {"", ".zst"}) {
-      if (unlink_relative(m_dir, fmt::format("cas/{}/{}{}", hex.substr(0, 2), hex, suffix))) {
+      if (::unlinkat(fd.get(), fmt::format("{}{}", hex, suffix).c_str(), 0) == 0) {
         ++report.blobs_removed;
       }
     }
   }
-  // Orphans: only a whole-cache gc knows every reference.
+  // Orphans: only a whole-cache gc knows every reference. An orphan is judged
+  // by the file listed, and removed only while its name still holds it.
   if (!shard) {
     for (const std::string& shard_dir : shards(m_dir, "cas", std::nullopt)) {
       SEALEXEC_TRY_ASSIGN(const Fd fd, m_dir.subdirectory(shard_dir));
       for (const DirEntry& file : list_directory(fd.get())) {
-        const auto named = digest_of_name(file.name);
+        const auto named = blob_name_digest(file.name);
         if (named && !referenced.contains(named->hex()) &&
-            now - file.st.st_mtim.tv_sec > options.orphan_grace_s &&
-            ::unlinkat(fd.get(), file.name.c_str(), 0) == 0) {
-          ++report.blobs_removed;
+            now - file.st.st_mtim.tv_sec > options.orphan_grace_s) {
+          SEALEXEC_TRY_ASSIGN(const Acted removed,
+                              remove_judged(shard_dir + "/" + file.name, FileIdentity::of(file.st)));
+          report.blobs_removed += removed == Acted::yes ? 1 : 0;
         }
       }
     }
@@ -299,6 +406,62 @@ void Cache::maybe_collect() {
     options.whole_cache = false;
     (void)gc(options);
   }
+}
+
+Expected<void> Cache::adopt_legacy_cache() {
+  // One adopter at a time; the others wait here, then find the tag.
+  while (::flock(m_dir.fd(), LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      return fail(system_error("cannot lock the cache directory", m_dir.path().string(), "flock"));
+    }
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::flock(fd, LOCK_UN); }
+  } unlock{m_dir.fd()};
+  SEALEXEC_TRY(m_dir.recognise());
+  if (m_dir.layout() >= k_cache_layout) {
+    return {};
+  }
+  // Entries of the unbound format name their key only by their file name:
+  // bind each to the key it is stored under. (A sealexec from before tags
+  // that still runs could replace one meanwhile: the name is checked right
+  // before the rename, so at worst its newer entry is bound instead.)
+  for (const std::string& shard_dir : shards(m_dir, "ac", std::nullopt)) {
+    SEALEXEC_TRY_ASSIGN(const Fd shard, m_dir.subdirectory(shard_dir));
+    for (const DirEntry& file : list_directory(shard.get())) {
+      const auto key = entry_name_digest(file.name);
+      if (!key || !S_ISREG(file.st.st_mode) ||
+          static_cast<std::uint64_t>(file.st.st_size) > k_max_action_entry_size) {
+        continue;
+      }
+      const std::string relative = shard_dir + "/" + file.name;
+      const Fd fd(::openat(shard.get(), file.name.c_str(),
+                           O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+      struct stat st {};
+      if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      std::vector<std::byte> bytes(static_cast<std::size_t>(st.st_size));
+      if (::pread(fd.get(), bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+        continue;
+      }
+      auto stored = parse_stored_entry(bytes, m_dir.describe(relative));
+      if (!stored || stored->key) {
+        continue; // damaged (lookups quarantine it) or already bound
+      }
+      SEALEXEC_TRY_ASSIGN(TempFile bound, TempFile::create(m_dir));
+      SEALEXEC_TRY(write_all(bound.fd(), serialize_stored(*key, stored->entry),
+                             m_dir.describe("tmp/" + bound.name())));
+      SEALEXEC_TRY(bound.finish());
+      struct stat now_named {};
+      if (::fstatat(shard.get(), file.name.c_str(), &now_named, AT_SYMLINK_NOFOLLOW) == 0 &&
+          FileIdentity::of(now_named) == FileIdentity::of(st)) {
+        SEALEXEC_TRY(bound.rename_over(relative));
+      }
+    }
+  }
+  return m_dir.write_tag();
 }
 
 } // namespace sealexec::cache

@@ -2,45 +2,114 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 
 namespace sealexec::cache {
+
+namespace {
+
+bool is_lower_hex(std::string_view text) {
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "<prefix>-<16 hex>.tmp" for this prefix.
+bool has_form(std::string_view name, std::string_view prefix) {
+  constexpr std::string_view k_suffix = ".tmp";
+  if (name.size() != prefix.size() + 1 + 16 + k_suffix.size() || !name.starts_with(prefix) ||
+      name[prefix.size()] != '-' || !name.ends_with(k_suffix)) {
+    return false;
+  }
+  return is_lower_hex(name.substr(prefix.size() + 1, 16));
+}
+
+} // namespace
+
+TempName classify_temp_name(std::string_view name) {
+  if (has_form(name, "put")) {
+    return TempName::writing;
+  }
+  if (has_form(name, "moving")) {
+    return TempName::moving;
+  }
+  // "<pid>.<16 hex>.tmp", the names of earlier versions.
+  const std::size_t dot = name.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 10 ||
+      name.size() != dot + 1 + 16 + 4 || !name.ends_with(".tmp")) {
+    return TempName::not_ours;
+  }
+  for (const char c : name.substr(0, dot)) {
+    if (c < '0' || c > '9') {
+      return TempName::not_ours;
+    }
+  }
+  return is_lower_hex(name.substr(dot + 1, 16)) ? TempName::legacy : TempName::not_ours;
+}
+
+std::string unique_temp_name(std::string_view prefix) {
+  std::uint64_t random = 0;
+  if (::getrandom(&random, sizeof random, 0) != sizeof random) {
+    static std::uint64_t counter = 0;
+    random ^= static_cast<std::uint64_t>(::getpid()) * std::uint64_t{0x9e3779b97f4a7c15} + ++counter;
+  }
+  return fmt::format("{}-{:016x}.tmp", prefix, random);
+}
 
 Expected<TempFile> TempFile::create(const CacheDir& dir) {
   SEALEXEC_TRY_ASSIGN(Fd tmp_dir, dir.subdirectory("tmp"));
   for (int attempt = 0; attempt < 16; ++attempt) {
-    std::uint64_t random = 0;
-    if (::getrandom(&random, sizeof random, 0) != sizeof random) {
-      random ^= static_cast<std::uint64_t>(::getpid()) * std::uint64_t{0x9e3779b97f4a7c15} +
-                static_cast<std::uint64_t>(attempt);
-    }
-    std::string name = fmt::format("{}.{:016x}.tmp", ::getpid(), random);
+    std::string name = unique_temp_name("put");
     const int fd = ::openat(tmp_dir.get(), name.c_str(),
                             O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      return TempFile(dir, std::move(tmp_dir), Fd(fd), std::move(name));
-    }
-    if (errno != EEXIST) {
+    if (fd < 0) {
+      if (errno == EEXIST) {
+        continue;
+      }
       return fail(system_error("cannot create a temporary file in", dir.describe("tmp"),
                                "openat"));
     }
+    Fd file(fd);
+    while (::flock(file.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        return fail(system_error("cannot lock a temporary file in", dir.describe("tmp"), "flock"));
+      }
+    }
+    // A gc could have judged the file abandoned in the moment between its
+    // creation and our lock, and removed it: then start again with a new one.
+    struct stat mine {};
+    struct stat named {};
+    if (::fstat(file.get(), &mine) != 0) {
+      return fail(system_error("cannot inspect a temporary file in", dir.describe("tmp"), "fstat"));
+    }
+    if (::fstatat(tmp_dir.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+        FileIdentity::of(named) != FileIdentity::of(mine)) {
+      continue;
+    }
+    return TempFile(dir, std::move(tmp_dir), std::move(file), std::move(name),
+                    FileIdentity::of(mine));
   }
   return fail(make_error(Errc::system, dir.describe("tmp"), "no unique temporary name found"));
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
     : m_dir(other.m_dir), m_tmp_dir(std::move(other.m_tmp_dir)), m_fd(std::move(other.m_fd)),
-      m_name(std::move(other.m_name)), m_done(other.m_done) {
-  other.m_done = true;
+      m_name(std::move(other.m_name)), m_identity(other.m_identity),
+      m_renamed(other.m_renamed) {
+  other.m_renamed = true;
 }
 
 TempFile::~TempFile() {
-  if (!m_done && m_tmp_dir) {
+  // While we hold the lock nobody else removes the name, so it is ours.
+  if (!m_renamed && m_tmp_dir) {
     ::unlinkat(m_tmp_dir.get(), m_name.c_str(), 0);
   }
 }
@@ -54,7 +123,7 @@ Expected<void> TempFile::finish() {
   if (::fchmod(m_fd.get(), 0444) != 0) {
     return fail(system_error("cannot make read-only", m_dir->describe("tmp/" + m_name), "fchmod"));
   }
-  return m_fd.close();
+  return {};
 }
 
 Expected<void> TempFile::sync_parent(std::string_view relative) const {
@@ -72,19 +141,14 @@ Expected<bool> TempFile::link_if_absent(std::string_view relative) {
   const std::size_t slash = relative.rfind('/');
   SEALEXEC_TRY_ASSIGN(const Fd parent, m_dir->subdirectory(relative.substr(0, slash)));
   const std::string leaf(relative.substr(slash + 1));
-  bool created = true;
   if (::linkat(m_tmp_dir.get(), m_name.c_str(), parent.get(), leaf.c_str(), 0) != 0) {
     if (errno != EEXIST) {
       return fail(system_error("cannot publish", m_dir->describe(relative), "linkat"));
     }
-    created = false;
+    return false;
   }
-  ::unlinkat(m_tmp_dir.get(), m_name.c_str(), 0);
-  m_done = true;
-  if (created) {
-    SEALEXEC_TRY(sync_parent(relative));
-  }
-  return created;
+  SEALEXEC_TRY(sync_parent(relative));
+  return true;
 }
 
 Expected<void> TempFile::rename_over(std::string_view relative) {
@@ -94,20 +158,8 @@ Expected<void> TempFile::rename_over(std::string_view relative) {
   if (::renameat(m_tmp_dir.get(), m_name.c_str(), parent.get(), leaf.c_str()) != 0) {
     return fail(system_error("cannot publish", m_dir->describe(relative), "renameat"));
   }
-  m_done = true;
+  m_renamed = true;
   return sync_parent(relative);
-}
-
-std::optional<int> temp_file_owner(std::string_view name) {
-  if (!name.ends_with(".tmp")) {
-    return std::nullopt;
-  }
-  int pid = 0;
-  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
-  if (error != std::errc{} || end == name.data() || *end != '.' || pid <= 0) {
-    return std::nullopt;
-  }
-  return pid;
 }
 
 } // namespace sealexec::cache

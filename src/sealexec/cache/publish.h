@@ -6,17 +6,31 @@
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
+#include "sealexec/cache/judged_file.h"
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
 
 #include <string>
-#include <optional>
 #include <string_view>
 
 namespace sealexec::cache {
 
-// A private temporary file in <cache>/tmp with a unique name
-// ("<pid>.<random>.tmp"), removed on destruction unless committed.
+// The files in <cache>/tmp, recognised by their exact names; gc touches no
+// other name there.
+enum class TempName {
+  not_ours,
+  writing, // "put-<16 hex>.tmp": being written; its writer holds an flock on it
+  moving,  // "moving-<16 hex>.tmp": being moved out by maintenance (judged_file.h)
+  legacy,  // "<pid>.<16 hex>.tmp": written by a sealexec from before these names
+};
+[[nodiscard]] TempName classify_temp_name(std::string_view name);
+// "<prefix>-<16 random hex digits>.tmp"; `prefix` is "put" or "moving".
+[[nodiscard]] std::string unique_temp_name(std::string_view prefix);
+
+// A private temporary file in <cache>/tmp with a unique name, locked (flock)
+// for as long as this object lives: a held lock is how gc tells a file being
+// written from the leftover of a writer that died, in any PID namespace.
+// Removed on destruction unless renamed into place.
 class TempFile {
 public:
   [[nodiscard]] static Expected<TempFile> create(const CacheDir& dir);
@@ -28,20 +42,24 @@ public:
 
   [[nodiscard]] int fd() const { return m_fd.get(); }
   [[nodiscard]] const std::string& name() const { return m_name; }
+  [[nodiscard]] FileIdentity identity() const { return m_identity; }
 
-  // fsync, make read-only (0444), close.
+  // fsync and make read-only (0444). The descriptor, and so the lock, stays
+  // open until this object is destroyed.
   [[nodiscard]] Expected<void> finish();
   // Links the finished file in as `relative` if nothing is there yet (a
   // blob: the same name means the same content, so an existing one is kept,
-  // never replaced). Returns false when it already existed.
+  // never replaced). Returns false when it already existed. The temporary
+  // name stays until destruction, so the file can be linked again.
   [[nodiscard]] Expected<bool> link_if_absent(std::string_view relative);
   // Renames the finished file over `relative` (an action entry: a new inode
   // replaces the old one, which is never rewritten).
   [[nodiscard]] Expected<void> rename_over(std::string_view relative);
 
 private:
-  TempFile(const CacheDir& dir, Fd tmp_dir, Fd fd, std::string name)
-      : m_dir(&dir), m_tmp_dir(std::move(tmp_dir)), m_fd(std::move(fd)), m_name(std::move(name)) {}
+  TempFile(const CacheDir& dir, Fd tmp_dir, Fd fd, std::string name, FileIdentity identity)
+      : m_dir(&dir), m_tmp_dir(std::move(tmp_dir)), m_fd(std::move(fd)), m_name(std::move(name)),
+        m_identity(identity) {}
   // fsyncs the directory holding `relative`, so that the new name survives.
   [[nodiscard]] Expected<void> sync_parent(std::string_view relative) const;
 
@@ -49,10 +67,8 @@ private:
   Fd m_tmp_dir;
   Fd m_fd;
   std::string m_name; // inside tmp/
-  bool m_done = false;
+  FileIdentity m_identity;
+  bool m_renamed = false;
 };
-
-// Parses the pid out of a temporary file's name; nullopt for other names.
-[[nodiscard]] std::optional<int> temp_file_owner(std::string_view name);
 
 } // namespace sealexec::cache

@@ -422,7 +422,12 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options, RemoteUse remote
     SEALEXEC_TRY(remote::apply_remote_setting(remote_settings, key, value, where));
     return true;
   };
-  SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config));
+  // $HOME itself is never a cache, even an empty one.
+  std::vector<std::filesystem::path> refused;
+  if (*env("HOME") != '\0') {
+    refused.emplace_back(env("HOME"));
+  }
+  SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config, refused));
   // cache.conf is read through the checked directory, never through a link.
   if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
     const std::string name = opened.directory().describe("cache.conf");

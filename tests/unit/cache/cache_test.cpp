@@ -248,8 +248,9 @@ TEST_F(CacheTest, AHitRefreshesAnEntryTimeOnlyWhenItIsStale) {
 TEST_F(CacheTest, GcRemovesLeftoversOfDeadWritersAndOrphans) {
   Cache cache = open_cache();
   ASSERT_OK(cache.put(key_of(m_fp, "k"), m_fp, as_bytes("kept")));
-  // A temporary file of a process that no longer exists, and an orphan blob.
-  test::write_file(m_dir / "cache/tmp/999999.0123456789abcdef.tmp", "half");
+  // A temporary file whose writer died (nobody holds its lock), and an
+  // orphan blob.
+  test::write_file(m_dir / "cache/tmp/put-0123456789abcdef.tmp", "half");
   const auto orphan = sha256(as_bytes("orphan"));
   std::filesystem::create_directories((m_dir / "cache" / blob_path(orphan)).parent_path());
   test::write_file(m_dir / "cache" / blob_path(orphan), "orphan", 0444);
@@ -376,11 +377,16 @@ TEST_F(CacheTest, CompressedBlobsRoundTripAndAreCheckedToo) {
   EXPECT_FALSE(std::filesystem::exists(stored));
 }
 
-TEST(Publish, TempFileOwnerParsesOnlyOurNames) {
-  EXPECT_EQ(temp_file_owner("1234.0123456789abcdef.tmp"), 1234);
-  EXPECT_EQ(temp_file_owner("abc.tmp"), std::nullopt);
-  EXPECT_EQ(temp_file_owner("1234.0123"), std::nullopt);
-  EXPECT_EQ(temp_file_owner("-5.x.tmp"), std::nullopt);
+TEST(Publish, TempNamesAreRecognisedExactly) {
+  EXPECT_EQ(classify_temp_name("put-0123456789abcdef.tmp"), TempName::writing);
+  EXPECT_EQ(classify_temp_name("moving-0123456789abcdef.tmp"), TempName::moving);
+  EXPECT_EQ(classify_temp_name("1234.0123456789abcdef.tmp"), TempName::legacy);
+  for (const char* name : {"abc.tmp", "1234.0123", "-5.x.tmp", "put-0123456789ABCDEF.tmp",
+                           "put-0123456789abcdef.tmp~", "notes.txt", "put-.tmp",
+                           "1234.0123456789abcdeg.tmp", "x1234.0123456789abcdef.tmp"}) {
+    EXPECT_EQ(classify_temp_name(name), TempName::not_ours) << name;
+  }
+  EXPECT_EQ(classify_temp_name(unique_temp_name("put")), TempName::writing);
 }
 
 } // namespace
