@@ -59,6 +59,27 @@ expect_code 0 sx get small2
 cmp "$WORK/out" "$INPUTS/small2" || fail "the put after the failed one differs"
 used=$(df -k --output=used "$MNT" | tail -n 1 | tr -d ' ')
 [ "$used" -lt 200 ] || fail "$used KiB still used on the tmpfs after the failed put"
+
+# The disk fills up between the blob and its entry: the blob fits exactly,
+# the entry does not. Such a put leaves nothing visible either: not its
+# blob, which no entry names (gc used to keep those for an hour).
+blobs_before=$(count_files "$C/cas")
+for round in 1 2 3 4 5; do
+  avail=$(df -k --output=avail "$MNT" | tail -n 1 | tr -d ' ')
+  [ "$avail" -gt 16 ] || fail "no room left to set up round $round"
+  head -c $(( (avail - 8) * 1024 )) /dev/zero >"$MNT/filler"
+  avail=$(df -k --output=avail "$MNT" | tail -n 1 | tr -d ' ')
+  head -c $(( avail * 1024 )) /dev/urandom >"$INPUTS/exact.$round"
+  expect_code 2 sx put "exact$round" "$INPUTS/exact.$round"
+  expect_file_contains "$WORK/err" "No space left"
+  expect_eq "$(count_files "$C/cas")" "$blobs_before" "blobs after a put that failed at its entry (round $round)"
+  [ -z "$(ls -A "$C/tmp")" ] || fail "round $round left temporary files: $(ls -la "$C/tmp")"
+  [ ! -e "$(entry_of "exact$round")" ] || fail "round $round published an entry"
+  rm -f "$MNT/filler"
+done
+expect_code 0 sx verify
+expect_code 0 sx get small2
+cmp "$WORK/out" "$INPUTS/small2" || fail "an earlier entry changed after the failed puts"
 EOF
 set +e
 MNT=$WORK/mnt INPUTS=$WORK unshare -m --propagation private sh "$WORK/inside.sh"
