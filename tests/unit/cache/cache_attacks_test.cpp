@@ -196,6 +196,10 @@ TEST_F(CacheAttackTest, AFifoOrSocketInPlaceOfABlobIsAMissAndQuarantined) {
   const auto blob = in_cache(blob_path(sha256(as_bytes("content"))));
   std::filesystem::remove(blob);
   ASSERT_EQ(::mkfifo(blob.c_str(), 0600), 0);
+  // Someone holds it open for writing, as an attacker would: reads then say
+  // EAGAIN instead of end of file.
+  const Fd writer(::open(blob.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  ASSERT_TRUE(writer);
   for (int round = 0; round < 2; ++round) {
     const auto image = cache.load_image(key, m_fp);
     ASSERT_OK(image);
