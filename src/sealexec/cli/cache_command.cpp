@@ -185,11 +185,11 @@ int stats(Cache& cache, const ParsedOptions& options) {
                            {"puts", c.puts}});
     remote_text += fmt::format("remote {}\n  hits {}  misses {}  errors {}  timeouts {}  "
                                "rejected {}  puts {}\n",
-                               backend, c.hits, c.misses, c.errors, c.timeouts, c.rejected,
+                               shown(backend), c.hits, c.misses, c.errors, c.timeouts, c.rejected,
                                c.puts);
   }
   if (options.has("--json")) {
-    print(nlohmann::json{{"directory", cache.directory().path().string()},
+    print(json_text({{"directory", cache.directory().path().string()},
                          {"entries", entries->size()},
                          {"bytes", bytes},
                          {"max_size", cache.config().max_size},
@@ -200,8 +200,7 @@ int stats(Cache& cache, const ParsedOptions& options) {
                          {"corrupt", counters->corrupt},
                          {"evicted", counters->evicted},
                          {"gc_runs", counters->gc_runs},
-                         {"remote", remote_json}}
-              .dump() +
+                         {"remote", remote_json}}) +
           "\n");
     return k_exit_ok;
   }
@@ -210,7 +209,7 @@ int stats(Cache& cache, const ParsedOptions& options) {
                     "content          {} bytes (limit {})\n"
                     "hits             {}\nmisses           {}\nputs             {}\n"
                     "corrupt          {} (quarantined)\nevicted          {}\ngc runs          {}\n",
-                    cache.directory().path().string(), entries->size(),
+                    shown(cache.directory().path().string()), entries->size(),
                     cache.config().max_entries, bytes, cache.config().max_size, counters->hits,
                     counters->misses, counters->puts, counters->corrupt, counters->evicted,
                     counters->gc_runs));
@@ -243,10 +242,10 @@ int list(Cache& cache, const ParsedOptions& options) {
     }
     print(fmt::format("{}  {:>10}  {}  {}\n", listed.key.hex().substr(0, 16),
                       listed.entry ? fmt::format("{}", listed.entry->size) : "damaged", when,
-                      listed.entry ? listed.entry->description : ""));
+                      shown(listed.entry ? listed.entry->description : "")));
   }
   if (options.has("--json")) {
-    print(json.dump() + "\n");
+    print(json_text(std::move(json)) + "\n");
   }
   return k_exit_ok;
 }
@@ -334,7 +333,7 @@ int cache_main(const ParsedOptions& before_word) {
     }
     print(fmt::format("wrote {0}.key (private, mode 0600: for the machines that write to a shared "
                       "cache) and {0}.pub (public: for the machines that trust what they read)\n",
-                      args[0]));
+                      shown(args[0])));
     return k_exit_ok;
   }
   const bool uses_entries = what == "put" || what == "get" || what == "exec";

@@ -137,9 +137,8 @@ int check(const ParsedOptions& options) {
           report(item.report.error());
           if (json) {
             print(fmt::format("{}{}", first ? "\n" : ",\n",
-                              nlohmann::json{{"path", item.path},
-                                             {"error", item.report.error().message()}}
-                                  .dump()));
+                              json_text({{"path", item.path},
+                                         {"error", item.report.error().message()}})));
             first = false;
           }
           return;
@@ -167,7 +166,7 @@ int check(const ParsedOptions& options) {
           if (item.closure && *item.closure) {
             entry["closure"] = closure_json(**item.closure);
           }
-          print(fmt::format("{}{}", first ? "\n" : ",\n", entry.dump()));
+          print(fmt::format("{}{}", first ? "\n" : ",\n", json_text(std::move(entry))));
           first = false;
           return;
         }
@@ -189,11 +188,10 @@ int check(const ParsedOptions& options) {
       totals[std::string(audit::finding_name(finding))] = counts[finding];
     }
     print(fmt::format("\n],\"summary\":{}}}\n",
-                      nlohmann::json{{"checked", checked},
-                                     {"errors", errors},
-                                     {"findings", totals},
-                                     {"closure_culprits", closure_culprits}}
-                          .dump()));
+                      json_text({{"checked", checked},
+                                 {"errors", errors},
+                                 {"findings", totals},
+                                 {"closure_culprits", closure_culprits}})));
   } else {
     std::string summary = fmt::format("{} ELF file{} checked", checked, checked == 1 ? "" : "s");
     for (const auto& [finding, count] : counts) {

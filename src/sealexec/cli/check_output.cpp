@@ -1,5 +1,6 @@
 #include "sealexec/cli/check_output.h"
 
+#include "sealexec/cli/output.h"
 #include "sealexec/elf/machine.h"
 
 #include <fmt/format.h>
@@ -105,7 +106,7 @@ std::string text_row(const FileReport& report, bool colour) {
            colour),
       cell(relro_name(report.relro), k_relro,
            report.has(Finding::no_relro) || report.has(Finding::partial_relro), colour),
-      cell(cet_cell(report), k_cet, false, colour), report.path);
+      cell(cet_cell(report), k_cet, false, colour), shown(report.path));
 }
 
 std::string execstack_remedy(const std::string& path) {
@@ -126,6 +127,10 @@ std::vector<std::string> text_notes(const FileReport& report) {
   }
   for (const std::string& warning : report.warnings) {
     notes.push_back(fmt::format("  warning: {}", warning));
+  }
+  // The reason, the remedy and the warnings name files.
+  for (std::string& note : notes) {
+    note = shown(note);
   }
   return notes;
 }
@@ -159,7 +164,7 @@ void tree_lines(const audit::Closure& closure, std::size_t index, const std::str
     } else if (object.report && !*object.report) {
       line += " (cannot be loaded)";
     }
-    lines.push_back(std::move(line));
+    lines.push_back(shown(line)); // names from DT_NEEDED and the paths they led to
     if (loaded_here) {
       expanded[child] = true;
       tree_lines(closure, child, prefix + (last ? "   " : "│  "), expanded, lines);
@@ -177,8 +182,8 @@ std::vector<std::string> text_closure(const audit::Closure& closure, bool colour
   for (std::size_t i = 0; i < closure.objects.size(); ++i) {
     if (closure.objects[i].via == audit::FoundVia::interpreter) {
       const auto& report = closure.objects[i].report;
-      lines.push_back(fmt::format("  interpreter: {}{}", closure.objects[i].path,
-                                  report && !*report ? " (cannot be used)" : ""));
+      lines.push_back(shown(fmt::format("  interpreter: {}{}", closure.objects[i].path,
+                                        report && !*report ? " (cannot be used)" : "")));
       expanded[i] = true;
     }
   }
@@ -190,13 +195,15 @@ std::vector<std::string> text_closure(const audit::Closure& closure, bool colour
   }
   for (const audit::Culprit& culprit : culprits) {
     const auto& object = closure.objects[culprit.object];
-    lines.push_back(fmt::format("  {}culprit{}: {} {}", colour ? "\033[1;31m" : "",
-                                colour ? "\033[0m" : "", describe_object(object),
-                                culprit.problem));
+    // Escaped before the colour is added: the colour's escape sequences are ours.
+    lines.push_back(fmt::format("  {}culprit{}{}", colour ? "\033[1;31m" : "",
+                                colour ? "\033[0m" : "",
+                                shown(fmt::format(": {} {}", describe_object(object),
+                                                  culprit.problem))));
     for (const audit::Prediction& prediction : culprit.predictions) {
-      lines.push_back(fmt::format("    {}: {}", prediction.system, prediction.outcome));
+      lines.push_back(shown(fmt::format("    {}: {}", prediction.system, prediction.outcome)));
     }
-    lines.push_back(fmt::format("    remedy: {}", culprit.remedy));
+    lines.push_back(shown(fmt::format("    remedy: {}", culprit.remedy)));
   }
   return lines;
 }

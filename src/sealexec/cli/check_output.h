@@ -1,6 +1,11 @@
 // How `sealexec check` shows a FileReport: a row of fixed-width columns with
 // the path last (so rows stream out aligned without buffering the scan), or
 // one JSON object (docs/check-json.md lists the keys).
+//
+// Text lines come back ready for a terminal: every name in them (paths,
+// DT_NEEDED strings, reasons that quote them) escaped with terminal_text
+// (cli/output.h, shown). JSON objects hold the raw strings; print them with
+// json_text, which escapes every string the same way.
 #pragma once
 
 #include "sealexec/audit/closure.h"

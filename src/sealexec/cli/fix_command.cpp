@@ -72,7 +72,7 @@ int fix(const ParsedOptions& options) {
       status = k_exit_check_error;
       continue;
     }
-    std::printf("%s: %s\n", file.c_str(), done->c_str());
+    std::printf("%s: %s\n", shown(file).c_str(), shown(*done).c_str());
   }
   return status;
 }
