@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
+#include "sealexec/cache/stats_file.h"
 #include "sealexec/util/error.h"
 
 #include <cstdint>
@@ -36,5 +37,6 @@ struct Counters {
 // `threshold_bytes`; also finishes folds whose process died.
 [[nodiscard]] Expected<void> fold_counters(const CacheDir& dir,
                                            std::uint64_t threshold_bytes = 64 * 1024);
+[[nodiscard]] Expected<void> fold_counters(const CacheDir& dir, const FoldOptions& options);
 
 } // namespace sealexec::cache

@@ -75,7 +75,7 @@ bool StatsFile::is_fold(std::string_view file, int* owner) const {
   return true;
 }
 
-Expected<void> StatsFile::append(std::string_view text) const {
+Expected<void> StatsFile::append(std::string_view text, const StatsObserver& observer) const {
   if (text.empty()) {
     return {};
   }
@@ -83,6 +83,9 @@ Expected<void> StatsFile::append(std::string_view text) const {
   (void)stats_dir;
   SEALEXEC_TRY_ASSIGN(const Fd file,
                       m_dir.open_beneath(path(m_name), O_WRONLY | O_APPEND | O_CREAT, 0600));
+  if (observer) {
+    observer("opened");
+  }
   if (::write(file.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     return fail(system_error("cannot record statistics in", m_dir.describe(path(m_name)),
                              "write"));
@@ -104,18 +107,24 @@ Expected<void> StatsFile::read(const StatsLines& add) const {
   return {};
 }
 
-Expected<void> StatsFile::fold(std::uint64_t threshold_bytes, const StatsLines& add,
+Expected<void> StatsFile::fold(const FoldOptions& options, const StatsLines& add,
                                const std::function<std::string()>& summary) const {
   SEALEXEC_TRY_ASSIGN(const Fd stats_dir, m_dir.subdirectory("stats"));
   struct stat st {};
   const bool large = ::fstatat(stats_dir.get(), m_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                      S_ISREG(st.st_mode) &&
-                     static_cast<std::uint64_t>(st.st_size) > threshold_bytes;
+                     static_cast<std::uint64_t>(st.st_size) > options.threshold_bytes;
   const std::string mine = fmt::format("{}{}", ::getpid(), m_folding_suffix);
   if (large && ::renameat(stats_dir.get(), m_name.c_str(), stats_dir.get(), mine.c_str()) != 0 &&
       errno != ENOENT) {
     return fail(system_error("cannot fold", m_dir.describe(path(m_name)), "renameat"));
   }
+  const auto step = [&](std::string_view what) {
+    if (options.observer) {
+      options.observer(what);
+    }
+  };
+  step("renamed");
   // Ours, and those of folds whose process died.
   std::vector<std::string> folded;
   for (const DirEntry& file : list_directory(stats_dir.get())) {
@@ -127,14 +136,17 @@ Expected<void> StatsFile::fold(std::uint64_t threshold_bytes, const StatsLines& 
     if (auto opened = m_dir.open_beneath(path(file.name), O_RDONLY | O_NONBLOCK)) {
       read_lines(opened->get(), add);
       folded.push_back(file.name);
+      step("read");
     }
   }
   if (folded.empty()) {
     return {};
   }
   SEALEXEC_TRY(append(summary()));
+  step("appended");
   for (const std::string& name : folded) {
     ::unlinkat(stats_dir.get(), name.c_str(), 0);
+    step("removed");
   }
   return {};
 }

@@ -16,6 +16,7 @@
 #include "sealexec/cache/cache_dir.h"
 #include "sealexec/util/error.h"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +27,19 @@ namespace sealexec::cache {
 // Receives whole lines, several at a time, never more than a bounded chunk.
 using StatsLines = std::function<void(std::string_view lines)>;
 
+// Called at each step of an append or a fold with the step's name, so that a
+// test can stop or kill the process at an exact point. Empty in normal use.
+using StatsObserver = std::function<void(std::string_view step)>;
+
+struct FoldOptions {
+  // Fold the file once it is larger than this.
+  std::uint64_t threshold_bytes = 64 * 1024;
+  // How long ago (ctime) an older sealexec's fold file must have been made
+  // before a fold takes it in.
+  std::chrono::seconds legacy_grace{3600};
+  StatsObserver observer;
+};
+
 class StatsFile {
 public:
   // `name` under stats/ ("counters"); a fold of it is "<pid><folding_suffix>".
@@ -33,13 +47,14 @@ public:
       : m_dir(dir), m_name(name), m_folding_suffix(folding_suffix) {}
 
   // One write of `text`, which should be whole lines; nothing for "".
-  [[nodiscard]] Expected<void> append(std::string_view text) const;
+  [[nodiscard]] Expected<void> append(std::string_view text,
+                                      const StatsObserver& observer = {}) const;
   // Feeds `add` the lines of the file and of folds in progress, however
   // large they have grown.
   [[nodiscard]] Expected<void> read(const StatsLines& add) const;
   // Once the file is larger than `threshold_bytes`, and for folds whose
   // process died: feeds their lines to `add`, then appends `summary()`.
-  [[nodiscard]] Expected<void> fold(std::uint64_t threshold_bytes, const StatsLines& add,
+  [[nodiscard]] Expected<void> fold(const FoldOptions& options, const StatsLines& add,
                                     const std::function<std::string()>& summary) const;
 
 private:

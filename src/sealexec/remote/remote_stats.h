@@ -8,6 +8,7 @@
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
+#include "sealexec/cache/stats_file.h"
 #include "sealexec/util/error.h"
 
 #include <cstdint>
@@ -47,5 +48,7 @@ void add_backend_counters(BackendTotals& totals, std::string_view text);
 // folds whose process died), keeping every count.
 [[nodiscard]] Expected<void> fold_backend_counters(const cache::CacheDir& dir,
                                                    std::uint64_t threshold_bytes = 64 * 1024);
+[[nodiscard]] Expected<void> fold_backend_counters(const cache::CacheDir& dir,
+                                                   const cache::FoldOptions& options);
 
 } // namespace sealexec::remote

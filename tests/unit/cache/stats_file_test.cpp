@@ -74,14 +74,14 @@ TEST_F(StatsFileTest, FoldReplacesTheLinesWithTheSummaryAndFinishesDeadFolds) {
 
   // Small: only the dead fold is finished.
   int total = 0;
-  ASSERT_TRUE(file().fold(1'000, sum_into(total), [&] { return std::to_string(total) + "\n"; }));
+  ASSERT_TRUE(file().fold({.threshold_bytes = 1'000}, sum_into(total), [&] { return std::to_string(total) + "\n"; }));
   EXPECT_EQ(total, 5);
   EXPECT_FALSE(std::filesystem::exists(stats() / "999999.lines-folding"));
   EXPECT_EQ(read_lines().size(), 101U);
 
   // Large: everything becomes one line.
   total = 0;
-  ASSERT_TRUE(file().fold(100, sum_into(total), [&] { return std::to_string(total) + "\n"; }));
+  ASSERT_TRUE(file().fold({.threshold_bytes = 100}, sum_into(total), [&] { return std::to_string(total) + "\n"; }));
   EXPECT_EQ(read_lines(), std::vector<std::string>{"105"});
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(stats()),
                           std::filesystem::directory_iterator()),
