@@ -10,6 +10,10 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -420,13 +424,19 @@ TEST_F(StatsFileTest, ALiveFolderInAnotherPidNamespaceIsLeftAlone) {
 // are killed from outside at random moments, and a reader checks each total
 // it reads against what had been appended before and after it read. In the
 // end the total is exactly what the writers appended, plus the legacy file.
+// 150 lines per writer; for SEALEXEC_STATS_STRESS_SECONDS when that is set
+// (make stress).
 TEST_F(StatsFileTest, FoldsAtOnceWithKilledFoldersLoseAndDoubleNothing) {
   constexpr int k_writers = 4;
   constexpr int k_folders = 2;
-  constexpr std::uint64_t k_lines_each = 150;
+  const char* stress = std::getenv("SEALEXEC_STATS_STRESS_SECONDS");
+  const auto seconds = std::chrono::seconds(stress != nullptr ? std::atoi(stress) : 0);
+  const std::uint64_t lines_each = seconds.count() > 0 ? UINT64_MAX : 150;
+  const auto deadline = std::chrono::steady_clock::now() + seconds;
   struct Shared {
     std::atomic<std::uint64_t> started[k_writers];
     std::atomic<std::uint64_t> done[k_writers];
+    std::atomic<bool> stop_writers;
     std::atomic<bool> stop;
     std::atomic<std::uint64_t> reads;
     std::atomic<std::uint64_t> bad_reads;
@@ -454,7 +464,7 @@ TEST_F(StatsFileTest, FoldsAtOnceWithKilledFoldersLoseAndDoubleNothing) {
           ::raise(SIGKILL);
         }
       };
-      while (shared->done[slot] < k_lines_each) {
+      while (shared->done[slot] < lines_each && !shared->stop_writers) {
         // Killed only inside a fold: each line is known to be written or not.
         ++shared->started[slot];
         if (!file().append("1\n")) {
@@ -536,6 +546,9 @@ TEST_F(StatsFileTest, FoldsAtOnceWithKilledFoldersLoseAndDoubleNothing) {
     ::waitpid(victim, nullptr, 0);
     victim = start_folder();
     ++folder_kills;
+    if (seconds.count() > 0 && std::chrono::steady_clock::now() > deadline) {
+      shared->stop_writers = true;
+    }
     int status = 0;
     for (pid_t ended; (ended = ::waitpid(-1, &status, WNOHANG)) > 0;) {
       const auto slot = std::find(writers.begin(), writers.end(), ended) - writers.begin();
@@ -565,7 +578,10 @@ TEST_F(StatsFileTest, FoldsAtOnceWithKilledFoldersLoseAndDoubleNothing) {
   EXPECT_GT(shared->reads, 0U);
   EXPECT_EQ(shared->bad_reads, 0U) << "read " << shared->bad_read_total << ", between "
                                    << shared->bad_read_low << " and " << shared->bad_read_high;
-  const std::uint64_t expected = k_writers * k_lines_each + 1'000'000;
+  if (seconds.count() == 0) {
+    EXPECT_EQ(sum(shared->done), k_writers * lines_each);
+  }
+  const std::uint64_t expected = sum(shared->done) + 1'000'000;
   EXPECT_EQ(total(), expected);
   fold_all();
   EXPECT_EQ(total(), expected);
