@@ -18,7 +18,7 @@ constexpr std::array k_fields{Field{"hits", &Counters::hits},
                               Field{"evicted", &Counters::evicted},
                               Field{"gc_runs", &Counters::gc_runs}};
 
-// Folds are "<pid>.folding", the name they have always had.
+// An older sealexec named its folds "<pid>.folding".
 StatsFile counters_file(const CacheDir& dir) { return StatsFile(dir, "counters", ".folding"); }
 
 } // namespace
