@@ -1,7 +1,9 @@
 // A statistics file under <cache>/stats: every process appends its counts as
 // one line with a single O_APPEND write, and readers sum the lines. Folding
-// keeps it small, and a process killed at any point of an append or a fold
-// neither loses nor doubles a line. What the lines mean is the caller's.
+// keeps it small, and a process killed at any point of a fold, or of another
+// process's append, neither loses nor doubles a line (a writer killed in the
+// middle of its own write may leave part of its line). What the lines mean
+// is the caller's.
 //
 // The files, each recognised by its exact name (nothing else in stats/ is
 // ever counted, renamed or removed):
@@ -20,8 +22,8 @@
 // skip): renames <name> and legacy files older than a grace period to new
 // fold.K names; locks each fold file exclusively, so that no writer adds a
 // line to it after it is read; sums base.M and the fold files; writes
-// base.G for a G above every K and renames it in; then removes base.M and
-// the fold files. Every rename moves lines from one counted name to another,
+// base.G for a G above every K and renames it in; then removes base.M, the
+// fold files and a dead folder's temporary file. Every rename moves lines from one counted name to another,
 // and base.G appears in one rename that also stops the files it covers from
 // counting, so the total is the same after each step; what a dead folder
 // left is finished by the next fold, whatever PID namespace either ran in.
