@@ -20,4 +20,7 @@ echo "== kill -9, $rounds rounds"
 "$stress" kill9 "$work/kill9" "$rounds"
 echo "== byte flips, $rounds rounds"
 "$stress" flip "$work/flip" "$rounds"
+echo "== statistics: writers, killed folders and a reader, ${seconds}s"
+SEALEXEC_STATS_STRESS_SECONDS=$seconds "$build/tests/unit_tests" \
+  --gtest_filter=StatsFileTest.FoldsAtOnceWithKilledFoldersLoseAndDoubleNothing
 echo "stress: all scenarios held"

@@ -18,7 +18,7 @@ constexpr std::array k_fields{Field{"hits", &Counters::hits},
                               Field{"evicted", &Counters::evicted},
                               Field{"gc_runs", &Counters::gc_runs}};
 
-// Folds are "<pid>.folding", the name they have always had.
+// An older sealexec named its folds "<pid>.folding".
 StatsFile counters_file(const CacheDir& dir) { return StatsFile(dir, "counters", ".folding"); }
 
 } // namespace
@@ -56,9 +56,13 @@ Expected<Counters> read_counters(const CacheDir& dir) {
 }
 
 Expected<void> fold_counters(const CacheDir& dir, std::uint64_t threshold_bytes) {
+  return fold_counters(dir, FoldOptions{.threshold_bytes = threshold_bytes});
+}
+
+Expected<void> fold_counters(const CacheDir& dir, const FoldOptions& options) {
   Counters total;
   return counters_file(dir).fold(
-      threshold_bytes, [&](std::string_view lines) { total += parse_counters(lines); },
+      options, [&](std::string_view lines) { total += parse_counters(lines); },
       [&] { return format_counters(total); });
 }
 

@@ -1,9 +1,11 @@
 // Cache statistics: each Cache counts in memory and appends one line to
-// <cache>/stats/counters when it is done (a StatsFile: no lock, summed by
-// readers). gc folds the file so that it stays small.
+// <cache>/stats/counters when it is done (a StatsFile: summed by readers,
+// never waited for). gc folds the file so that it stays small; a process
+// killed at any point neither loses nor doubles a count (stats_file.h).
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
+#include "sealexec/cache/stats_file.h"
 #include "sealexec/util/error.h"
 
 #include <cstdint>
@@ -33,8 +35,11 @@ struct Counters {
 [[nodiscard]] Expected<void> append_counters(const CacheDir& dir, const Counters& counters);
 [[nodiscard]] Expected<Counters> read_counters(const CacheDir& dir);
 // Folds stats/counters into one line once it is larger than
-// `threshold_bytes`; also finishes folds whose process died.
+// `threshold_bytes`; also finishes folds whose process died, and takes in an
+// older sealexec's "<pid>.folding" files once they are an hour old. Does
+// nothing while another process folds.
 [[nodiscard]] Expected<void> fold_counters(const CacheDir& dir,
                                            std::uint64_t threshold_bytes = 64 * 1024);
+[[nodiscard]] Expected<void> fold_counters(const CacheDir& dir, const FoldOptions& options);
 
 } // namespace sealexec::cache

@@ -90,9 +90,13 @@ Expected<BackendTotals> read_backend_counters(const cache::CacheDir& dir) {
 }
 
 Expected<void> fold_backend_counters(const cache::CacheDir& dir, std::uint64_t threshold_bytes) {
+  return fold_backend_counters(dir, cache::FoldOptions{.threshold_bytes = threshold_bytes});
+}
+
+Expected<void> fold_backend_counters(const cache::CacheDir& dir, const cache::FoldOptions& options) {
   BackendTotals totals;
   return remote_file(dir).fold(
-      threshold_bytes, [&](std::string_view lines) { add_backend_counters(totals, lines); },
+      options, [&](std::string_view lines) { add_backend_counters(totals, lines); },
       [&] { return format_totals(totals); });
 }
 

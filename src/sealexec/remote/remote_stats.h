@@ -4,10 +4,12 @@
 //   "v1 <backend> hits=N misses=N errors=N timeouts=N rejected=N puts=N"
 // and readers sum the lines. Only processes that reached past the local
 // store write a line, so the file grows with misses and puts, not hits; the
-// writer that finds it large folds it (one line per backend).
+// writer that finds it large folds it (one line per backend), as gc folds
+// the cache's counters: no count is lost or doubled (cache/stats_file.h).
 #pragma once
 
 #include "sealexec/cache/cache_dir.h"
+#include "sealexec/cache/stats_file.h"
 #include "sealexec/util/error.h"
 
 #include <cstdint>
@@ -44,8 +46,12 @@ void add_backend_counters(BackendTotals& totals, std::string_view text);
                                                      const BackendCounters& counters);
 [[nodiscard]] Expected<BackendTotals> read_backend_counters(const cache::CacheDir& dir);
 // Folds the file once it is larger than `threshold_bytes` (and finishes
-// folds whose process died), keeping every count.
+// folds whose process died, and takes in an older sealexec's
+// "<pid>.remote-folding" files once they are an hour old), keeping every
+// count. Does nothing while another process folds.
 [[nodiscard]] Expected<void> fold_backend_counters(const cache::CacheDir& dir,
                                                    std::uint64_t threshold_bytes = 64 * 1024);
+[[nodiscard]] Expected<void> fold_backend_counters(const cache::CacheDir& dir,
+                                                   const cache::FoldOptions& options);
 
 } // namespace sealexec::remote

@@ -325,7 +325,9 @@ TEST_F(CacheTest, GcFoldsTheStatisticsFileWithoutLosingCounts) {
   EXPECT_EQ(after->puts, 7U);
   EXPECT_EQ(after->gc_runs, 1U);
   EXPECT_LT(std::filesystem::file_size(m_dir / "cache/stats/counters"), 200U);
-  EXPECT_FALSE(std::filesystem::exists(m_dir / "cache/stats/999999.folding"));
+  // An older sealexec's fold is taken in only an hour after it was made (it
+  // may still be at work): counted once meanwhile.
+  EXPECT_TRUE(std::filesystem::exists(m_dir / "cache/stats/999999.folding"));
 }
 
 TEST_F(CacheTest, RemoveAndClear) {
