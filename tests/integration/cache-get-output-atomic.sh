@@ -60,3 +60,28 @@ expect_code 0 sx get b -o "$out"
 cmp -s "$WORK/victim" "$WORK/victim.orig" || fail "get -o wrote through a symlink beside OUT"
 [ ! -L "$out" ] || fail "OUT became a symlink: $(ls -l "$out")"
 cmp "$out" "$WORK/b" || fail "OUT is not the entry"
+
+# An OUT that is a device, a fifo or a link to one is written into, never
+# replaced: as root, `get -o /dev/null` once left a regular file there.
+printf 'small\n' >"$WORK/small"
+expect_code 0 sx put small "$WORK/small"
+if [ -c /dev/null ]; then
+  expect_code 0 sx get small -o /dev/null
+  [ -c /dev/null ] || { rm -f /dev/null; mknod -m 666 /dev/null c 1 3; fail "get -o /dev/null replaced /dev/null"; }
+fi
+mkfifo "$WORK/fifo"
+cat "$WORK/fifo" >"$WORK/from-fifo" &
+reader=$!
+expect_code 0 sx get small -o "$WORK/fifo"
+wait $reader
+[ -p "$WORK/fifo" ] || fail "get -o FIFO replaced the fifo"
+cmp "$WORK/from-fifo" "$WORK/small" || fail "what came through the fifo differs"
+ln -s "$WORK/fifo" "$WORK/fifo-link"
+cat "$WORK/fifo" >"$WORK/from-link" &
+reader=$!
+expect_code 0 sx get small -o "$WORK/fifo-link"
+wait $reader
+[ -L "$WORK/fifo-link" ] || fail "get -o LINK-TO-FIFO replaced the link"
+cmp "$WORK/from-link" "$WORK/small" || fail "what came through the link differs"
+expect_code 2 sx get small -o "$WORK/outdir"
+expect_error_line "sealexec: $WORK/outdir: " "is a directory"

@@ -112,6 +112,17 @@ int get(Cache& cache, const ParsedOptions& options, const std::vector<std::strin
     const mode_t umask = ::umask(0);
     ::umask(umask);
     auto written = [&]() -> Expected<void> {
+      // A device, fifo or socket (/dev/null, /dev/stdout, a pipe) is written
+      // into, as cp and tee do; renaming a file over it would replace it --
+      // as root, /dev/null itself.
+      struct stat st {};
+      if (::stat(output->c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+          return fail(make_error(Errc::invalid_argument, *output, "is a directory"));
+        }
+        SEALEXEC_TRY_ASSIGN(const Fd out, open_fd(output->c_str(), O_WRONLY | O_NOCTTY));
+        return write_all(out.get(), bytes, *output);
+      }
       SEALEXEC_TRY_ASSIGN(ReplacementFile out, ReplacementFile::create(*output));
       SEALEXEC_TRY(write_all(out.fd(), bytes, *output));
       if (::fchmod(out.fd(), 0755 & ~umask) != 0) {
