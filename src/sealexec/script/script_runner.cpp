@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
+#include <optional>
 
 namespace sealexec::script {
 
@@ -144,6 +146,12 @@ Expected<std::string> read_small_file(const std::filesystem::path& path, std::si
   }
 }
 
+// "250 ms", "60 s".
+std::string describe(std::chrono::milliseconds duration) {
+  return duration.count() % 1000 == 0 ? fmt::format("{} s", duration.count() / 1000)
+                                      : fmt::format("{} ms", duration.count());
+}
+
 class Runner {
 public:
   Runner(cache::Cache& cache, const ScriptOptions& options) : m_cache(cache), m_options(options) {}
@@ -177,8 +185,27 @@ public:
         return std::move(*hit);
       }
     }
-    SEALEXEC_TRY_ASSIGN(const cache::KeyLock lock,
-                        cache::KeyLock::acquire(m_cache.directory(), m_script_key));
+    const std::chrono::milliseconds timeout = m_cache.config().lock_timeout;
+    SEALEXEC_TRY_ASSIGN(std::optional<cache::KeyLock> lock,
+                        cache::KeyLock::acquire(m_cache.directory(), m_script_key,
+                                                std::chrono::milliseconds(0)));
+    if (!lock && timeout.count() > 0) {
+      note(fmt::format("another run is compiling this script: waiting for it, at most {} "
+                       "(lock_timeout)",
+                       describe(timeout)));
+      SEALEXEC_TRY_ASSIGN(lock,
+                          cache::KeyLock::acquire(m_cache.directory(), m_script_key, timeout));
+    }
+    if (!lock) {
+      // Stopped, or just slow: either way not worth waiting for any longer.
+      // Publishing is atomic, so compiling the same key twice is harmless.
+      note(timeout.count() == 0
+               ? std::string("another run is compiling this script (lock_timeout 0): "
+                             "compiling here too")
+               : fmt::format("another run has been compiling this script for {} "
+                             "(lock_timeout): compiling here too",
+                             describe(timeout)));
+    }
     // Whoever held the lock before us may have built it meanwhile.
     if (!m_options.rebuild) {
       SEALEXEC_TRY_ASSIGN(auto hit, cached(/*quiet=*/false));
