@@ -6,6 +6,7 @@
 #include "sealexec/script/compiler.h"
 #include "sealexec/script/depfile.h"
 #include "sealexec/script/manifest.h"
+#include "sealexec/script/unchanged.h"
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
@@ -157,6 +158,7 @@ public:
   Runner(cache::Cache& cache, const ScriptOptions& options) : m_cache(cache), m_options(options) {}
 
   Expected<PreparedScript> run() {
+    m_started_ns = fine_now_ns();
     SEALEXEC_TRY_ASSIGN(ScriptFile file, read_script(m_options.script));
     auto language = language_of(m_options.script.string());
     if (!language) {
@@ -303,7 +305,6 @@ private:
     const std::string script_directory = m_source.path.parent_path().string();
     SEALEXEC_TRY(write_file(source, m_source.compile_text));
 
-    const std::int64_t start_ns = coarse_now_ns();
     CommandSpec compile;
     compile.program = m_compiler.program;
     compile.argv = compiler_argv();
@@ -328,6 +329,9 @@ private:
     search.stdout_to = CommandSpec::Output::discard;
     search.stderr_to = CommandSpec::Output::capture;
 
+    // Any change after this moment gets a later ctime than it; any change
+    // before the run began an earlier one (unchanged.h).
+    const std::int64_t since_ns = coarse_clock_after(m_started_ns);
     note(fmt::format("compiling with {}", fmt::join(compile.argv, " ")));
     SEALEXEC_TRY_ASSIGN(StartedCommand compiling, start_command(compile));
     auto searching = start_command(search);
@@ -337,11 +341,12 @@ private:
       auto searched = finish_command(std::move(*searching), 1024 * 1024);
       if (searched && searched->status.success()) {
         search_list = parse_search_list(searched->err);
-        // Relative -I directories are relative to where the compiler ran.
+        // Relative -I directories are relative to where the compiler ran
+        // (joined, not normalised: "inc/.." is up from where inc leads).
         for (auto* list : {&search_list.quote, &search_list.bracket}) {
           for (std::string& directory : *list) {
             if (!directory.starts_with('/')) {
-              directory = (m_source.path.parent_path() / directory).lexically_normal().string();
+              directory = script_directory + "/" + directory;
             }
           }
         }
@@ -364,9 +369,10 @@ private:
                             .real_path = m_source.path,
                             .compiled = true,
                             .cached = false};
-    auto published = publish(build, depfile, search_list, start_ns, prepared.image);
+    auto published = publish(build, depfile, search_list, since_ns, prepared.image);
     if (!published) {
-      note(fmt::format("not cached: {}", published.error().message()));
+      note(fmt::format("not cached: {}; this build runs once, uncached",
+                       published.error().message()));
     } else {
       prepared.cached = true;
     }
@@ -374,21 +380,21 @@ private:
   }
 
   Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& depfile,
-                         const SearchList& search_list, std::int64_t start_ns,
+                         const SearchList& search_list, std::int64_t since_ns,
                          const SealedImage& image) {
     SEALEXEC_TRY_ASSIGN(const std::string dependencies,
                         read_small_file(depfile, k_max_depfile_size));
     SEALEXEC_TRY_ASSIGN(const Depfile parsed, parse_depfile(dependencies, depfile.string()));
-    // Relative prerequisites are relative to where the compiler ran.
+    // Relative prerequisites are relative to where the compiler ran (joined,
+    // not normalised: the kernel resolves "inc/.." through the link inc).
+    const std::string script_directory = m_source.path.parent_path().string();
     std::vector<std::string> prerequisites;
     for (const std::string& path : parsed.prerequisites) {
-      prerequisites.push_back(path.starts_with('/')
-                                  ? path
-                                  : (m_source.path.parent_path() / path).lexically_normal().string());
+      prerequisites.push_back(path.starts_with('/') ? path : script_directory + "/" + path);
     }
     SEALEXEC_TRY_ASSIGN(Manifest manifest,
                         build_manifest(prerequisites, build.path().string() + "/", search_list,
-                                       start_ns));
+                                       since_ns));
     manifest.script = m_source.path.string();
     manifest.result_key = result_key_for(m_script_key, manifest.headers);
     // The binary first: a manifest must never name a binary that is not there.
@@ -408,6 +414,7 @@ private:
   CompilerCommand m_compiler;
   cache::Fingerprint m_fingerprint = cache::Fingerprint::opaque("");
   Sha256Digest m_script_key;
+  std::int64_t m_started_ns = 0; // CLOCK_REALTIME
 };
 
 } // namespace
