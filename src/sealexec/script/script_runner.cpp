@@ -4,7 +4,7 @@
 #include "sealexec/exec/command.h"
 #include "sealexec/image/copy.h"
 #include "sealexec/script/compiler.h"
-#include "sealexec/script/depfile.h"
+#include "sealexec/script/dependency_list.h"
 #include "sealexec/script/manifest.h"
 #include "sealexec/script/unchanged.h"
 #include "sealexec/util/fd.h"
@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 
 namespace sealexec::script {
@@ -122,29 +124,6 @@ Expected<void> write_file(const std::filesystem::path& path, std::string_view co
   SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600));
   SEALEXEC_TRY(write_all(fd.get(), std::as_bytes(std::span(content.data(), content.size())), name));
   return {};
-}
-
-Expected<std::string> read_small_file(const std::filesystem::path& path, std::size_t limit) {
-  const std::string name = path.string();
-  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_RDONLY));
-  std::string content;
-  std::array<char, 16 * 1024> buffer; // NOLINT: filled by read
-  for (;;) {
-    const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      return fail(system_error("cannot read", name, "read"));
-    }
-    if (got == 0) {
-      return content;
-    }
-    content.append(buffer.data(), static_cast<std::size_t>(got));
-    if (content.size() > limit) {
-      return fail(make_error(Errc::too_large, name, "is larger than expected"));
-    }
-  }
 }
 
 // "250 ms", "60 s".
@@ -301,21 +280,23 @@ private:
     const std::string language(language_name(m_source.language));
     const std::filesystem::path source = build.path() / m_source.path.filename();
     const std::filesystem::path output = build.path() / "a.out";
-    const std::filesystem::path depfile = build.path() / "deps.d";
     const std::string script_directory = m_source.path.parent_path().string();
     SEALEXEC_TRY(write_file(source, m_source.compile_text));
 
     CommandSpec compile;
     compile.program = m_compiler.program;
     compile.argv = compiler_argv();
-    compile.argv.insert(compile.argv.end(),
-                        {"-x", language, source.string(), "-x", "none", "-o", output.string(),
-                         "-MD", "-MF", depfile.string(), "-iquote", script_directory});
+    compile.argv.insert(compile.argv.end(), {"-x", language, source.string(), "-x", "none", "-o",
+                                             output.string(), "-iquote", script_directory});
     compile.argv.insert(compile.argv.end(), m_flags.begin(), m_flags.end());
+    // Every translation unit writes what it read to standard output
+    // (dependency_list.h).
+    compile.argv.insert(compile.argv.end(), std::begin(k_dependency_flags),
+                        std::end(k_dependency_flags));
     compile.cwd = script_directory;
-    // The program's standard output is its own: the compiler's goes to
-    // standard error.
-    compile.stdout_to = CommandSpec::Output::to_stderr;
+    // The program's standard output is its own: what the compiler prints
+    // besides its dependencies goes to the caller (compiler_output).
+    compile.stdout_to = CommandSpec::Output::capture;
 
     // The include search list of this very compile, asked for alongside it
     // on the other core.
@@ -335,7 +316,12 @@ private:
     note(fmt::format("compiling with {}", fmt::join(compile.argv, " ")));
     SEALEXEC_TRY_ASSIGN(StartedCommand compiling, start_command(compile));
     auto searching = start_command(search);
-    SEALEXEC_TRY_ASSIGN(const CommandResult compiled, finish_command(std::move(compiling), 0));
+    SEALEXEC_TRY_ASSIGN(const CommandResult compiled,
+                        finish_compile(std::move(compiling), k_max_depfile_size + 1));
+    auto dependencies = own_dependency_list(compiled.out, output);
+    if (!dependencies && !compiled.out.empty() && m_options.compiler_output) {
+      m_options.compiler_output(compiled.out);
+    }
     SearchList search_list;
     if (searching) {
       auto searched = finish_command(std::move(*searching), 1024 * 1024);
@@ -369,7 +355,7 @@ private:
                             .real_path = m_source.path,
                             .compiled = true,
                             .cached = false};
-    auto published = publish(build, depfile, search_list, since_ns, prepared.image);
+    auto published = publish(build, source, dependencies, search_list, since_ns, prepared.image);
     if (!published) {
       note(fmt::format("not cached: {}; this build runs once, uncached",
                        published.error().message()));
@@ -379,17 +365,26 @@ private:
     return prepared;
   }
 
-  Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& depfile,
-                         const SearchList& search_list, std::int64_t since_ns,
-                         const SealedImage& image) {
-    SEALEXEC_TRY_ASSIGN(const std::string dependencies,
-                        read_small_file(depfile, k_max_depfile_size));
-    SEALEXEC_TRY_ASSIGN(const Depfile parsed, parse_depfile(dependencies, depfile.string()));
+  Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& source,
+                         const Expected<Depfile>& dependencies, const SearchList& search_list,
+                         std::int64_t since_ns, const SealedImage& image) {
+    if (!dependencies) {
+      return fail(dependencies.error());
+    }
+    if (const auto flag = flag_hiding_dependencies(m_flags)) {
+      return fail(make_error(Errc::invalid_argument, *flag,
+                             "may change or hide the compiler's dependency list"));
+    }
+    const std::vector<std::string>& listed = dependencies->prerequisites;
+    if (std::find(listed.begin(), listed.end(), source.string()) == listed.end()) {
+      return fail(make_error(Errc::malformed, "the compiler's dependency list",
+                             "does not list the script"));
+    }
     // Relative prerequisites are relative to where the compiler ran (joined,
     // not normalised: the kernel resolves "inc/.." through the link inc).
     const std::string script_directory = m_source.path.parent_path().string();
     std::vector<std::string> prerequisites;
-    for (const std::string& path : parsed.prerequisites) {
+    for (const std::string& path : listed) {
       prerequisites.push_back(path.starts_with('/') ? path : script_directory + "/" + path);
     }
     SEALEXEC_TRY_ASSIGN(Manifest manifest,
