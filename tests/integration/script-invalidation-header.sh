@@ -3,7 +3,9 @@
 # script's directory, whatever the caller's cwd (a decoy header of the same
 # name in the cwd must not be used). Changing the header's content recompiles;
 # touching it without changing it does not (a counting compiler wrapper shows
-# that the compiler never started), now or on later runs.
+# that the compiler never started), now or on later runs. A header edited
+# just before a run is cached by that run (only a change during the compile
+# is not).
 . "$TEST_LIB"
 . "$(dirname "$TEST_LIB")/script.sh"
 counting_compiler cc-count cc
@@ -75,25 +77,18 @@ run "run after changing the decoy"
 expect_out "value 2" "run after changing the decoy header in the cwd"
 expect_eq "$(calls cc-count)" "$n" "compiler runs after changing the decoy header in the cwd"
 
-# A header changed at or after the compile started (here: dated in the
-# future) could change again unseen: the run works, but nothing is cached,
-# so the next run compiles again. Back-dated, it is cached once more.
+# A header dated in the future (an archive made where the clock runs fast)
+# is cached like any other: only ctime shows when a file changed, and mtime
+# can say anything (script-header-swap.sh has headers that really change
+# during the compile).
 printf '#define VALUE 3\n' >"$WORK/src/local.h"
 touch -d '+1 min' "$WORK/src/local.h"
-c=$(compiles cc-count)
 run "run with a header from the future"
 expect_out "value 3" "run with a header from the future"
 expect_compiled "run with a header from the future"
-expect_file_contains "$WORK/err" "not cached: "
+expect_file_contains "$WORK/err" "cached: "
+n=$(calls cc-count)
 run "second run with a header from the future"
 expect_out "value 3" "second run with a header from the future"
-expect_compiled "second run with a header from the future"
-expect_eq "$(compiles cc-count)" $((c + 2)) "compiles with a header from the future"
-backdate "$WORK/src/local.h"
-run "run after back-dating the header"
-expect_out "value 3" "run after back-dating the header"
-n=$(calls cc-count)
-run "second run after back-dating the header"
-expect_out "value 3" "second run after back-dating the header"
-expect_not_compiled "second run after back-dating the header"
-expect_eq "$(calls cc-count)" "$n" "compiler runs after back-dating the header"
+expect_not_compiled "second run with a header from the future"
+expect_eq "$(calls cc-count)" "$n" "compiler runs with a header from the future"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -65,6 +66,30 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return static_cast<std::uint64_t>(number * multiplier);
 }
 
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+                                                        std::chrono::milliseconds limit) {
+  text = trim(text);
+  std::uint64_t scale = 1;
+  if (text.ends_with("ms")) {
+    text.remove_suffix(2);
+  } else if (text.ends_with('s')) {
+    text.remove_suffix(1);
+    scale = 1000;
+  } else if (text != "0") {
+    return std::nullopt; // a unit is required: is "30" seconds or milliseconds?
+  }
+  // Eight digits at most: no overflow below, whatever the scale.
+  if (text.empty() || text.size() > 8 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  const auto count = parse_count(text);
+  if (!count || *count * scale > static_cast<std::uint64_t>(limit.count())) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(*count * scale));
+}
+
 Expected<void> apply_setting(CacheConfig& config, std::string_view key, std::string_view value,
                              std::string_view source) {
   auto bad = [&](std::string_view what) {
@@ -89,10 +114,17 @@ Expected<void> apply_setting(CacheConfig& config, std::string_view key, std::str
       return bad("not none or zstd");
     }
     config.compress = v == "zstd";
+  } else if (key == "lock_timeout") {
+    const auto duration = parse_duration(value, CacheConfig::k_max_lock_timeout);
+    if (!duration) {
+      return bad("not a duration such as 500ms or 30s (at most 3600s)");
+    }
+    config.lock_timeout = *duration;
   } else {
     return fail(make_error(
         Errc::invalid_argument, source,
-        fmt::format("unknown setting '{}' (known: max_size, max_entries, gc_every, compression)",
+        fmt::format("unknown setting '{}' (known: max_size, max_entries, gc_every, compression, "
+                    "lock_timeout)",
                     key)));
   }
   return {};

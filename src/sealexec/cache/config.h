@@ -4,6 +4,7 @@
 
 #include "sealexec/util/error.h"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -19,13 +20,26 @@ struct CacheConfig {
   // (ccache #417). 0 turns it off.
   std::uint64_t gc_every = 64;
   bool compress = false; // store blobs as zstd frames (docs/cache.md)
+  // How long a producer waits for another one building the same key (a
+  // script's first compile) before it builds for itself: a holder that is
+  // stopped must not block everyone for ever. Longer than the slowest
+  // compile of a script measured here, under load (docs/scripts.md).
+  std::chrono::milliseconds lock_timeout = k_default_lock_timeout;
+  static constexpr std::chrono::milliseconds k_default_lock_timeout{60'000};
+  // gc removes lock files older than an hour, so no wait can be longer.
+  static constexpr std::chrono::milliseconds k_max_lock_timeout{3'600'000};
 };
 
 // Sizes: "1000", "64K", "512M", "5G" (powers of 1024), "1.5G".
 [[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
 
+// Durations: "0", or a whole number with "ms" or "s": "250ms", "30s". At
+// most `limit`; nullopt otherwise.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+                                                                      std::chrono::milliseconds limit);
+
 // Applies one `key = value` setting (keys: max_size, max_entries, gc_every,
-// compression = none|zstd). Errc::invalid_argument names `source` and the
+// compression = none|zstd, lock_timeout = DURATION). Errc::invalid_argument names `source` and the
 // key or value at fault.
 [[nodiscard]] Expected<void> apply_setting(CacheConfig& config, std::string_view key,
                                            std::string_view value, std::string_view source);

@@ -457,7 +457,8 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options, RemoteUse remote
   const std::pair<const char*, const char*> from_env[] = {
       {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
       {"SEALEXEC_CACHE_MAX_ENTRIES", "max_entries"},
-      {"SEALEXEC_CACHE_COMPRESSION", "compression"}};
+      {"SEALEXEC_CACHE_COMPRESSION", "compression"},
+      {"SEALEXEC_LOCK_TIMEOUT", "lock_timeout"}};
   for (const auto& [variable, key] : from_env) {
     if (*env(variable) != '\0') {
       SEALEXEC_TRY(cache::apply_setting(config, key, env(variable), variable));

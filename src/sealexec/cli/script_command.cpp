@@ -5,11 +5,14 @@
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/remote_options.h"
 #include "sealexec/exec/exec.h"
+#include "sealexec/image/copy.h"
 #include "sealexec/script/script_runner.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,6 +72,12 @@ int run_script(const ParsedOptions& options) {
       note(fmt::format("{}: {}", path, text));
     };
   }
+  // The compiler's own words, not sealexec's: passed through as they came,
+  // to standard error with its other messages.
+  script.compiler_output = [](std::string_view text) {
+    (void)write_all(STDERR_FILENO, std::as_bytes(std::span(text.data(), text.size())),
+                    "standard error");
+  };
 
   auto cache = open_cache(options);
   if (!cache) {

@@ -171,12 +171,6 @@ FileStamp FileStamp::of(const struct stat& st) {
                    .ctime_ns = nanoseconds(st.st_ctim)};
 }
 
-std::int64_t coarse_now_ns() {
-  struct timespec now {};
-  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-  return nanoseconds(now);
-}
-
 std::vector<std::byte> serialize(const Manifest& manifest) {
   RecordWriter w(k_magic, k_version);
   w.text(manifest.script);
@@ -258,10 +252,11 @@ Expected<Manifest> parse_manifest(std::span<const std::byte> bytes, std::string_
 
 ManifestCheck check_manifest(Manifest& manifest, std::int64_t now_ns) {
   ManifestCheck check;
-  // A stamp can be trusted for later runs only once the coarse clock has
-  // moved past it: a change within the same tick would leave it unchanged.
+  // A stamp can be trusted for later runs only once the clock has moved past
+  // it: a change within the same tick (or second, on a file system with
+  // coarse times) would leave it as it is. Every change moves ctime.
   auto settled = [now_ns](const FileStamp& stamp) {
-    return stamp.mtime_ns < now_ns && stamp.ctime_ns < now_ns;
+    return stamped_before(stamp.ctime_ns, now_ns);
   };
   // Headers come sorted, so those of one directory are neighbours: each
   // directory is looked up once and its files relative to it, instead of
@@ -348,22 +343,28 @@ SearchList parse_search_list(std::string_view verbose_output) {
 
 Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
                                   std::string_view skip_prefix, const SearchList& search,
-                                  std::int64_t start_ns) {
+                                  std::int64_t since_ns) {
   Manifest manifest;
+  PathCheck paths(since_ns);
   for (const std::string& path : prerequisites) {
     if (path.starts_with(skip_prefix) || !path.starts_with('/')) {
       continue;
     }
+    // Hashed first, its path checked after: a replacement made before the
+    // hash is then seen by the check.
     const auto hashed = hash_file(path);
     if (!hashed) {
       return fail(make_error(Errc::changed, path, "could not be read back after the compile"));
     }
-    // mtime only: ctime cannot be set, so a file whose mtime was put back
-    // (touch -d, make's restores, tar) would otherwise never be cacheable.
-    // A write during the compile moves mtime, and the stamp keeps ctime.
-    if (hashed->stamp.mtime_ns >= start_ns) {
+    // ctime, not mtime: mv, cp -p, tar and rsync -a keep an old mtime, and
+    // nothing can put ctime back.
+    if (!stamped_before(hashed->stamp.ctime_ns, since_ns)) {
       return fail(make_error(Errc::changed, path,
-                             "was modified while the script was being compiled"));
+                             "was changed while the script was being compiled"));
+    }
+    if (std::string why = paths.changed(path, hashed->stamp.dev, hashed->stamp.ino);
+        !why.empty()) {
+      return fail(make_error(Errc::changed, path, why));
     }
     manifest.headers.push_back({.path = path, .stamp = hashed->stamp, .sha256 = hashed->sha256});
   }
@@ -424,8 +425,8 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
     if (::stat(directory.c_str(), &st) == 0) {
       const FileStamp stamp = FileStamp::of(st);
       // Changed since the compile began: its state then is unknown, so the
-      // names are looked up on every run until a run refreshes it.
-      if (stamp.mtime_ns < start_ns) {
+      // names are looked up on every run.
+      if (stamped_before(stamp.ctime_ns, since_ns)) {
         watched.stamp = stamp;
       }
     }

@@ -12,6 +12,7 @@
 // its names looked up one by one.
 #pragma once
 
+#include "sealexec/script/unchanged.h"
 #include "sealexec/util/digest.h"
 #include "sealexec/util/error.h"
 
@@ -74,7 +75,8 @@ struct ManifestCheck {
 
 // Checks `manifest` against the file system now. Updates stamps in place
 // where only they changed; `now_ns` (CLOCK_REALTIME_COARSE) keeps a stamp
-// from being refreshed while it could still change unseen.
+// from being refreshed while a change could still leave it as it is (its
+// ctime must be stamped_before now).
 [[nodiscard]] ManifestCheck check_manifest(Manifest& manifest, std::int64_t now_ns);
 
 // The key of the binary built from `script_key` with these headers.
@@ -92,16 +94,16 @@ struct SearchList {
 // markers are missing.
 [[nodiscard]] SearchList parse_search_list(std::string_view verbose_output);
 
-// After a compile that started at `start_ns` (CLOCK_REALTIME_COARSE): the
-// headers of `prerequisites` (those under `skip_prefix`, the private build
-// directory, are not headers) hashed and stamped, and the directories to
-// watch for `search`. Errc::changed when a header was modified at or after
-// the start: then nothing may be cached, since the compiler may have read
-// either version.
+// After a compile that started after `since_ns` (a CLOCK_REALTIME_COARSE
+// reading, see coarse_clock_after): the headers of `prerequisites` (absolute
+// paths; those under `skip_prefix`, the private build directory, are not
+// headers) hashed and stamped, and the directories to watch for `search`.
+// Errc::changed, and nothing may be cached, unless each header is shown
+// unchanged since `since_ns` (unchanged.h): its ctime is stamped_before it,
+// and nothing on its path was replaced (PathCheck). Otherwise the compiler
+// may have read another version than the one hashed now.
 [[nodiscard]] Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
                                                 std::string_view skip_prefix,
-                                                const SearchList& search, std::int64_t start_ns);
-
-[[nodiscard]] std::int64_t coarse_now_ns();
+                                                const SearchList& search, std::int64_t since_ns);
 
 } // namespace sealexec::script

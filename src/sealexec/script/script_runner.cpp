@@ -4,8 +4,9 @@
 #include "sealexec/exec/command.h"
 #include "sealexec/image/copy.h"
 #include "sealexec/script/compiler.h"
-#include "sealexec/script/depfile.h"
+#include "sealexec/script/dependency_list.h"
 #include "sealexec/script/manifest.h"
+#include "sealexec/script/unchanged.h"
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
@@ -13,8 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
+#include <iterator>
+#include <optional>
 
 namespace sealexec::script {
 
@@ -121,27 +126,10 @@ Expected<void> write_file(const std::filesystem::path& path, std::string_view co
   return {};
 }
 
-Expected<std::string> read_small_file(const std::filesystem::path& path, std::size_t limit) {
-  const std::string name = path.string();
-  SEALEXEC_TRY_ASSIGN(const Fd fd, open_fd(name.c_str(), O_RDONLY));
-  std::string content;
-  std::array<char, 16 * 1024> buffer; // NOLINT: filled by read
-  for (;;) {
-    const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      return fail(system_error("cannot read", name, "read"));
-    }
-    if (got == 0) {
-      return content;
-    }
-    content.append(buffer.data(), static_cast<std::size_t>(got));
-    if (content.size() > limit) {
-      return fail(make_error(Errc::too_large, name, "is larger than expected"));
-    }
-  }
+// "250 ms", "60 s".
+std::string describe(std::chrono::milliseconds duration) {
+  return duration.count() % 1000 == 0 ? fmt::format("{} s", duration.count() / 1000)
+                                      : fmt::format("{} ms", duration.count());
 }
 
 class Runner {
@@ -149,6 +137,7 @@ public:
   Runner(cache::Cache& cache, const ScriptOptions& options) : m_cache(cache), m_options(options) {}
 
   Expected<PreparedScript> run() {
+    m_started_ns = fine_now_ns();
     SEALEXEC_TRY_ASSIGN(ScriptFile file, read_script(m_options.script));
     auto language = language_of(m_options.script.string());
     if (!language) {
@@ -177,8 +166,27 @@ public:
         return std::move(*hit);
       }
     }
-    SEALEXEC_TRY_ASSIGN(const cache::KeyLock lock,
-                        cache::KeyLock::acquire(m_cache.directory(), m_script_key));
+    const std::chrono::milliseconds timeout = m_cache.config().lock_timeout;
+    SEALEXEC_TRY_ASSIGN(std::optional<cache::KeyLock> lock,
+                        cache::KeyLock::acquire(m_cache.directory(), m_script_key,
+                                                std::chrono::milliseconds(0)));
+    if (!lock && timeout.count() > 0) {
+      note(fmt::format("another run is compiling this script: waiting for it, at most {} "
+                       "(lock_timeout)",
+                       describe(timeout)));
+      SEALEXEC_TRY_ASSIGN(lock,
+                          cache::KeyLock::acquire(m_cache.directory(), m_script_key, timeout));
+    }
+    if (!lock) {
+      // Stopped, or just slow: either way not worth waiting for any longer.
+      // Publishing is atomic, so compiling the same key twice is harmless.
+      note(timeout.count() == 0
+               ? std::string("another run is compiling this script (lock_timeout 0): "
+                             "compiling here too")
+               : fmt::format("another run has been compiling this script for {} "
+                             "(lock_timeout): compiling here too",
+                             describe(timeout)));
+    }
     // Whoever held the lock before us may have built it meanwhile.
     if (!m_options.rebuild) {
       SEALEXEC_TRY_ASSIGN(auto hit, cached(/*quiet=*/false));
@@ -272,22 +280,23 @@ private:
     const std::string language(language_name(m_source.language));
     const std::filesystem::path source = build.path() / m_source.path.filename();
     const std::filesystem::path output = build.path() / "a.out";
-    const std::filesystem::path depfile = build.path() / "deps.d";
     const std::string script_directory = m_source.path.parent_path().string();
     SEALEXEC_TRY(write_file(source, m_source.compile_text));
 
-    const std::int64_t start_ns = coarse_now_ns();
     CommandSpec compile;
     compile.program = m_compiler.program;
     compile.argv = compiler_argv();
-    compile.argv.insert(compile.argv.end(),
-                        {"-x", language, source.string(), "-x", "none", "-o", output.string(),
-                         "-MD", "-MF", depfile.string(), "-iquote", script_directory});
+    compile.argv.insert(compile.argv.end(), {"-x", language, source.string(), "-x", "none", "-o",
+                                             output.string(), "-iquote", script_directory});
     compile.argv.insert(compile.argv.end(), m_flags.begin(), m_flags.end());
+    // Every translation unit writes what it read to standard output
+    // (dependency_list.h).
+    compile.argv.insert(compile.argv.end(), std::begin(k_dependency_flags),
+                        std::end(k_dependency_flags));
     compile.cwd = script_directory;
-    // The program's standard output is its own: the compiler's goes to
-    // standard error.
-    compile.stdout_to = CommandSpec::Output::to_stderr;
+    // The program's standard output is its own: what the compiler prints
+    // besides its dependencies goes to the caller (compiler_output).
+    compile.stdout_to = CommandSpec::Output::capture;
 
     // The include search list of this very compile, asked for alongside it
     // on the other core.
@@ -301,20 +310,29 @@ private:
     search.stdout_to = CommandSpec::Output::discard;
     search.stderr_to = CommandSpec::Output::capture;
 
+    // Any change after this moment gets a later ctime than it; any change
+    // before the run began an earlier one (unchanged.h).
+    const std::int64_t since_ns = coarse_clock_after(m_started_ns);
     note(fmt::format("compiling with {}", fmt::join(compile.argv, " ")));
     SEALEXEC_TRY_ASSIGN(StartedCommand compiling, start_command(compile));
     auto searching = start_command(search);
-    SEALEXEC_TRY_ASSIGN(const CommandResult compiled, finish_command(std::move(compiling), 0));
+    SEALEXEC_TRY_ASSIGN(const CommandResult compiled,
+                        finish_compile(std::move(compiling), k_max_depfile_size + 1));
+    auto dependencies = own_dependency_list(compiled.out, output);
+    if (!dependencies && !compiled.out.empty() && m_options.compiler_output) {
+      m_options.compiler_output(compiled.out);
+    }
     SearchList search_list;
     if (searching) {
       auto searched = finish_command(std::move(*searching), 1024 * 1024);
       if (searched && searched->status.success()) {
         search_list = parse_search_list(searched->err);
-        // Relative -I directories are relative to where the compiler ran.
+        // Relative -I directories are relative to where the compiler ran
+        // (joined, not normalised: "inc/.." is up from where inc leads).
         for (auto* list : {&search_list.quote, &search_list.bracket}) {
           for (std::string& directory : *list) {
             if (!directory.starts_with('/')) {
-              directory = (m_source.path.parent_path() / directory).lexically_normal().string();
+              directory = script_directory + "/" + directory;
             }
           }
         }
@@ -337,31 +355,41 @@ private:
                             .real_path = m_source.path,
                             .compiled = true,
                             .cached = false};
-    auto published = publish(build, depfile, search_list, start_ns, prepared.image);
+    auto published = publish(build, source, dependencies, search_list, since_ns, prepared.image);
     if (!published) {
-      note(fmt::format("not cached: {}", published.error().message()));
+      note(fmt::format("not cached: {}; this build runs once, uncached",
+                       published.error().message()));
     } else {
       prepared.cached = true;
     }
     return prepared;
   }
 
-  Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& depfile,
-                         const SearchList& search_list, std::int64_t start_ns,
-                         const SealedImage& image) {
-    SEALEXEC_TRY_ASSIGN(const std::string dependencies,
-                        read_small_file(depfile, k_max_depfile_size));
-    SEALEXEC_TRY_ASSIGN(const Depfile parsed, parse_depfile(dependencies, depfile.string()));
-    // Relative prerequisites are relative to where the compiler ran.
+  Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& source,
+                         const Expected<Depfile>& dependencies, const SearchList& search_list,
+                         std::int64_t since_ns, const SealedImage& image) {
+    if (!dependencies) {
+      return fail(dependencies.error());
+    }
+    if (const auto flag = flag_hiding_dependencies(m_flags)) {
+      return fail(make_error(Errc::invalid_argument, *flag,
+                             "may change or hide the compiler's dependency list"));
+    }
+    const std::vector<std::string>& listed = dependencies->prerequisites;
+    if (std::find(listed.begin(), listed.end(), source.string()) == listed.end()) {
+      return fail(make_error(Errc::malformed, "the compiler's dependency list",
+                             "does not list the script"));
+    }
+    // Relative prerequisites are relative to where the compiler ran (joined,
+    // not normalised: the kernel resolves "inc/.." through the link inc).
+    const std::string script_directory = m_source.path.parent_path().string();
     std::vector<std::string> prerequisites;
-    for (const std::string& path : parsed.prerequisites) {
-      prerequisites.push_back(path.starts_with('/')
-                                  ? path
-                                  : (m_source.path.parent_path() / path).lexically_normal().string());
+    for (const std::string& path : listed) {
+      prerequisites.push_back(path.starts_with('/') ? path : script_directory + "/" + path);
     }
     SEALEXEC_TRY_ASSIGN(Manifest manifest,
                         build_manifest(prerequisites, build.path().string() + "/", search_list,
-                                       start_ns));
+                                       since_ns));
     manifest.script = m_source.path.string();
     manifest.result_key = result_key_for(m_script_key, manifest.headers);
     // The binary first: a manifest must never name a binary that is not there.
@@ -381,6 +409,7 @@ private:
   CompilerCommand m_compiler;
   cache::Fingerprint m_fingerprint = cache::Fingerprint::opaque("");
   Sha256Digest m_script_key;
+  std::int64_t m_started_ns = 0; // CLOCK_REALTIME
 };
 
 } // namespace

@@ -37,6 +37,10 @@ struct ScriptOptions {
   bool rebuild = false; // compile even on a hit
   // Says what happens (--verbose); empty: quiet.
   std::function<void(std::string_view)> note;
+  // What the compiler printed on its standard output, when that was more
+  // than its dependency list (a linker's --verbose, say): the caller shows
+  // it where the compiler's messages go. Empty: dropped.
+  std::function<void(std::string_view)> compiler_output;
 };
 
 // Variables gcc and clang read that change the result of a compile.
@@ -53,7 +57,11 @@ struct PreparedScript {
 
 // The script's binary, sealed and ready to exec: from the cache when its
 // manifest still holds, compiled otherwise (once, whoever else is trying at
-// the same moment). Errc::compile_failed when the compiler rejected it.
+// the same moment, unless the other compile holds the lock longer than
+// the cache's lock_timeout). A binary is cached only when every file the
+// compiler read, for every translation unit, is recorded and shown
+// unchanged across the compile; otherwise it runs once, uncached.
+// Errc::compile_failed when the compiler rejected it.
 [[nodiscard]] Expected<PreparedScript> prepare_script(cache::Cache& cache,
                                                       const ScriptOptions& options);
 

@@ -40,8 +40,11 @@ struct Tree {
     search.bracket = {(dir / "inc0").string(), (dir / "inc1").string()};
     prerequisites = {(dir / "inc1/sub/h.h").string()};
   }
+  // As a compile that starts now would: every change made so far is before
+  // the moment it compares with.
   Manifest build() {
-    auto manifest = build_manifest(prerequisites, "/nonexistent-build/", search, coarse_now_ns());
+    auto manifest = build_manifest(prerequisites, "/nonexistent-build/", search,
+                                   coarse_clock_after(fine_now_ns()));
     EXPECT_TRUE(manifest) << manifest.error().message();
     return manifest ? *manifest : Manifest{};
   }
@@ -143,6 +146,67 @@ TEST(Manifest, HeaderNewerThanTheCompileIsNotCached) {
   EXPECT_EQ(manifest.error().code, Errc::changed);
 }
 
+// A compile starts (`since`), reads the header, and meanwhile the header is
+// replaced by a file whose mtime is older than the compile: what mv, cp -p,
+// tar and rsync -a do. The mtime says nothing; the ctime does.
+class ReplacedDuringTheCompile : public ::testing::Test {
+protected:
+  void SetUp() override {
+    write(tree.dir / "staged/h.h", "#define H 2\n");
+    age(tree.dir / "staged/h.h");
+    since = coarse_clock_after(fine_now_ns());
+  }
+  void expect_not_cached() {
+    const auto manifest =
+        build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search, since);
+    ASSERT_FALSE(manifest) << "cached a header replaced during the compile";
+    EXPECT_EQ(manifest.error().code, Errc::changed);
+  }
+  Tree tree;
+  std::int64_t since = 0;
+};
+
+TEST_F(ReplacedDuringTheCompile, ByRenameOfAnOlderFile) {
+  std::filesystem::rename(tree.dir / "staged/h.h", tree.dir / "inc1/sub/h.h");
+  expect_not_cached();
+}
+
+TEST_F(ReplacedDuringTheCompile, ByWritingAndPuttingTheMtimeBack) {
+  struct stat old {};
+  ASSERT_EQ(::stat((tree.dir / "inc1/sub/h.h").c_str(), &old), 0);
+  write(tree.dir / "inc1/sub/h.h", "#define H 3\n"); // cp -p: same size,
+  const struct utimbuf times{.actime = old.st_atime, .modtime = old.st_mtime};
+  ASSERT_EQ(::utime((tree.dir / "inc1/sub/h.h").c_str(), &times), 0); // same mtime
+  expect_not_cached();
+}
+
+TEST_F(ReplacedDuringTheCompile, ByRenamingItsDirectory) {
+  std::filesystem::rename(tree.dir / "inc1/sub", tree.dir / "old-sub");
+  std::filesystem::rename(tree.dir / "staged", tree.dir / "inc1/sub");
+  expect_not_cached();
+}
+
+TEST_F(ReplacedDuringTheCompile, ByRepointingALink) {
+  std::filesystem::rename(tree.dir / "inc1/sub", tree.dir / "v1");
+  std::filesystem::create_directory_symlink("../v1", tree.dir / "inc1/sub");
+  since = coarse_clock_after(fine_now_ns()); // the compile starts; inc1/sub -> ../v1
+  ASSERT_TRUE(build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search, since));
+  std::filesystem::create_directory_symlink("../staged", tree.dir / "inc1/sub.new");
+  std::filesystem::rename(tree.dir / "inc1/sub.new", tree.dir / "inc1/sub"); // ln -sfn
+  expect_not_cached();
+}
+
+TEST_F(ReplacedDuringTheCompile, NotByFilesAddedNextToIt) {
+  // A busy directory (a /tmp, a project where other things are built) is
+  // no reason to refuse: its entries that matter are checked one by one.
+  write(tree.dir / "inc1/sub/other.h", "");
+  write(tree.dir / "new/x", "");
+  const auto manifest =
+      build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search, since);
+  ASSERT_TRUE(manifest) << manifest.error().message();
+  EXPECT_EQ(manifest->headers.size(), 1U);
+}
+
 TEST(Manifest, BuildDirectoryPrerequisitesAreNotHeaders) {
   Tree tree;
   write(tree.dir / "build/x.cpp", "");
@@ -175,3 +239,4 @@ TEST(SearchList, ParsesCompilerOutput) {
 
 } // namespace
 } // namespace sealexec::script
+
