@@ -489,8 +489,9 @@ const Command k_cache_command{
              "       sealexec cache keygen NAME",
     .details =
         "Options may come before or after the command word. Settings come from\n"
-        "<dir>/cache.conf, then SEALEXEC_CACHE_MAX_SIZE, SEALEXEC_CACHE_MAX_ENTRIES and\n"
-        "SEALEXEC_CACHE_COMPRESSION, then --max-size and --max-entries (docs/cache.md).\n"
+        "<dir>/cache.conf, then SEALEXEC_CACHE_MAX_SIZE, SEALEXEC_CACHE_MAX_ENTRIES,\n"
+        "SEALEXEC_CACHE_COMPRESSION and SEALEXEC_LOCK_TIMEOUT, then --max-size and\n"
+        "--max-entries (docs/cache.md). DIR must be empty, new, or a sealexec cache.\n"
         "Exit codes: 0 done; 1 a miss (get, rm) or damage found (verify); 2 bad usage or a\n"
         "cache that cannot be used. cache exec replaces itself with the entry, so the program's\n"
         "status passes through; its own failures are 125, 126 and 127 (no such entry).\n"

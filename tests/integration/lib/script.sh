@@ -11,9 +11,9 @@
 #   calls NAME          how many times $WORK/NAME ran at all (compiles and
 #                       the queries sealexec asks a compiler it has not seen)
 #   compiles NAME       how many of those runs compiled a file (had "-o")
-#   backdate FILE...    sets the files' mtime one minute back: sealexec caches
-#                       nothing that depends on a file changed at or after the
-#                       compile started
+#   backdate FILE...    sets the files' mtime one minute back (only ctime,
+#                       which cannot be set back, decides whether a compile's
+#                       inputs were unchanged; scenarios use it to show that)
 #   script_entries      how many "script: ..." entries `sealexec cache ls` lists
 #   expect_compiled / expect_not_compiled WHAT
 #                       on $WORK/err of a -v run: a "compiling with" note or none
