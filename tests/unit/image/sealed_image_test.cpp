@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/xattr.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -146,6 +148,32 @@ TEST(SealedImage, NothingMapsTheWholeImageUntilACallerAsks) {
   EXPECT_EQ(view->size(), program.size());
   EXPECT_EQ(view->data(), image->bytes().data());
   EXPECT_EQ(bytes_of(*image), program);
+}
+
+TEST(SealedImage, AWholeViewThatCannotBeMadeNamesTheFile) {
+  TempDir dir;
+  test::write_file(dir / "big", std::string(8 * 1024 * 1024, 'x'));
+  const auto image = SealedImage::from_path(dir / "big");
+  ASSERT_OK(image);
+  // In a child, so that the address-space limit binds nobody else.
+  auto pipe = make_pipe();
+  ASSERT_OK(pipe);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pipe->read_end.reset();
+    const rlimit limit{.rlim_cur = 0, .rlim_max = RLIM_INFINITY};
+    ::setrlimit(RLIMIT_AS, &limit);
+    const auto view = image->map();
+    const std::string message = view ? std::string("mapped") : view.error().message();
+    (void)::write(pipe->write_end.get(), message.data(), message.size());
+    ::_exit(0);
+  }
+  pipe->write_end.reset();
+  const std::string message = test::read_all(pipe->read_end.get());
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_EQ(message, (dir / "big").string() + ": cannot map: mmap: Cannot allocate memory");
 }
 
 TEST(SealedImage, TheHeadIsTheWholeOfASmallImage) {
