@@ -36,9 +36,10 @@ struct ImageOptions {
   // caller already knows (a cache entry records it) is then not hashed
   // before copying, which saves a read of the whole file.
   std::optional<Xxh3Digest> expected_xxh3;
-  // Larger sources are refused with Errc::too_large. A stream (pipe, socket)
-  // is refused as soon as more than this many bytes have arrived, so this is
-  // also the most memory that reading one can take.
+  // Larger sources are refused with Errc::too_large: a file before anything
+  // is copied, a stream (pipe, socket) as soon as more than this many bytes
+  // have arrived, so that reading one takes at most this much memory plus a
+  // 4 MiB chunk.
   std::uint64_t max_size = std::uint64_t{4} << 30;
   // Executable::no makes a memfd the kernel will never exec (MFD_NOEXEC_SEAL),
   // for data that is only mapped.
