@@ -10,12 +10,14 @@ int exit_code_for(Errc code) {
   case Errc::digest_mismatch:
   case Errc::policy:
   case Errc::malformed:
+  // A program that kept changing while it was copied: no copy of one whole
+  // version could be made, so it cannot run (and a retry later may work).
+  case Errc::changed:
     return k_exit_cannot_run;
   case Errc::compile_failed:
     return k_exit_compile_failed;
   case Errc::system:
   case Errc::invalid_argument:
-  case Errc::changed:
   case Errc::too_large:
   case Errc::timed_out:
     break;

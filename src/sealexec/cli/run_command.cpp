@@ -1,14 +1,18 @@
 #include "sealexec/cli/run_command.h"
 
 #include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/memory_limit.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/exec/program_lookup.h"
 #include "sealexec/audit/culprits.h"
+#include "sealexec/cache/config.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/exec/execstack.h"
 #include "sealexec/image/sealed_image.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <optional>
@@ -30,6 +34,9 @@ constexpr OptionSpec k_run_options[] = {
     {"--policy", "", "POLICY",
      "strict: refuse a program whose closure needs an executable stack or has W+X segments; "
      "warn (default): say so and run; off: do not look"},
+    {"--max-size", "", "SIZE",
+     "Refuse a PROGRAM larger than SIZE (like 512M or 2G; default for a pipe: a quarter of the "
+     "memory this process may use, at most 1G; for a file: 4G)"},
     {"--fix-execstack", "", "",
      "Clear the executable-stack request in the sealed copy of the program (not in the "
      "libraries ld.so loads from disk)"},
@@ -40,6 +47,7 @@ enum class Policy { strict, warn, off };
 
 struct RunArguments {
   std::optional<std::string> sha256; // given, even if empty
+  std::optional<std::string> max_size;
   std::string argv0;
   std::string name;
   std::string origin;
@@ -105,7 +113,14 @@ std::optional<int> apply_policy(const RunArguments& arguments, const SealedImage
 }
 
 
-Expected<ImageOptions> image_options(const RunArguments& arguments) {
+// Whether standard input is a pipe or socket, which must be read whole
+// into memory before its size is known.
+bool stdin_is_stream() {
+  struct stat st {};
+  return ::fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+Expected<ImageOptions> image_options(const RunArguments& arguments, bool from_stdin) {
   ImageOptions options;
   options.name = arguments.name;
   // An empty value is an error, not "no pin": a script whose pin variable is
@@ -117,7 +132,28 @@ Expected<ImageOptions> image_options(const RunArguments& arguments) {
                              "expected 64 hexadecimal digits"));
     }
   }
+  if (arguments.max_size) {
+    const auto size = cache::parse_size(*arguments.max_size);
+    if (!size) {
+      return fail(make_error(Errc::invalid_argument, "--max-size",
+                             fmt::format("'{}' is not a size (like 512M or 2G)",
+                                         *arguments.max_size)));
+    }
+    options.max_size = *size;
+  } else if (from_stdin && stdin_is_stream()) {
+    // A file's size is known before anything is copied; a stream's is not,
+    // and `yes | sealexec run -` would otherwise fill memory.
+    options.max_size = default_stream_limit();
+  }
   return options;
+}
+
+// "is larger than the limit of N bytes", plus how to raise the limit.
+Error with_max_size_hint(Error error) {
+  if (error.code == Errc::too_large) {
+    error.reason += "; raise the limit with --max-size SIZE";
+  }
+  return error;
 }
 
 void warn_about_lost_privileges(const SealedImage& image) {
@@ -134,11 +170,11 @@ int run(const RunArguments& arguments) {
     return report(make_error(Errc::invalid_argument, "run", "no PROGRAM given (use - for stdin)"));
   }
   const std::string& program = arguments.command.front();
-  auto options = image_options(arguments);
+  const bool from_stdin = program == "-";
+  auto options = image_options(arguments, from_stdin);
   if (!options) {
     return report(options.error());
   }
-  const bool from_stdin = program == "-";
   std::string path = program;
   if (!from_stdin) {
     const char* search_path = std::getenv("PATH");
@@ -152,7 +188,7 @@ int run(const RunArguments& arguments) {
   auto image = from_stdin ? SealedImage::from_stdin(*options)
                           : SealedImage::from_path(path, *options);
   if (!image) {
-    return report(image.error());
+    return report(with_max_size_hint(std::move(image).error()));
   }
   if (arguments.verbose) {
     note(fmt::format("sealed {} ({} bytes) into memfd {}, XXH3-128 {}", image->source(),
@@ -211,6 +247,7 @@ int run(const RunArguments& arguments) {
 int run_with(const ParsedOptions& options) {
   RunArguments arguments;
   arguments.sha256 = options.value("--sha256");
+  arguments.max_size = options.value("--max-size");
   arguments.argv0 = options.value("--argv0").value_or("");
   arguments.name = options.value("--name").value_or("");
   arguments.origin = options.value("--origin").value_or("");
@@ -235,15 +272,16 @@ const Command k_run_command{
     .name = "run",
     .summary = "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there.",
     .usage = "sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR]\n"
-             "                    [--policy strict|warn|off] [--fix-execstack] [-v] [--] "
-             "PROGRAM|- [ARGS...]",
+             "                    [--policy strict|warn|off] [--max-size SIZE] [--fix-execstack]\n"
+             "                    [-v] [--] PROGRAM|- [ARGS...]",
     .details =
         "sealexec replaces itself with the program, so its exit status and death by signal\n"
         "pass through. Everything from PROGRAM on is the program's own arguments.\n"
         "A PROGRAM without a '/' is looked up in PATH, as env(1) does.\n"
-        "Exit codes of sealexec's own: 125 sealexec failed or bad usage; 126 the program\n"
-        "cannot run (not an ELF executable or #! script, wrong machine, bad interpreter,\n"
-        "digest mismatch, refused by policy); 127 not found.",
+        "Exit codes of sealexec's own: 125 sealexec failed, bad usage, or PROGRAM larger\n"
+        "than --max-size; 126 the program cannot run (not an ELF executable or #! script,\n"
+        "wrong machine, bad interpreter, digest mismatch, refused by policy, or it kept\n"
+        "changing while it was copied); 127 not found.",
     .options = k_run_options,
     .operands = Operands::program,
     .usage_exit_code = k_exit_failed,

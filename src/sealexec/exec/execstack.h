@@ -22,8 +22,8 @@ image_closure(const SealedImage& image, const std::optional<std::filesystem::pat
 
 // A new image of `image` whose PT_GNU_STACK no longer asks for an executable
 // stack (the same change as `sealexec fix --clear-execstack`, made in memory
-// before sealing). It keeps the name and origin; its digest is that of the
-// new bytes. nullopt when there is nothing to clear. This covers the program
+// before sealing). It keeps the name, origin and source (which errors name);
+// its digest is that of the new bytes. nullopt when there is nothing to clear. This covers the program
 // only: the libraries ld.so loads from disk are not changed.
 [[nodiscard]] Expected<std::optional<SealedImage>> clear_execstack(const SealedImage& image,
                                                                    std::string_view name);

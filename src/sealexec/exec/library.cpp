@@ -1,9 +1,9 @@
 #include "sealexec/exec/library.h"
 
 #include "sealexec/audit/file_report.h"
-#include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/elf_file.h"
 #include "sealexec/elf/machine.h"
+#include "sealexec/image/image_source.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -55,7 +55,7 @@ Expected<Library> load_library(const SealedImage& image, const LibraryOptions& o
   if (image.kind() != ImageKind::elf) {
     return fail(make_error(Errc::not_runnable, image.source(), "is not an ELF shared object"));
   }
-  const SpanSource source(image.bytes(), image.source());
+  const ImageSource source(image);
   SEALEXEC_TRY_ASSIGN(const elf::ElfFile file, elf::ElfFile::read(source));
   if (file.header().type != ET_DYN) {
     return fail(make_error(Errc::not_runnable, image.source(),

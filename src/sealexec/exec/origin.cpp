@@ -1,8 +1,8 @@
 #include "sealexec/exec/origin.h"
 
 #include "sealexec/audit/loader_config.h"
-#include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/elf_file.h"
+#include "sealexec/image/image_source.h"
 
 #include <elf.h>
 #include <fmt/format.h>
@@ -35,7 +35,7 @@ Expected<OriginPlan> plan_origin(const SealedImage& image,
   if (image.kind() != ImageKind::elf) {
     return plan;
   }
-  const SpanSource source(image.bytes(), image.source());
+  const ImageSource source(image);
   SEALEXEC_TRY_ASSIGN(const elf::ElfFile file, elf::ElfFile::read(source));
   SEALEXEC_TRY_ASSIGN(const std::vector<elf::DynamicEntry> entries, file.dynamic_entries());
 

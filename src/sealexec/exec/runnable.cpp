@@ -1,7 +1,7 @@
 #include "sealexec/exec/runnable.h"
 
-#include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/machine.h"
+#include "sealexec/image/image_source.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -38,7 +38,7 @@ Expected<void> check_interpreter(const SealedImage& image, const std::string& in
 
 Expected<RunnableProgram> check_elf(const SealedImage& image,
                                     const std::filesystem::path& working_directory) {
-  const SpanSource source(image.bytes(), image.source());
+  const ImageSource source(image);
   SEALEXEC_TRY_ASSIGN(const elf::ElfFile file, elf::ElfFile::read(source));
   const elf::FileHeader& header = file.header();
   if (header.type != ET_EXEC && header.type != ET_DYN) {
@@ -75,7 +75,7 @@ Expected<RunnableProgram> check_runnable(const SealedImage& image,
   case ImageKind::elf:
     return check_elf(image, working_directory);
   case ImageKind::script: {
-    SEALEXEC_TRY_ASSIGN(Shebang shebang, parse_shebang(image.bytes(), image.source()));
+    SEALEXEC_TRY_ASSIGN(Shebang shebang, parse_shebang(image.head(), image.source()));
     SEALEXEC_TRY(check_interpreter(image, shebang.interpreter, working_directory, "interpreter"));
     return RunnableProgram{.kind = ImageKind::script, .shebang = std::move(shebang)};
   }

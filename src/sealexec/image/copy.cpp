@@ -111,9 +111,10 @@ Expected<Xxh3Digest> copy_range_hashing(int source, std::uint64_t offset, std::u
   return hasher.digest();
 }
 
-Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t max_size,
-                                    std::string_view path) {
+Expected<StreamCopy> copy_stream(int source, int destination, std::uint64_t max_size,
+                                 std::string_view path) {
   std::vector<std::byte> buffer(k_copy_buffer_size);
+  Xxh3Hasher hasher;
   std::uint64_t total = 0;
   for (;;) {
     const ssize_t got = ::read(source, buffer.data(), buffer.size());
@@ -124,16 +125,37 @@ Expected<std::uint64_t> copy_stream(int source, int destination, std::uint64_t m
       return fail(system_error("cannot read", path, "read"));
     }
     if (got == 0) {
-      return total;
+      return StreamCopy{.size = total, .digest = hasher.digest()};
     }
     total += static_cast<std::uint64_t>(got);
     if (total > max_size) {
       return fail(make_error(Errc::too_large, path,
                              fmt::format("is larger than the limit of {} bytes", max_size)));
     }
-    SEALEXEC_TRY(write_all(destination, std::span(buffer).first(static_cast<std::size_t>(got)),
-                           path));
+    const auto chunk = std::span<const std::byte>(buffer).first(static_cast<std::size_t>(got));
+    hasher.update(chunk);
+    SEALEXEC_TRY(write_all(destination, chunk, path));
   }
+}
+
+Expected<void> read_range(int fd, std::uint64_t offset, std::span<std::byte> destination,
+                          std::string_view path) {
+  std::size_t done = 0;
+  while (done < destination.size()) {
+    const ssize_t got = ::pread(fd, destination.data() + done, destination.size() - done,
+                                static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot read", path, "pread"));
+    }
+    if (got == 0) {
+      return fail(source_shrank(path, destination.size(), done));
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  return {};
 }
 
 Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset, std::uint64_t length,
@@ -144,6 +166,32 @@ Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset, std::uint64_t
     return Expected<void>();
   }));
   return hasher.digest();
+}
+
+Expected<Sha256Digest> sha256_file_range(int fd, std::uint64_t offset, std::uint64_t length,
+                                         std::string_view path) {
+  Sha256Hasher hasher;
+  SEALEXEC_TRY(for_each_chunk(fd, offset, length, path, [&](std::span<const std::byte> chunk) {
+    hasher.update(chunk);
+    return Expected<void>();
+  }));
+  return hasher.digest();
+}
+
+Expected<void> write_all_at(int fd, std::span<const std::byte> data, std::uint64_t offset,
+                            std::string_view path) {
+  while (!data.empty()) {
+    const ssize_t wrote = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (wrote < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot write a copy of", path, "pwrite"));
+    }
+    data = data.subspan(static_cast<std::size_t>(wrote));
+    offset += static_cast<std::uint64_t>(wrote);
+  }
+  return {};
 }
 
 } // namespace sealexec

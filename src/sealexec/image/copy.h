@@ -33,10 +33,22 @@ inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
                                                       std::uint64_t length, int destination,
                                                       std::string_view path);
 
+struct StreamCopy {
+  std::uint64_t size = 0;
+  Xxh3Digest digest; // of the bytes written, hashed from our own buffer
+};
+
 // Appends everything `source` yields until end of file to `destination`;
-// fails with Errc::too_large past `max_size` bytes. Returns the byte count.
-[[nodiscard]] Expected<std::uint64_t> copy_stream(int source, int destination,
-                                                  std::uint64_t max_size, std::string_view path);
+// fails with Errc::too_large as soon as more than `max_size` bytes arrive,
+// having written no more than `max_size`. Returns the byte count and their
+// XXH3-128.
+[[nodiscard]] Expected<StreamCopy> copy_stream(int source, int destination,
+                                               std::uint64_t max_size, std::string_view path);
+
+// Fills `destination` with the bytes of `fd` from `offset` (pread, looping
+// over short reads). Fails with Errc::changed when the file ends first.
+[[nodiscard]] Expected<void> read_range(int fd, std::uint64_t offset,
+                                        std::span<std::byte> destination, std::string_view path);
 
 // The XXH3-128 digest of `length` bytes of `fd` from `offset`, read with
 // pread into a bounded buffer (never mmap: a file truncated meanwhile must
@@ -44,8 +56,18 @@ inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
 [[nodiscard]] Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset,
                                                    std::uint64_t length, std::string_view path);
 
+// The SHA-256 of `length` bytes of `fd` from `offset`, read like
+// hash_file_range.
+[[nodiscard]] Expected<Sha256Digest> sha256_file_range(int fd, std::uint64_t offset,
+                                                       std::uint64_t length,
+                                                       std::string_view path);
+
 // Writes all of `data` to `fd` at its file position.
 [[nodiscard]] Expected<void> write_all(int fd, std::span<const std::byte> data,
                                        std::string_view path);
+
+// Writes all of `data` to `fd` at `offset`, leaving the file position alone.
+[[nodiscard]] Expected<void> write_all_at(int fd, std::span<const std::byte> data,
+                                          std::uint64_t offset, std::string_view path);
 
 } // namespace sealexec

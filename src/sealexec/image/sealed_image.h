@@ -7,13 +7,14 @@
 #include "sealexec/util/digest.h"
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
-#include "sealexec/util/mapping.h"
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace sealexec {
 
@@ -35,19 +36,34 @@ struct ImageOptions {
   // caller already knows (a cache entry records it) is then not hashed
   // before copying, which saves a read of the whole file.
   std::optional<Xxh3Digest> expected_xxh3;
-  // Larger sources are refused with Errc::too_large.
+  // Larger sources are refused with Errc::too_large: a file before anything
+  // is copied, a stream (pipe, socket) as soon as more than this many bytes
+  // have arrived, so that reading one takes at most this much memory plus a
+  // 4 MiB chunk.
   std::uint64_t max_size = std::uint64_t{4} << 30;
   // Executable::no makes a memfd the kernel will never exec (MFD_NOEXEC_SEAL),
   // for data that is only mapped.
   Executable executable = Executable::yes;
   // The image's origin(); by default the directory of the source file.
   std::optional<std::filesystem::path> origin;
+  // The image's source(), which errors name; by default the path, "<stdin>",
+  // "<fd N>" or "<memory>".
+  std::string source;
 };
 
+// How many of an image's first bytes it keeps in memory (SealedImage::head):
+// enough for the kernel's look at a script, and for an ELF file's headers,
+// program headers and, in small programs, everything else the checks read.
+inline constexpr std::size_t k_image_head_size = 16 * 1024;
+
+// Nothing maps the whole image unless a caller asks for all of its bytes at
+// once (bytes(), map()): the checks read its head from memory and the rest
+// with pread (ImageSource), and exec needs only the descriptor.
 class SealedImage {
 public:
   // Copies the regular file at `path`. Errc::not_found when it does not
-  // exist; Errc::not_runnable when it is not a readable regular file.
+  // exist; Errc::not_runnable when it is not a readable regular file;
+  // Errc::changed when it kept changing while it was copied (sealing.h).
   [[nodiscard]] static Expected<SealedImage> from_path(const std::filesystem::path& path,
                                                        const ImageOptions& options = {});
   // Copies what `fd` holds: all of a regular file (from offset 0, without
@@ -60,16 +76,30 @@ public:
   [[nodiscard]] static Expected<SealedImage> from_bytes(std::span<const std::byte> bytes,
                                                         const ImageOptions& options = {});
 
+  SealedImage(SealedImage&&) noexcept;
+  SealedImage& operator=(SealedImage&&) noexcept;
+  ~SealedImage();
+
   // The sealed memfd, close-on-exec. Its seals make every write, resize or
   // mode change fail, whatever the descriptor's access mode.
   [[nodiscard]] int fd() const { return m_fd.get(); }
   [[nodiscard]] std::uint64_t size() const { return m_size; }
-  // A read-only view of the sealed bytes, valid while this object lives.
-  [[nodiscard]] std::span<const std::byte> bytes() const { return m_mapping.bytes(); }
+  // The first min(size(), k_image_head_size) sealed bytes, kept in memory.
+  [[nodiscard]] std::span<const std::byte> head() const { return m_head; }
+  // A read-only view of all the sealed bytes, mapped on the first call (from
+  // any thread) and kept while this object lives. It costs address space of
+  // the image's size, which a process under `ulimit -v` may not have: fails
+  // (Errc::system, naming source()) when mmap does.
+  [[nodiscard]] Expected<std::span<const std::byte>> map() const;
+  // map(), or an empty span when the mapping cannot be made. Kept for callers
+  // that cannot fail here; a caller for whom an empty view of a non-empty
+  // image would be wrong must use map() or read fd().
+  [[nodiscard]] std::span<const std::byte> bytes() const;
   // XXH3-128 of the sealed bytes; its first 12 hex digits are in the name.
   [[nodiscard]] const Xxh3Digest& digest() const { return m_digest; }
-  // SHA-256 of the sealed bytes, computed on each call (about 1.7 GB/s).
-  [[nodiscard]] Sha256Digest sha256() const;
+  // SHA-256 of the sealed bytes, read back from fd() on each call (about
+  // 1.7 GB/s).
+  [[nodiscard]] Expected<Sha256Digest> sha256() const;
   // "sealexec:<basename>:<12 hex digits>", as /proc/PID/exe, ps and perf show it.
   [[nodiscard]] const std::string& memfd_name() const { return m_memfd_name; }
   // Where the bytes came from, for messages: the path, "<stdin>", "<memory>".
@@ -83,11 +113,14 @@ public:
 
 private:
   struct Parts;
+  struct View;
   explicit SealedImage(Parts parts);
+  [[nodiscard]] static Expected<SealedImage> finish(Parts parts);
 
   Fd m_fd;
-  Mapping m_mapping;
   std::uint64_t m_size = 0;
+  std::vector<std::byte> m_head;
+  std::unique_ptr<View> m_view; // the whole mapping, made on demand
   Xxh3Digest m_digest;
   std::string m_memfd_name;
   std::string m_source;

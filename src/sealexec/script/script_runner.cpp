@@ -393,7 +393,10 @@ private:
     manifest.script = m_source.path.string();
     manifest.result_key = result_key_for(m_script_key, manifest.headers);
     // The binary first: a manifest must never name a binary that is not there.
-    SEALEXEC_TRY(m_cache.put(manifest.result_key, m_fingerprint, image.bytes(),
+    // map(), not bytes(): a mapping that cannot be made is an error here, never
+    // an empty binary in the cache.
+    SEALEXEC_TRY_ASSIGN(const auto binary, image.map());
+    SEALEXEC_TRY(m_cache.put(manifest.result_key, m_fingerprint, binary,
                              fmt::format("script: {}", m_source.path.string())));
     SEALEXEC_TRY(m_cache.put(m_script_key, m_fingerprint, serialize(manifest),
                              fmt::format("manifest: {}", m_source.path.string())));

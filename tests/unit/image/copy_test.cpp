@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 namespace sealexec {
@@ -64,6 +66,63 @@ TEST_F(CopyTest, HashOfARangeMatchesTheOneShotDigest) {
   const auto past_end = hash_file_range(m_source.get(), 0, m_text.size() + 1, "source");
   ASSERT_FALSE(past_end);
   EXPECT_EQ(past_end.error().code, Errc::changed);
+
+  const auto sha = sha256_file_range(m_source.get(), 7, 1000, "source");
+  ASSERT_OK(sha);
+  EXPECT_EQ(*sha, sha256(test::as_bytes(std::string_view(m_text).substr(7, 1000))));
+}
+
+TEST_F(CopyTest, ReadRangeFillsTheBufferOrReportsAChange) {
+  std::string part(300, '\0');
+  ASSERT_OK(read_range(m_source.get(), 11, std::as_writable_bytes(std::span(part)), "source"));
+  EXPECT_EQ(part, m_text.substr(11, 300));
+  const auto short_read = read_range(m_source.get(), m_text.size() - 10,
+                                     std::as_writable_bytes(std::span(part)), "source");
+  ASSERT_FALSE(short_read);
+  EXPECT_EQ(short_read.error().code, Errc::changed);
+}
+
+TEST_F(CopyTest, AStreamIsHashedAsItIsCopiedAndStopsAtTheLimit) {
+  auto pipe = make_pipe();
+  ASSERT_OK(pipe);
+  auto memfd = create_memfd("s", Executable::no);
+  ASSERT_OK(memfd);
+  std::thread writer([&] {
+    (void)write_all(pipe->write_end.get(), test::as_bytes(m_text), "pipe");
+    pipe->write_end.reset();
+  });
+  const auto copied = copy_stream(pipe->read_end.get(), memfd->get(), m_text.size(), "pipe");
+  writer.join();
+  ASSERT_OK(copied);
+  EXPECT_EQ(copied->size, m_text.size());
+  EXPECT_EQ(copied->digest, xxh3_128(test::as_bytes(m_text)));
+  EXPECT_EQ(contents(memfd->get()), m_text);
+
+  // One byte over the limit: refused, and no more than the limit was kept.
+  auto again = make_pipe();
+  ASSERT_OK(again);
+  auto small = create_memfd("t", Executable::no);
+  ASSERT_OK(small);
+  std::thread second([&] {
+    (void)write_all(again->write_end.get(), test::as_bytes(m_text), "pipe");
+    again->write_end.reset();
+  });
+  const auto refused =
+      copy_stream(again->read_end.get(), small->get(), m_text.size() - 1, "pipe");
+  again->read_end.reset();
+  second.join();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::too_large);
+  EXPECT_LE(contents(small->get()).size(), m_text.size() - 1);
+}
+
+TEST_F(CopyTest, WriteAllAtLeavesTheFilePositionAlone) {
+  auto memfd = create_memfd("w", Executable::no);
+  ASSERT_OK(memfd);
+  ASSERT_OK(write_all(memfd->get(), test::as_bytes("0123456789"), "memfd"));
+  ASSERT_OK(write_all_at(memfd->get(), test::as_bytes("ab"), 3, "memfd"));
+  EXPECT_EQ(contents(memfd->get()), "012ab56789");
+  EXPECT_EQ(::lseek(memfd->get(), 0, SEEK_CUR), 10);
 }
 
 } // namespace

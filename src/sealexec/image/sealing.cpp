@@ -1,0 +1,181 @@
+#include "sealexec/image/sealing.h"
+
+#include "sealexec/image/copy.h"
+#include "sealexec/image/file_stamp.h"
+#include "sealexec/image/memfd.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace sealexec {
+
+namespace {
+
+Error too_large_error(std::string_view source, std::uint64_t size, std::uint64_t limit) {
+  return make_error(Errc::too_large, source,
+                    fmt::format("is {} bytes, more than the limit of {} bytes", size, limit));
+}
+
+Error changed_during_copy(std::string_view source) {
+  return make_error(Errc::changed, source, "changed while it was being copied");
+}
+
+// Seals a filled memfd and checks what the caller pinned. `digest` is the
+// XXH3-128 of the bytes it holds; only this process has held the memfd, so
+// those are the sealed bytes. A pinned SHA-256 is checked on the sealed memfd
+// itself, read back with pread.
+Expected<Sealed> seal_and_check(Fd memfd, std::uint64_t size, const Xxh3Digest& digest,
+                                std::string memfd_name, std::string_view source,
+                                const ImageOptions& options) {
+  SEALEXEC_TRY(seal_memfd(memfd.get(), source));
+  struct stat st {};
+  if (::fstat(memfd.get(), &st) != 0) {
+    return fail(system_error("cannot inspect the sealed copy of", source, "fstat"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) != size) {
+    return fail(make_error(Errc::system, source,
+                           fmt::format("the sealed copy has {} bytes, expected {}", st.st_size,
+                                       size)));
+  }
+  if (options.expected_xxh3 && digest != *options.expected_xxh3) {
+    return fail(make_error(Errc::digest_mismatch, source,
+                           fmt::format("XXH3-128 mismatch: expected {}, got {}",
+                                       options.expected_xxh3->hex(), digest.hex())));
+  }
+  if (options.expected_sha256) {
+    SEALEXEC_TRY_ASSIGN(const Sha256Digest actual, sha256_file_range(memfd.get(), 0, size, source));
+    if (actual != *options.expected_sha256) {
+      return fail(make_error(Errc::digest_mismatch, source,
+                             fmt::format("SHA-256 mismatch: expected {}, got {}",
+                                         options.expected_sha256->hex(), actual.hex())));
+    }
+  }
+  return Sealed{
+      .fd = std::move(memfd), .size = size, .digest = digest, .memfd_name = std::move(memfd_name)};
+}
+
+// One attempt at copying a regular file whose stamp was `before`.
+//
+// The memfd's name must carry the digest of the bytes it will hold, and a
+// memfd cannot be renamed, so a file larger than the bounce buffer is read
+// twice: hashed, then copied and hashed again from the copy's own buffer. A
+// smaller one is read once. Either way the copy is one state of the file
+// only if no change started after `before` was taken (the stamp would move)
+// and none that started earlier was still going on (wait_for_writers). The
+// second digest adds a check where the stamps are weaker (coarse timestamps,
+// other file systems).
+Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view source,
+                           std::string_view basename, const ImageOptions& options) {
+  wait_for_writers(fd);
+  if (before.size < 0) {
+    return fail(make_error(Errc::malformed, source, "has a negative size"));
+  }
+  const auto size = static_cast<std::uint64_t>(before.size);
+  if (size > options.max_size) {
+    return fail(too_large_error(source, size, options.max_size));
+  }
+
+  // A file that fits in the bounce buffer is read once; a larger one twice.
+  const bool read_once = !options.expected_xxh3 && size <= k_copy_buffer_size;
+  std::vector<std::byte> whole;
+  Xxh3Digest named;
+  if (options.expected_xxh3) {
+    // A caller that knows the digest (a cache entry) saves the first read.
+    named = *options.expected_xxh3;
+  } else if (read_once) {
+    whole.resize(static_cast<std::size_t>(size));
+    SEALEXEC_TRY(read_range(fd, 0, whole, source));
+    named = xxh3_128(whole);
+  } else {
+    SEALEXEC_TRY_ASSIGN(named, hash_file_range(fd, 0, size, source));
+  }
+
+  std::string memfd_name = image_memfd_name(basename, named);
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
+  Xxh3Digest copied = named;
+  if (read_once) {
+    SEALEXEC_TRY(write_all(memfd.get(), whole, source));
+  } else {
+    SEALEXEC_TRY_ASSIGN(copied, copy_range_hashing(fd, 0, size, memfd.get(), source));
+  }
+
+  SEALEXEC_TRY_ASSIGN(const FileStamp after, read_stamp(fd, source));
+  if (after != before) {
+    return fail(changed_during_copy(source));
+  }
+  if (copied != named && !options.expected_xxh3) {
+    return fail(changed_during_copy(source));
+  }
+  // With a known digest, `copied` is what the memfd holds and
+  // seal_and_check compares it with the one expected.
+  return seal_and_check(std::move(memfd), size, copied, std::move(memfd_name), source, options);
+}
+
+} // namespace
+
+Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string_view source,
+                                   std::string_view basename, const ImageOptions& options) {
+  FileStamp before = stamp_of(first);
+  for (int attempt = 1;; ++attempt) {
+    auto sealed = copy_once(fd, before, source, basename, options);
+    if (sealed || sealed.error().code != Errc::changed) {
+      return sealed;
+    }
+    if (attempt == k_copy_attempts) {
+      return fail(make_error(
+          Errc::changed, source,
+          fmt::format("kept changing while it was being copied ({} attempts), so no copy holds "
+                      "one whole version of it; replace it by rename instead of rewriting it in "
+                      "place",
+                      k_copy_attempts)));
+    }
+    SEALEXEC_TRY_ASSIGN(before, read_stamp(fd, source));
+  }
+}
+
+Expected<Sealed> seal_stream(int fd, std::string_view source, std::string_view basename,
+                             const ImageOptions& options) {
+  SEALEXEC_TRY_ASSIGN(Fd staging, create_memfd("sealexec:staging", Executable::no, source));
+  SEALEXEC_TRY_ASSIGN(const StreamCopy copied,
+                      copy_stream(fd, staging.get(), options.max_size, source));
+  std::string memfd_name = image_memfd_name(basename, copied.digest);
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
+  constexpr std::uint64_t k_chunk = 4U << 20;
+  for (std::uint64_t done = 0; done < copied.size;) {
+    const std::uint64_t length = std::min(k_chunk, copied.size - done);
+    SEALEXEC_TRY(copy_range(staging.get(), done, length, memfd.get(), source));
+    // Releasing the copied range is only an optimisation, so a failure is
+    // ignored.
+    ::fallocate(staging.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                static_cast<off_t>(done), static_cast<off_t>(length));
+    done += length;
+  }
+  staging.reset();
+  // Both memfds were only ever ours: the named one holds what was hashed.
+  return seal_and_check(std::move(memfd), copied.size, copied.digest, std::move(memfd_name),
+                        source, options);
+}
+
+Expected<Sealed> seal_buffer(std::span<const std::byte> bytes, std::string_view source,
+                             std::string_view basename, const ImageOptions& options) {
+  if (bytes.size() > options.max_size) {
+    return fail(too_large_error(source, bytes.size(), options.max_size));
+  }
+  const Xxh3Digest digest = xxh3_128(bytes);
+  std::string memfd_name = image_memfd_name(basename, digest);
+  SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
+  SEALEXEC_TRY(write_all(memfd.get(), bytes, source));
+  SEALEXEC_TRY_ASSIGN(const Xxh3Digest written,
+                      hash_file_range(memfd.get(), 0, bytes.size(), source));
+  if (written != digest) {
+    return fail(changed_during_copy(source));
+  }
+  return seal_and_check(std::move(memfd), bytes.size(), digest, std::move(memfd_name), source,
+                        options);
+}
+
+} // namespace sealexec

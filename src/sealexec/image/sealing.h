@@ -1,0 +1,59 @@
+// The ways bytes get into a sealed, named memfd: from a regular file (which
+// may change while it is copied), a stream (readable once) or a buffer.
+// SealedImage's factories are built on these.
+#pragma once
+
+#include "sealexec/image/sealed_image.h"
+#include "sealexec/util/digest.h"
+#include "sealexec/util/error.h"
+#include "sealexec/util/fd.h"
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace sealexec {
+
+// A sealed memfd and what is known about its bytes.
+struct Sealed {
+  Fd fd;
+  std::uint64_t size = 0;
+  Xxh3Digest digest;
+  std::string memfd_name;
+};
+
+// A regular file that changes while it is copied is copied again; after this
+// many attempts in all it is refused (Errc::changed).
+inline constexpr int k_copy_attempts = 3;
+
+// Copies the regular file open as `fd`, which fstat described as `first`
+// just after it was opened. What is sealed is the file as it stood at one
+// moment: an attempt is thrown away when the file's stamp (size, mtime,
+// ctime) moved between `first`, or the stamp that began the attempt, and the
+// end of the copy, or when the two reads of its bytes (one to name the
+// memfd, one to copy) disagree. `source` names the file in errors,
+// `basename` the memfd.
+[[nodiscard]] Expected<Sealed> seal_regular_file(int fd, const struct stat& first,
+                                                 std::string_view source,
+                                                 std::string_view basename,
+                                                 const ImageOptions& options);
+
+// Copies a pipe or socket to its end. A stream can be read only once, so it
+// goes into an unnamed staging memfd first, hashed on the way; the named
+// memfd is then filled from it while the staging copy's pages are released
+// behind the copy, so peak memory stays one image plus a chunk. Refused
+// (Errc::too_large) as soon as more than options.max_size bytes arrive.
+[[nodiscard]] Expected<Sealed> seal_stream(int fd, std::string_view source,
+                                           std::string_view basename,
+                                           const ImageOptions& options);
+
+// Copies `bytes`. The sealed copy is hashed again, so a caller that changes
+// `bytes` meanwhile gets Errc::changed.
+[[nodiscard]] Expected<Sealed> seal_buffer(std::span<const std::byte> bytes,
+                                           std::string_view source, std::string_view basename,
+                                           const ImageOptions& options);
+
+} // namespace sealexec
