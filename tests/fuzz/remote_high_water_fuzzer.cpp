@@ -7,13 +7,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sealexec;
   const auto bytes = std::as_bytes(std::span(data, size));
   if (const auto marks = remote::parse_high_water(bytes, "fuzz")) {
+    const std::vector<std::byte> input(bytes.begin(), bytes.end());
     if (marks->size() > remote::k_high_water_per_shard ||
-        remote::serialize_high_water(*marks) != std::vector<std::byte>(bytes.begin(), bytes.end())) {
+        remote::serialize_high_water(*marks) != input) {
       std::abort();
     }
   }

@@ -415,7 +415,8 @@ Expected<std::vector<std::byte>> open_unverified_entry(const Sha256Digest& actio
                            "sealexec)"));
   }
   if (parsed.signature != unsigned_binding(action_key)) {
-    return fail(make_error(Errc::policy, name, "rejected: an unsigned entry for another key"));
+    return fail(
+        make_error(Errc::policy, name, "rejected: an unsigned entry not bound to this key"));
   }
   return std::move(parsed.entry);
 }

@@ -110,7 +110,8 @@ TEST_F(HighWaterTest, TheRealBoundHolds) {
   const auto bytes = serialize_high_water(full);
   {
     std::ofstream out(shard_file(0x5c), std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   EXPECT_EQ(high_water(dir(), key_in_shard(0x5c, k_high_water_per_shard - 1)),
             std::uint64_t{k_high_water_per_shard});
@@ -167,7 +168,8 @@ TEST_F(HighWaterTest, DamagedOrPlantedShardHoldsNoMarksAndIsReplaced) {
   std::filesystem::remove(file);
   {
     std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   EXPECT_EQ(high_water(dir(), key), std::nullopt);
   ASSERT_OK(raise_high_water(dir(), key_in_shard(0x30, 2), 60));

@@ -126,7 +126,7 @@ TEST(UnsignedEntries, OpenOnlyUnderTheirOwnKey) {
   const auto moved = open_unverified_entry(key_numbered(2), envelope, "remote");
   ASSERT_FALSE(moved);
   EXPECT_EQ(moved.error().code, Errc::policy);
-  EXPECT_NE(moved.error().reason.find("another key"), std::string::npos);
+  EXPECT_NE(moved.error().reason.find("not bound to this key"), std::string::npos);
   // Still unsigned to a reader that trusts keys.
   auto key = SigningKey::generate("k");
   ASSERT_TRUE(key);
