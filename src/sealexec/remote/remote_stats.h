@@ -25,7 +25,8 @@ struct BackendCounters {
   std::uint64_t misses = 0;   // the backend had nothing (or was marked failed)
   std::uint64_t errors = 0;   // connection or server failures
   std::uint64_t timeouts = 0; // operations cut off by a timeout
-  std::uint64_t rejected = 0; // unsigned, forged, untrusted or wrong bytes
+  std::uint64_t rejected = 0; // unsigned, forged, untrusted, another key's, rolled back
+                              // (older than the key's high-water mark) or wrong bytes
   std::uint64_t puts = 0;     // entries written
 
   BackendCounters& operator+=(const BackendCounters& other);

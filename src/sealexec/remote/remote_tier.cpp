@@ -1,11 +1,15 @@
 #include "sealexec/remote/remote_tier.h"
 
 #include "sealexec/remote/down_marker.h"
+#include "sealexec/remote/high_water.h"
 #include "sealexec/remote/http_client.h"
 #include "sealexec/remote/redis_client.h"
 #include "sealexec/remote/signing.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace sealexec::remote {
 
@@ -37,6 +41,13 @@ std::unique_ptr<BackendClient> make_client(const BackendUrl& url, const TierOpti
     return std::make_unique<HttpClient>(url, options.timeouts, *options.http_helper);
   }
   return nullptr;
+}
+
+std::uint64_t now_unix_ns() {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(now, 0));
 }
 
 } // namespace
@@ -132,7 +143,7 @@ std::optional<std::vector<std::byte>> RemoteTier::open_envelope(
     Backend& backend, const Sha256Digest& key, std::span<const std::byte> envelope) {
   const std::string name = fmt::format("{}/ac/{}", backend.url.display(), key.hex());
   auto opened = m_options.trust.trusted.empty() // only when reading insecurely (fetch)
-                    ? open_unverified_entry(envelope, name)
+                    ? open_unverified_entry(key, envelope, name)
                     : open_signed_entry(key, envelope, m_options.trust.trusted, name);
   if (!opened) {
     ++backend.counters.rejected;
@@ -181,6 +192,12 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const cache::CacheDir& dir,
   if (!entry || entry->fingerprint != fingerprint) {
     return reject();
   }
+  // Older than an entry this cache has accepted from, or written to, a
+  // remote for this key: an old entry written back (a rollback), or one
+  // from a writer whose clock is behind. Judged before the blob is fetched.
+  if (const auto newest = high_water(dir, key); newest && entry->created_unix_ns < *newest) {
+    return reject();
+  }
   if (entry->size > max_size || entry->size > k_max_transfer_size) {
     return miss(); // larger than this cache keeps
   }
@@ -209,6 +226,9 @@ std::optional<cache::SharedEntry> RemoteTier::fetch(const cache::CacheDir& dir,
       xxh3.digest() != entry->blob_xxh3) {
     return reject();
   }
+  // Remembered beyond the local entry, which may go. Best effort: failing
+  // to remember weakens a later check, it does not make this entry wrong.
+  (void)raise_high_water(dir, key, mark_for(entry->created_unix_ns, now_unix_ns()));
   ++backend->counters.hits;
   return cache::SharedEntry{.entry = std::move(*entry), .content = std::move(**content)};
 }
@@ -245,12 +265,15 @@ void RemoteTier::store(const cache::CacheDir& dir, const Sha256Digest& key,
     return;
   }
   const auto bytes = cache::serialize(entry);
-  const auto envelope = trust.signer ? sign_entry(key, bytes, *trust.signer) : unsigned_entry(bytes);
+  const auto envelope =
+      trust.signer ? sign_entry(key, bytes, *trust.signer) : unsigned_entry(key, bytes);
   auto stored = backend->client->put(Namespace::ac, key, envelope);
   if (!stored) {
     mark_failed(dir, *backend, stored.error());
     return;
   }
+  // What this machine wrote is as new as what it would accept for the key.
+  (void)raise_high_water(dir, key, mark_for(entry.created_unix_ns, now_unix_ns()));
   ++backend->counters.puts;
 }
 

@@ -1,11 +1,13 @@
 // The shared tier (docs/remote.md): one or more backends below the local
 // cache, keys spread over them by rendezvous hashing. Everything a backend
 // returns is untrusted: an action entry must be signed by a trusted key
-// (unless the user opted out), its fingerprint must be the one asked for,
-// and its blob must match the entry's size, SHA-256 and XXH3-128 before the
-// cache sees a byte of it. Any failure is a miss; a backend that fails or
-// times out is not asked again by this process, nor for a short while by
-// others using the same cache (down_marker.h).
+// (unless the user opted out; even then it must be bound to its key), its
+// fingerprint must be the one asked for, it must be no older than the
+// newest entry this cache has accepted from or written to a remote for the
+// key (high_water.h), and its blob must match the entry's size, SHA-256 and
+// XXH3-128 before the cache sees a byte of it. Any failure is a miss; a
+// backend that fails or times out is not asked again by this process, nor
+// for a short while by others using the same cache (down_marker.h).
 #pragma once
 
 #include "sealexec/cache/shared_tier.h"

@@ -356,6 +356,36 @@ Expected<Envelope> parse_envelope(std::span<const std::byte> envelope, std::stri
   return parsed;
 }
 
+constexpr std::array<std::uint8_t, 32> k_nobody{};
+// Where an unsigned envelope's signature would be: the action key, then
+// this tag. No Ed25519 signature ends in 0xff (its second half is a scalar
+// below the group order, < 2^253, stored little-endian).
+constexpr char k_unsigned_tag[] = "sealexec-unsigned-bound-v1\xff\xff\xff\xff\xff\xff";
+static_assert(sizeof k_unsigned_tag == 32 + 1);
+
+std::array<std::uint8_t, 64> unsigned_binding(const Sha256Digest& action_key) {
+  std::array<std::uint8_t, 64> binding{};
+  std::memcpy(binding.data(), action_key.bytes.data(), 32);
+  std::memcpy(binding.data() + 32, k_unsigned_tag, 32);
+  return binding;
+}
+
+// Whether the envelope's own signer signed its entry for `action_key`.
+Expected<void> verify_signature(const Sha256Digest& action_key, const Envelope& parsed,
+                                std::string_view name, std::string_view whose) {
+  SEALEXEC_TRY(ensure_sodium());
+  const auto message = signed_message(action_key, parsed.entry);
+  if (::crypto_sign_verify_detached(parsed.signature.data(),
+                                    reinterpret_cast<const unsigned char*>(message.data()),
+                                    message.size(), parsed.signer.data()) != 0) {
+    return fail(make_error(Errc::policy, name,
+                           fmt::format("rejected: the signature of {} does not verify for this "
+                                       "key and content",
+                                       whose)));
+  }
+  return {};
+}
+
 } // namespace
 
 std::vector<std::byte> sign_entry(const Sha256Digest& action_key,
@@ -364,15 +394,30 @@ std::vector<std::byte> sign_entry(const Sha256Digest& action_key,
   return envelope_of(key.public_key().bytes, signature, entry);
 }
 
-std::vector<std::byte> unsigned_entry(std::span<const std::byte> entry) {
-  const std::array<std::uint8_t, 32> nobody{};
-  const std::array<std::uint8_t, 64> no_signature{};
-  return envelope_of(nobody, no_signature, entry);
+std::vector<std::byte> unsigned_entry(const Sha256Digest& action_key,
+                                      std::span<const std::byte> entry) {
+  return envelope_of(k_nobody, unsigned_binding(action_key), entry);
 }
 
-Expected<std::vector<std::byte>> open_unverified_entry(std::span<const std::byte> envelope,
+Expected<std::vector<std::byte>> open_unverified_entry(const Sha256Digest& action_key,
+                                                       std::span<const std::byte> envelope,
                                                        std::string_view name) {
   SEALEXEC_TRY_ASSIGN(Envelope parsed, parse_envelope(envelope, name));
+  if (parsed.signer != k_nobody) {
+    // No trust to check, but the signature still says which key the entry
+    // was made for: an entry copied over another key's is not served.
+    SEALEXEC_TRY(verify_signature(action_key, parsed, name, "its own"));
+    return std::move(parsed.entry);
+  }
+  if (parsed.signature == std::array<std::uint8_t, 64>{}) {
+    return fail(make_error(Errc::policy, name,
+                           "rejected: an unsigned entry bound to no key (written by an older "
+                           "sealexec)"));
+  }
+  if (parsed.signature != unsigned_binding(action_key)) {
+    return fail(
+        make_error(Errc::policy, name, "rejected: an unsigned entry not bound to this key"));
+  }
   return std::move(parsed.entry);
 }
 
@@ -395,16 +440,8 @@ Expected<std::vector<std::byte>> open_signed_entry(const Sha256Digest& action_ke
                                         : fmt::format("rejected: signed by an untrusted key {}",
                                                       to_hex(std::span(parsed.signer).first(8)))));
   }
-  SEALEXEC_TRY(ensure_sodium());
-  const auto message = signed_message(action_key, parsed.entry);
-  if (::crypto_sign_verify_detached(parsed.signature.data(),
-                                    reinterpret_cast<const unsigned char*>(message.data()),
-                                    message.size(), parsed.signer.data()) != 0) {
-    return fail(make_error(Errc::policy, name,
-                           fmt::format("rejected: the signature of trusted key '{}' does not "
-                                       "verify for this key and content",
-                                       known->name)));
-  }
+  SEALEXEC_TRY(verify_signature(action_key, parsed, name,
+                                 fmt::format("trusted key '{}'", known->name)));
   return std::move(parsed.entry);
 }
 

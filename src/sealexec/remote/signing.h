@@ -79,14 +79,24 @@ private:
                                                 std::span<const std::byte> entry,
                                                 const SigningKey& key);
 
-// The same envelope without a signature (an all-zero signer), for a writer
-// without a key whose readers opted out of checking (--insecure-remote).
-[[nodiscard]] std::vector<std::byte> unsigned_entry(std::span<const std::byte> entry);
+// The same envelope without a signature, for a writer without a key whose
+// readers opted out of checking (--insecure-remote): an all-zero signer,
+// and where the signature would be, `action_key` and a tag, so that the
+// entry is bound to its key like a signed one (readers of sealexec before
+// this binding ignore that field, and still read it). Unsigned envelopes of
+// those versions hold zeros there, bound to nothing.
+[[nodiscard]] std::vector<std::byte> unsigned_entry(const Sha256Digest& action_key,
+                                                    std::span<const std::byte> entry);
 
-// The entry's bytes from a well-formed envelope, signature not checked:
-// only for readers that opted out (--insecure-remote).
+// The entry's bytes from a well-formed envelope for `action_key`, whose
+// signer is not checked against any trust: only for readers that opted out
+// (--insecure-remote). What binds the entry to its key is still checked: an
+// unsigned envelope must carry `action_key`, a signed one's signature must
+// verify for `action_key` with the public key it names. Errc::malformed for
+// anything that is not an envelope; Errc::policy ("rejected") for an
+// envelope of another key, or an unsigned one bound to no key.
 [[nodiscard]] Expected<std::vector<std::byte>> open_unverified_entry(
-    std::span<const std::byte> envelope, std::string_view name);
+    const Sha256Digest& action_key, std::span<const std::byte> envelope, std::string_view name);
 
 // The entry's bytes, if `envelope` is well formed and signed for
 // `action_key` by one of `trusted`. Errc::malformed for anything that is

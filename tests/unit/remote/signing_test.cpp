@@ -1,10 +1,14 @@
 #include "sealexec/remote/signing.h"
 
+#include "sealexec/util/record.h"
+
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -99,6 +103,82 @@ TEST(Signing, DamagedEnvelopeIsMalformed) {
   envelope.resize(envelope.size() - 1);
   EXPECT_EQ(open_signed_entry(key_numbered(1), envelope, trusted, "r").error().code,
             Errc::malformed);
+}
+
+// An unsigned envelope as sealexec wrote it before unsigned entries were
+// bound to their key: zeros where the signer and the signature go.
+std::vector<std::byte> legacy_unsigned_entry(std::span<const std::byte> entry) {
+  RecordWriter w("SEALXSG\n", 1);
+  const std::array<std::byte, 32 + 64> zeros{};
+  w.bytes(zeros);
+  w.u32(static_cast<std::uint32_t>(entry.size()));
+  w.bytes(entry);
+  return std::move(w).finish();
+}
+
+TEST(UnsignedEntries, OpenOnlyUnderTheirOwnKey) {
+  const auto entry = bytes_of("an action entry");
+  const auto envelope = unsigned_entry(key_numbered(1), entry);
+  const auto opened = open_unverified_entry(key_numbered(1), envelope, "remote");
+  ASSERT_OK(opened);
+  EXPECT_EQ(*opened, entry);
+  // Copied over another key's entry (or renamed): rejected, not served.
+  const auto moved = open_unverified_entry(key_numbered(2), envelope, "remote");
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, Errc::policy);
+  EXPECT_NE(moved.error().reason.find("not bound to this key"), std::string::npos);
+  // Still unsigned to a reader that trusts keys.
+  auto key = SigningKey::generate("k");
+  ASSERT_TRUE(key);
+  const PublicKey trusted[] = {key->public_key()};
+  const auto checked = open_signed_entry(key_numbered(1), envelope, trusted, "remote");
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().reason.find("not signed"), std::string::npos);
+}
+
+TEST(UnsignedEntries, KeepTheLayoutOlderReadersRead) {
+  // Readers before the binding skip the 96 bytes of signer and signature
+  // and read the entry after them: the key goes where they do not look.
+  const auto entry = bytes_of("entry");
+  const auto envelope = unsigned_entry(key_numbered(9), entry);
+  const auto legacy = legacy_unsigned_entry(entry);
+  ASSERT_EQ(envelope.size(), legacy.size());
+  EXPECT_TRUE(std::equal(envelope.begin(), envelope.begin() + 12 + 32, legacy.begin()));
+  EXPECT_EQ(std::memcmp(envelope.data() + 12 + 32, key_numbered(9).bytes.data(), 32), 0);
+  const std::size_t after = 12 + 32 + 64;
+  EXPECT_TRUE(std::equal(envelope.begin() + after, envelope.end() - 16, legacy.begin() + after));
+}
+
+TEST(UnsignedEntries, ThoseBoundToNoKeyAreRejected) {
+  const auto legacy = legacy_unsigned_entry(bytes_of("entry"));
+  const auto opened = open_unverified_entry(key_numbered(1), legacy, "remote");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, Errc::policy);
+  EXPECT_NE(opened.error().reason.find("bound to no key"), std::string::npos);
+}
+
+TEST(UnsignedEntries, ASignedEntryReadInsecurelyIsStillBoundToItsKey) {
+  // No trust is checked (the reader opted out), but the signature says
+  // which key the entry was made for.
+  auto key = SigningKey::generate("anyone");
+  ASSERT_TRUE(key);
+  const auto envelope = sign_entry(key_numbered(1), bytes_of("x"), *key);
+  const auto opened = open_unverified_entry(key_numbered(1), envelope, "remote");
+  ASSERT_OK(opened);
+  EXPECT_EQ(*opened, bytes_of("x"));
+  const auto moved = open_unverified_entry(key_numbered(2), envelope, "remote");
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, Errc::policy);
+  EXPECT_NE(moved.error().reason.find("does not verify"), std::string::npos);
+}
+
+TEST(UnsignedEntries, DamagedEnvelopeIsMalformed) {
+  auto envelope = unsigned_entry(key_numbered(1), bytes_of("entry"));
+  for (std::size_t i = 0; i < envelope.size(); ++i) {
+    auto damaged = envelope;
+    damaged[i] ^= std::byte{1};
+    ASSERT_FALSE(open_unverified_entry(key_numbered(1), damaged, "remote")) << i;
+  }
 }
 
 TEST(KeyFiles, KeygenWritesPrivateAndPublicFilesThatLoadBack) {
