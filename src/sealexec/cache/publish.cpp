@@ -114,10 +114,10 @@ TempFile::~TempFile() {
   }
 }
 
-Expected<void> TempFile::finish() {
+Expected<void> TempFile::finish(Durability durability) {
   // fsync before the rename: neither Wasmtime nor ccache does, and a crash
   // can then publish a name whose data never reached the disk.
-  if (::fsync(m_fd.get()) != 0) {
+  if (durability == Durability::synced && ::fsync(m_fd.get()) != 0) {
     return fail(system_error("cannot flush", m_dir->describe("tmp/" + m_name), "fsync"));
   }
   if (::fchmod(m_fd.get(), 0444) != 0) {
@@ -151,7 +151,7 @@ Expected<bool> TempFile::link_if_absent(std::string_view relative) {
   return true;
 }
 
-Expected<void> TempFile::rename_over(std::string_view relative) {
+Expected<void> TempFile::rename_over(std::string_view relative, Durability durability) {
   const std::size_t slash = relative.rfind('/');
   SEALEXEC_TRY_ASSIGN(const Fd parent, m_dir->subdirectory(relative.substr(0, slash)));
   const std::string leaf(relative.substr(slash + 1));
@@ -159,7 +159,7 @@ Expected<void> TempFile::rename_over(std::string_view relative) {
     return fail(system_error("cannot publish", m_dir->describe(relative), "renameat"));
   }
   m_renamed = true;
-  return sync_parent(relative);
+  return durability == Durability::synced ? sync_parent(relative) : Expected<void>{};
 }
 
 } // namespace sealexec::cache

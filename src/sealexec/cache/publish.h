@@ -27,6 +27,11 @@ enum class TempName {
 // "<prefix>-<16 random hex digits>.tmp"; `prefix` is "put" or "moving".
 [[nodiscard]] std::string unique_temp_name(std::string_view prefix);
 
+// Whether a publish waits for the disk: entries and blobs do (a crash must
+// never publish a name whose data is not there); bookkeeping whose loss
+// only forgets something (the remote tier's high-water marks) need not.
+enum class Durability { synced, unsynced };
+
 // A private temporary file in <cache>/tmp with a unique name, locked (flock)
 // for as long as this object lives: a held lock is how gc tells a file being
 // written from the leftover of a writer that died, in any PID namespace.
@@ -44,9 +49,9 @@ public:
   [[nodiscard]] const std::string& name() const { return m_name; }
   [[nodiscard]] FileIdentity identity() const { return m_identity; }
 
-  // fsync and make read-only (0444). The descriptor, and so the lock, stays
-  // open until this object is destroyed.
-  [[nodiscard]] Expected<void> finish();
+  // fsync (unless `durability` says not to) and make read-only (0444). The
+  // descriptor, and so the lock, stays open until this object is destroyed.
+  [[nodiscard]] Expected<void> finish(Durability durability = Durability::synced);
   // Links the finished file in as `relative` if nothing is there yet (a
   // blob: the same name means the same content, so an existing one is kept,
   // never replaced). Returns false when it already existed. The temporary
@@ -54,7 +59,8 @@ public:
   [[nodiscard]] Expected<bool> link_if_absent(std::string_view relative);
   // Renames the finished file over `relative` (an action entry: a new inode
   // replaces the old one, which is never rewritten).
-  [[nodiscard]] Expected<void> rename_over(std::string_view relative);
+  [[nodiscard]] Expected<void> rename_over(std::string_view relative,
+                                          Durability durability = Durability::synced);
 
 private:
   TempFile(const CacheDir& dir, Fd tmp_dir, Fd fd, std::string name, FileIdentity identity)
