@@ -3,6 +3,7 @@
 #include "sealexec/image/copy.h"
 #include "sealexec/image/sealing.h"
 #include "sealexec/util/fd.h"
+#include "sealexec/util/terminal_text.h"
 #include "sealexec/util/mapping.h"
 
 #include <fmt/format.h>
@@ -153,10 +154,12 @@ std::string image_memfd_name(std::string_view basename, const Xxh3Digest& digest
   constexpr std::string_view k_prefix = "sealexec:";
   constexpr std::size_t k_digest_digits = 12;
   const std::size_t room = k_memfd_name_max - k_prefix.size() - 1 - k_digest_digits;
+  // ps, top, gdb and audit logs print the name raw: nothing in it may be
+  // a control character (C0, DEL, C1 raw or in UTF-8, bidirectional
+  // overrides, bytes that are not UTF-8), and a space would split it.
   std::string name(k_prefix);
-  for (const char c : basename.substr(0, room)) {
-    const auto u = static_cast<unsigned char>(c);
-    name += (u <= 0x20 || u == 0x7f) ? '_' : c;
+  for (const char c : replace_terminal_controls(basename.substr(0, room), '_')) {
+    name += c == ' ' ? '_' : c;
   }
   name += ':';
   name += digest.hex().substr(0, k_digest_digits);

@@ -150,4 +150,27 @@ std::string terminal_text(std::string_view text) {
   return out;
 }
 
+std::string replace_terminal_controls(std::string_view text, char replacement) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const std::size_t plain = plain_prefix(text);
+    out.append(text.data(), plain);
+    text.remove_prefix(plain);
+    if (text.empty()) {
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(text[0]);
+    if (byte == '\\') {
+      out += '\\';
+      text.remove_prefix(1);
+      continue;
+    }
+    const Utf8Sequence sequence = byte < 0x80 ? Utf8Sequence{} : decode_utf8(text);
+    out += replacement;
+    text.remove_prefix(sequence.length == 0 ? 1 : sequence.length);
+  }
+  return out;
+}
+
 } // namespace sealexec

@@ -39,4 +39,11 @@ void append_terminal_text(std::string& out, std::string_view text);
 // `text` in the escaped form above.
 [[nodiscard]] std::string terminal_text(std::string_view text);
 
+// `text` with every character that terminal_text would escape, but the
+// backslash, replaced by `replacement` (one per byte that is not well-formed
+// UTF-8, one per code point otherwise): for names that other programs show
+// raw, such as a memfd's in /proc/PID/exe and ps, which cannot be escaped
+// where they are shown.
+[[nodiscard]] std::string replace_terminal_controls(std::string_view text, char replacement);
+
 } // namespace sealexec

@@ -397,6 +397,10 @@ TEST(SealedImage, MemfdNamesAreSanitisedAndBounded) {
   const Xxh3Digest digest = xxh3_128(as_bytes("x"));
   const std::string hex12 = digest.hex().substr(0, 12);
   EXPECT_EQ(image_memfd_name("my tool\n", digest), "sealexec:my_tool_:" + hex12);
+  // What a terminal would act on never reaches ps: ESC, a raw CSI (0x9b),
+  // a C1 control in UTF-8, a right-to-left override, DEL; UTF-8 text stays.
+  EXPECT_EQ(image_memfd_name("x\x1b[2J\x9b\xc2\x9b\xe2\x80\xae\x7f" "caf\xc3\xa9\\", digest),
+            "sealexec:x_[2J____caf\xc3\xa9\\:" + hex12);
   const std::string name = image_memfd_name(std::string(500, 'n'), digest);
   EXPECT_EQ(name.size(), k_memfd_name_max);
   EXPECT_TRUE(name.ends_with(":" + hex12));
