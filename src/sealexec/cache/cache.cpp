@@ -290,6 +290,9 @@ Expected<ActionEntry> Cache::put_local(const Sha256Digest& key, const Fingerprin
                                        std::span<const std::byte> content,
                                        std::string_view description,
                                        const ActionEntry* verified) {
+  if (content.size() > m_config.max_size) {
+    return fail(too_large_to_store(description, m_config.max_size));
+  }
   if (m_config.compress) {
     // The compressor reads a descriptor; a private memfd serves.
     SEALEXEC_TRY_ASSIGN(const Fd staging, create_memfd("sealexec:put", Executable::no));
@@ -359,7 +362,7 @@ Expected<ActionEntry> Cache::put_fd_local(const Sha256Digest& key, const Fingerp
   SEALEXEC_TRY_ASSIGN(TempFile blob, TempFile::create(m_dir));
   if (m_config.compress) {
     SEALEXEC_TRY_ASSIGN(const CompressedCopy copy,
-                        compress_stream(fd, blob.fd(), m_dir.describe("tmp/" + blob.name())));
+                        compress_stream(fd, blob.fd(), description, m_config.max_size));
     return publish(key, fingerprint, blob, true, copy.sha256, copy.xxh3, copy.size, description);
   }
   // Hash while copying, through one bounded buffer: the content is read
@@ -380,10 +383,15 @@ Expected<ActionEntry> Cache::put_fd_local(const Sha256Digest& key, const Fingerp
       break;
     }
     const auto chunk = std::span(buffer).first(static_cast<std::size_t>(got));
+    size += static_cast<std::uint64_t>(got);
+    // A stream without end (yes | sealexec cache put k -) must not fill the
+    // disk: nothing larger than the cache keeps is worth storing.
+    if (size > m_config.max_size) {
+      return fail(too_large_to_store(description, m_config.max_size));
+    }
     sha.update(chunk);
     xxh.update(chunk);
     SEALEXEC_TRY(write_all(blob.fd(), chunk, m_dir.describe("tmp/" + blob.name())));
-    size += static_cast<std::uint64_t>(got);
   }
   return publish(key, fingerprint, blob, false, sha.digest(), xxh.digest(), size, description);
 }

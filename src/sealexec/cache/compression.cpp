@@ -20,7 +20,15 @@ struct FreeDStream {
 };
 } // namespace
 
-Expected<CompressedCopy> compress_stream(int source, int destination, std::string_view name) {
+Error too_large_to_store(std::string_view name, std::uint64_t max_size) {
+  return make_error(Errc::too_large, name,
+                    fmt::format("is larger than the cache keeps (max_size is {} bytes; raise it "
+                                "with --max-size or max_size in cache.conf)",
+                                max_size));
+}
+
+Expected<CompressedCopy> compress_stream(int source, int destination, std::string_view name,
+                                         std::uint64_t max_size) {
   const std::unique_ptr<ZSTD_CStream, FreeCStream> stream(ZSTD_createCStream());
   if (!stream || ZSTD_isError(ZSTD_CCtx_setParameter(stream.get(), ZSTD_c_compressionLevel,
                                                      k_zstd_level))) {
@@ -44,6 +52,9 @@ Expected<CompressedCopy> compress_stream(int source, int destination, std::strin
     sha.update(chunk);
     xxh.update(chunk);
     copy.size += static_cast<std::uint64_t>(got);
+    if (copy.size > max_size) {
+      return fail(too_large_to_store(name, max_size));
+    }
     ZSTD_inBuffer input{chunk.data(), chunk.size(), 0};
     for (bool done = false; !done;) {
       ZSTD_outBuffer output{out.data(), out.size(), 0};

@@ -23,9 +23,14 @@ struct CompressedCopy {
 };
 
 // Reads `source` to its end and writes it to `destination` as one zstd
-// frame, hashing the uncompressed bytes on the way. Bounded memory.
+// frame, hashing the uncompressed bytes on the way. Bounded memory; more
+// than `max_size` bytes of content is Errc::too_large.
 [[nodiscard]] Expected<CompressedCopy> compress_stream(int source, int destination,
-                                                       std::string_view name);
+                                                       std::string_view name,
+                                                       std::uint64_t max_size);
+
+// "<name>: is larger than the cache keeps (max_size N bytes)".
+[[nodiscard]] Error too_large_to_store(std::string_view name, std::uint64_t max_size);
 
 // The content of the zstd frame in `fd`, which must come to exactly
 // `expected_size` bytes (the size the entry recorded); anything else is
