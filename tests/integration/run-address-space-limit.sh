@@ -7,6 +7,7 @@
 # image was mapped to be hashed, and this failed with "cannot map
 # sealexec:big:...", naming the memfd instead of the file.)
 . "$TEST_LIB"
+[ -z "${SANITIZE:-}" ] || skip "a sanitizer build ($SANITIZE) cannot start under ulimit -v: its shadow memory needs terabytes of address space"
 
 cp "$EXAMPLES/hello" "$WORK/big"
 truncate -s +128M "$WORK/big"

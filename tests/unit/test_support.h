@@ -51,6 +51,22 @@ void write_file(const std::filesystem::path& path, std::string_view content, uns
 // True when the process runs as root (some tests need it and skip loudly).
 [[nodiscard]] bool is_root();
 
+// True in a build with AddressSanitizer, whose shadow memory cannot live
+// under an address-space limit (ulimit -v), so such tests skip loudly.
+[[nodiscard]] constexpr bool under_address_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 } // namespace sealexec::test
 
 // Fails the test with the error's message when `expected_` holds an error.
