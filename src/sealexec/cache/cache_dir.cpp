@@ -259,11 +259,8 @@ Expected<CacheDir> CacheDir::open(const std::filesystem::path& path,
   }
   Fd owned(fd);
   SEALEXEC_TRY(check_private_directory(owned.get(), name));
-  // The directory it really is, whatever links led there: /home/u/link -> /.
-  if (const auto real = real_path_of(owned.get(), path)) {
-    SEALEXEC_TRY(check_not_refused(*real, name, refused));
-  }
   CacheDir dir(path, std::move(owned));
+  dir.m_refused.assign(refused.begin(), refused.end());
   SEALEXEC_TRY(dir.recognise());
   return dir;
 }
@@ -281,9 +278,16 @@ Expected<std::optional<CacheTag>> CacheDir::read_tag() const {
   const Fd tag(fd);
   std::string text(k_max_cache_tag_size + 1, '\0');
   std::size_t used = 0;
-  for (ssize_t got; used < text.size() &&
-                    (got = ::read(tag.get(), text.data() + used, text.size() - used)) > 0;) {
+  // A short read of a regular file is its end; anything else is no tag.
+  for (ssize_t got; used < text.size();) {
+    got = ::read(tag.get(), text.data() + used, text.size() - used);
+    if (got <= 0) {
+      break;
+    }
     used += static_cast<std::size_t>(got);
+    if (static_cast<std::size_t>(got) < text.size() - (used - static_cast<std::size_t>(got))) {
+      break;
+    }
   }
   if (used > k_max_cache_tag_size) {
     return std::optional<CacheTag>(CacheTag{});
@@ -292,7 +296,18 @@ Expected<std::optional<CacheTag>> CacheDir::read_tag() const {
   return std::optional<CacheTag>(parse_cache_tag(text));
 }
 
+Expected<void> CacheDir::check_real_path() const {
+  // The directory it really is, whatever links led there (/home/u/link ->
+  // /mnt): checked before a directory becomes a cache. A tagged one was
+  // checked when it was tagged, which keeps this readlink off every hit.
+  if (const auto real = real_path_of(m_fd.get(), m_path)) {
+    SEALEXEC_TRY(check_not_refused(*real, m_path.string(), m_refused));
+  }
+  return {};
+}
+
 Expected<void> CacheDir::write_tag() {
+  SEALEXEC_TRY(check_real_path());
   std::uint64_t random = 0;
   (void)::getrandom(&random, sizeof random, 0);
   const std::string temp = fmt::format("{}.{:016x}.tmp", k_cache_tag_name, random);
@@ -395,6 +410,7 @@ Expected<void> CacheDir::recognise() {
                       listed, k_cache_tag_name)));
     }
     if (has_store) {
+      SEALEXEC_TRY(check_real_path());
       m_layout = 1; // the caller adopts it (Cache::open) and tags it
       return {};
     }

@@ -85,9 +85,13 @@ private:
   // with O_NOFOLLOW and checked, creating missing ones when `create`.
   [[nodiscard]] Expected<Fd> walk(std::string_view relative, bool create) const;
 
+  // Refuses the directory if its real path is one open() refuses.
+  [[nodiscard]] Expected<void> check_real_path() const;
+
   std::filesystem::path m_path;
   Fd m_fd;
   std::uint32_t m_layout = 0;
+  std::vector<std::filesystem::path> m_refused; // the caller's, for check_real_path
   // Directories already walked and found private. A checked directory can
   // only be swapped by someone who may write to its (checked) parent, so
   // checking each once per CacheDir is enough and keeps hits cheap.
