@@ -1,6 +1,8 @@
 #!/bin/sh
 # A program that changes during every copy is refused with exit 126 and one
-# line that says so, after three attempts; it does not run. A fanotify
+# line that says so; it does not run. Where sealexec can lease the file (root
+# here), a writer that holds it open is enough to refuse it; where it cannot,
+# it is refused after three attempts that each saw it change. A fanotify
 # listener holds each of sealexec's reads of the file until it has rewritten
 # the file (with the same bytes: only its ctime tells), so every attempt sees
 # a change, deterministically.
@@ -56,10 +58,18 @@ while [ ! -e "$WORK/ready" ]; do
   sleep 0.05
 done
 
+# Root can lease the file (CAP_LEASE), and the listener holds it open for
+# writing: refused without reading it, after waiting for it to be closed.
 expect_code 126 "$SEALEXEC" run "$WORK/prog"
+expect_error_line "sealexec: $WORK/prog: " \
+  "is open for writing by another process, so it may be in the middle of a rewrite; waited 256 ms for it to be closed"
+# Another user can read the file but not lease it (neither its owner nor
+# CAP_LEASE): the stamps are the guard, and every attempt sees the change.
+chmod 755 "$WORK"
+expect_code 126 setpriv --reuid 65534 --regid 65534 --clear-groups "$SEALEXEC" run "$WORK/prog"
 : >"$WORK/stop"
 wait "$listener" || fail "the fanotify listener failed"
 expect_error_line "sealexec: $WORK/prog: " \
   "kept changing while it was being copied (3 attempts), so no copy holds one whole version of it; replace it by rename instead of rewriting it in place"
-# One read per attempt for a file this small.
+# One read per attempt for a file this small (root's run read nothing).
 expect_eq "$(cat "$WORK/count")" 3 "reads of the file"

@@ -3,16 +3,24 @@
 # of two versions (issue 10, attack 4). A 1 MiB self-checking script carries
 # its version on its first and last lines and exits 3 when they disagree; a
 # writer rewrites it in place, alternating two versions of the same size,
-# while it is run again and again: (a) with pwrites over the old bytes,
-# (b) with ftruncate to 0 and then the writes. Each run must execute one whole
-# version, or be refused: 126 "kept changing" (the copy was retried and the
-# file never held still), or 126 "is empty" (it was copied in the instant
-# after the truncate, a state the file really was in).
+# while it is run again and again. The writer pauses in the middle of each
+# rewrite, as a writer preempted there on a loaded machine does: the file is
+# then mixed and still, which a copy that only looks for writes made during
+# itself cannot tell from a file at rest:
+#   (a) like cp: open, 16 pwrites of 64 KiB over the old bytes (with a
+#       pause after the second, as if preempted there), close;
+#   (b) the same after truncating to 0 (O_TRUNC);
+#   (c) a writer that keeps the file open and rewrites it without end.
+# sealexec copies a file under a read lease, which the kernel grants only
+# while nobody has it open for writing: each run of (a) and (b) executes one
+# whole version or is refused with 126; every run of (c) is refused ("is open
+# for writing"). Needs root (the lease of a file another user owns needs
+# CAP_LEASE; a user running their own file has it too).
 #
 # SEALEXEC_REWRITE_RUNS sets the runs per mode (make stress runs many more).
 . "$TEST_LIB"
 require_command python3
-runs=${SEALEXEC_REWRITE_RUNS:-80}
+runs=${SEALEXEC_REWRITE_RUNS:-30}
 
 # make_version FILE VERSION: about 1 MiB; every version has the same size.
 make_version() {
@@ -34,37 +42,40 @@ make_version "$WORK/a" AAAAAAAA
 make_version "$WORK/b" BBBBBBBB
 [ "$(wc -c <"$WORK/a")" -eq "$(wc -c <"$WORK/b")" ] || fail "the versions differ in size"
 
-# The writer: rewrites $1 in place (same inode) until $WORK/stop exists (or
-# $WORK is gone: the test failed), as the attack did: each rewrite is 16
-# pwrites of 64 KiB, back to back, so that while one is under way the file
-# has the new first line and the old last one, and a copy that only compares
-# what it read twice sees the same mix both times. Every sixteenth rewrite is
-# followed by a moment of rest, so that some copies find the file still and
-# whole (without any, every copy would meet a write and be refused). The
-# writer runs at a real-time priority where it may: preempted in the middle of
-# a rewrite, it would leave the file mixed and still, which no copy can tell
-# from a file at rest (docs/run.md).
+# The writer: rewrites $1 in MODE $2 until $WORK/stop exists (or $WORK is
+# gone: the test failed).
 start_writer() {
-  rt=
-  if command -v chrt >/dev/null 2>&1 && chrt -f 10 true 2>/dev/null; then rt="chrt -f 10"; fi
-  $rt python3 - "$1" "$2" "$WORK/a" "$WORK/b" "$WORK/stop" "$WORK/writing" <<'EOF' &
+  python3 - "$1" "$2" "$WORK/a" "$WORK/b" "$WORK/stop" "$WORK/writing" <<'EOF' &
 import os, sys, time
 path, mode, a_path, b_path, stop, started = sys.argv[1:7]
 versions = [open(p, "rb").read() for p in (a_path, b_path)]
 chunk = 64 * 1024
-fd = os.open(path, os.O_WRONLY)
+
+def rewrite(fd, data):
+    for offset in range(0, len(data), chunk):
+        piece = data[offset:offset + chunk]
+        if os.pwrite(fd, piece, offset) != len(piece):
+            sys.exit("short write")
+        if offset == chunk:
+            # As if preempted here: the file holds the new first line and
+            # the old last one, and no write is under way.
+            time.sleep(0.001)
+
+held = os.open(path, os.O_WRONLY) if mode == "held" else -1
 open(started, "w").close()
 i = 0
 while os.path.exists(started) and not os.path.exists(stop):
     data = versions[i % 2]
-    if mode == "truncate":
-        os.ftruncate(fd, 0)
-    for offset in range(0, len(data), chunk):
-        if os.pwrite(fd, data[offset:offset + chunk], offset) != len(data[offset:offset + chunk]):
-            sys.exit("short write")
+    if mode == "held":
+        rewrite(held, data)
+    else:
+        flags = os.O_WRONLY | (os.O_TRUNC if mode == "truncate" else 0)
+        fd = os.open(path, flags)
+        rewrite(fd, data)
+        os.close(fd)
     i += 1
     if i % 16 == 0:
-        time.sleep(0.002)
+        time.sleep(0.002)  # now and then the file is at rest, whole
 EOF
   writer=$!
   tries=0
@@ -75,9 +86,11 @@ EOF
   done
 }
 
-# attack MODE: $runs runs against a writer in MODE; fails on any torn run.
+# attack MODE RUNS: RUNS runs against a writer in MODE; fails on any torn
+# run, and counts whole and refused ones.
 attack() {
   mode=$1
+  count=$2
   rm -f "$WORK/stop" "$WORK/writing"
   cp "$WORK/a" "$WORK/prog"
   chmod +x "$WORK/prog"
@@ -85,7 +98,7 @@ attack() {
   whole=0
   refused=0
   i=0
-  while [ "$i" -lt "$runs" ]; do
+  while [ "$i" -lt "$count" ]; do
     i=$((i + 1))
     set +e
     "$SEALEXEC" run "$WORK/prog" >"$WORK/out" 2>"$WORK/err"
@@ -98,8 +111,8 @@ attack() {
         ;;
       126:)
         expect_lines "$WORK/err" 1
-        if grep -qF "$WORK/prog: kept changing while it was being copied (3 attempts)" "$WORK/err" ||
-          grep -qF "$WORK/prog: is empty" "$WORK/err"; then
+        if grep -qF "$WORK/prog: is open for writing by another process" "$WORK/err" ||
+          grep -qF "$WORK/prog: kept changing while it was being copied (3 attempts)" "$WORK/err"; then
           refused=$((refused + 1))
         else
           : >"$WORK/stop"; wait "$writer" || true
@@ -114,9 +127,14 @@ attack() {
   done
   : >"$WORK/stop"
   wait "$writer" || fail "$mode: the writer failed"
-  echo "$mode: $whole whole runs, $refused refused, of $runs"
-  [ "$whole" -gt 0 ] || fail "$mode: no run found the file still; the test proves nothing"
+  echo "$mode: $whole whole runs, $refused refused, of $count"
 }
 
-attack pwrite
-attack truncate
+require_root "the writer and sealexec must both be able to open the file; a lease of it needs its owner or CAP_LEASE"
+attack pwrite "$runs"
+[ "$whole" -gt 0 ] || fail "pwrite: no run found the file at rest; the test proves nothing"
+attack truncate "$runs"
+[ "$whole" -gt 0 ] || fail "truncate: no run found the file at rest; the test proves nothing"
+attack held 4
+expect_eq "$whole" 0 "runs of a file that a writer keeps open"
+expect_file_contains "$WORK/err" "is open for writing by another process, so it may be in the middle of a rewrite; waited 256 ms for it to be closed"

@@ -80,7 +80,8 @@ Expected<SealedImage> SealedImage::from_path(const std::filesystem::path& path,
   parts.source = options.source.empty() ? path.string() : options.source;
   const std::string basename = options.name.empty() ? default_name(path) : options.name;
   SEALEXEC_TRY_ASSIGN(parts.sealed, seal_regular_file(program.fd.get(), program.st,
-                                                      parts.source, basename, options));
+                                                      parts.source, basename, options,
+                                                      ReadLease::Descriptor::ours));
   parts.privileges = privileges_of(program.fd.get(), program.st);
   parts.origin = options.origin ? options.origin : directory_of(program.fd.get(), path);
   return finish(std::move(parts));
@@ -100,7 +101,8 @@ Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) 
   }
   if (S_ISREG(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed,
-                        seal_regular_file(fd, st, parts.source, basename, options));
+                        seal_regular_file(fd, st, parts.source, basename, options,
+                                          ReadLease::Descriptor::shared));
     parts.privileges = privileges_of(fd, st);
   } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed, seal_stream(fd, parts.source, basename, options));

@@ -2,6 +2,7 @@
 
 #include "sealexec/image/copy.h"
 #include "sealexec/image/file_stamp.h"
+#include "sealexec/image/read_lease.h"
 #include "sealexec/image/memfd.h"
 
 #include <fcntl.h>
@@ -9,6 +10,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace sealexec {
@@ -118,9 +121,31 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
 } // namespace
 
 Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string_view source,
-                                   std::string_view basename, const ImageOptions& options) {
+                                   std::string_view basename, const ImageOptions& options,
+                                   ReadLease::Descriptor descriptor) {
   FileStamp before = stamp_of(first);
+  std::chrono::milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
+    // Under a lease nobody is in the middle of rewriting the file, with
+    // however many writes, and nobody starts to; without one (not ours,
+    // no CAP_LEASE, no leases here) the stamps below are the only guard.
+    const ReadLease lease = ReadLease::take(fd, descriptor);
+    if (lease.state() == ReadLease::State::writers) {
+      if (waited >= k_writer_wait) {
+        return fail(make_error(
+            Errc::changed, source,
+            fmt::format("is open for writing by another process, so it may be in the middle "
+                        "of a rewrite; waited {} ms for it to be closed (replace it by rename "
+                        "instead of rewriting it in place)",
+                        waited.count())));
+      }
+      const auto pause = std::max(std::chrono::milliseconds(1), waited);
+      std::this_thread::sleep_for(pause);
+      waited += pause;
+      --attempt; // waiting is no copy attempt
+      SEALEXEC_TRY_ASSIGN(before, read_stamp(fd, source));
+      continue;
+    }
     auto sealed = copy_once(fd, before, source, basename, options);
     if (sealed || sealed.error().code != Errc::changed) {
       return sealed;

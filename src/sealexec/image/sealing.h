@@ -3,6 +3,7 @@
 // SealedImage's factories are built on these.
 #pragma once
 
+#include "sealexec/image/read_lease.h"
 #include "sealexec/image/sealed_image.h"
 #include "sealexec/util/digest.h"
 #include "sealexec/util/error.h"
@@ -10,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -28,6 +30,11 @@ struct Sealed {
 // A regular file that changes while it is copied is copied again; after this
 // many attempts in all it is refused (Errc::changed).
 inline constexpr int k_copy_attempts = 3;
+// How long a copy waits for a file that another process has open for
+// writing to be closed (in steps of 1, 1, 2, 4, ... ms) before it refuses
+// it. cp of a large program closes it within this; a writer that keeps it
+// open is in the middle of something.
+inline constexpr std::chrono::milliseconds k_writer_wait{256};
 
 // Copies the regular file open as `fd`, which fstat described as `first`
 // just after it was opened. What is sealed is the file as it stood at one
@@ -36,10 +43,16 @@ inline constexpr int k_copy_attempts = 3;
 // end of the copy, or when the two reads of its bytes (one to name the
 // memfd, one to copy) disagree. `source` names the file in errors,
 // `basename` the memfd.
+//
+// First it takes a read lease (read_lease.h) where it can, through `fd`
+// itself when `descriptor` says it is ours. A file another process has open
+// for writing is waited for, up to k_writer_wait, then refused
+// (Errc::changed).
 [[nodiscard]] Expected<Sealed> seal_regular_file(int fd, const struct stat& first,
                                                  std::string_view source,
                                                  std::string_view basename,
-                                                 const ImageOptions& options);
+                                                 const ImageOptions& options,
+                                                 ReadLease::Descriptor descriptor);
 
 // Copies a pipe or socket to its end. A stream can be read only once, so it
 // goes into an unnamed staging memfd first, hashed on the way; the named

@@ -573,7 +573,10 @@ TEST_F(StatsFileTest, FoldsAtOnceWithKilledFoldersLoseAndDoubleNothing) {
   ::waitpid(reader, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-  EXPECT_GT(writer_deaths, 0);
+  // Writers die only inside a fold of their own, which the two folders
+  // usually beat them to: in about one run of a hundred none does. The
+  // folders are killed every round, so kills always happen.
+  RecordProperty("writer_deaths", writer_deaths);
   EXPECT_GT(folder_kills, 0);
   EXPECT_GT(shared->reads, 0U);
   EXPECT_EQ(shared->bad_reads, 0U) << "read " << shared->bad_read_total << ", between "

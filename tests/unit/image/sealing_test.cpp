@@ -9,6 +9,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -103,6 +104,41 @@ private:
   std::thread m_thread;
 };
 
+// Takes `capability` out of this thread's effective set while it lives (it
+// stays permitted, and comes back): the thread then does what a user
+// without it does, while the rest of the test process keeps its rights.
+class WithoutCapability {
+public:
+  explicit WithoutCapability(unsigned capability) {
+    if (::syscall(SYS_capget, &m_header, m_saved) != 0) {
+      return;
+    }
+    __user_cap_data_struct reduced[2] = {m_saved[0], m_saved[1]};
+    reduced[capability / 32].effective &= ~(1U << (capability % 32));
+    m_dropped = ::syscall(SYS_capset, &m_header, reduced) == 0;
+  }
+  WithoutCapability(const WithoutCapability&) = delete;
+  WithoutCapability& operator=(const WithoutCapability&) = delete;
+  ~WithoutCapability() {
+    if (m_dropped) {
+      (void)::syscall(SYS_capset, &m_header, m_saved);
+    }
+  }
+  [[nodiscard]] bool dropped() const { return m_dropped; }
+
+private:
+  __user_cap_header_struct m_header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct m_saved[2]{};
+  bool m_dropped = false;
+};
+
+// Makes `path` someone else's file that this thread cannot lease: sealexec
+// then has only the file's stamps and digests to go by (read_lease.h), the
+// case of a user running a program another user owns.
+[[nodiscard]] bool unleasable(const std::filesystem::path& path) {
+  return ::chown(path.c_str(), 65534, 65534) == 0;
+}
+
 void rewrite(const std::filesystem::path& path, std::string_view text) {
   const auto fd = open_fd(path.c_str(), O_WRONLY);
   ASSERT_OK(fd);
@@ -120,6 +156,9 @@ TEST(Sealing, AFileRewrittenDuringEveryCopyIsRefusedAfterThreeAttempts) {
   test::write_file(dir / "app", text, 0755);
   ReadHook hook(dir / "app", [&] { rewrite(dir / "app", text); });
   ASSERT_EQ(hook.error(), "");
+  ASSERT_TRUE(unleasable(dir / "app"));
+  const WithoutCapability no_lease(CAP_LEASE);
+  ASSERT_TRUE(no_lease.dropped());
   const auto image = SealedImage::from_path(dir / "app");
   ASSERT_FALSE(image);
   EXPECT_EQ(image.error().code, Errc::changed);
@@ -147,6 +186,9 @@ TEST(Sealing, AFileRewrittenDuringTheFirstCopyIsCopiedAgain) {
     }
   });
   ASSERT_EQ(hook.error(), "");
+  ASSERT_TRUE(unleasable(dir / "app"));
+  const WithoutCapability no_lease(CAP_LEASE);
+  ASSERT_TRUE(no_lease.dropped());
   const auto image = SealedImage::from_path(dir / "app");
   ASSERT_OK(image);
   EXPECT_EQ(bytes_of(*image), new_text);
@@ -246,6 +288,8 @@ TEST(Sealing, AWriteStillInProgressWhenTheCopyStartsIsWaitedFor) {
   std::memset(buffer.data(), 'n', k_half);
   ASSERT_TRUE(buffer.stall_from(k_half));
 
+  // Before the write: it holds the inode's lock, which chown takes too.
+  ASSERT_TRUE(unleasable(dir / "app"));
   const auto target = open_fd((dir / "app").c_str(), O_WRONLY);
   ASSERT_OK(target);
   std::thread writer([&] { (void)::pwrite(target->get(), buffer.data(), 2 * k_half, 0); });
@@ -256,6 +300,9 @@ TEST(Sealing, AWriteStillInProgressWhenTheCopyStartsIsWaitedFor) {
   Expected<SealedImage> image = fail(make_error(Errc::system, "", "not run"));
   std::thread sealer([&] {
     sealer_tid = static_cast<pid_t>(::gettid());
+    // Without a lease, which the open writer would refuse: only the wait
+    // for the write under way keeps the copy whole.
+    const WithoutCapability no_lease(CAP_LEASE);
     image = SealedImage::from_path(dir / "app");
     sealed = true;
   });
@@ -276,6 +323,49 @@ TEST(Sealing, AWriteStillInProgressWhenTheCopyStartsIsWaitedFor) {
       << "the copy mixes the old and new versions: the first 'o' is at offset "
       << bytes.find('o');
   EXPECT_EQ(bytes, std::string(2 * k_half, 'n'));
+}
+
+TEST(Sealing, AFileSomeoneHoldsOpenForWritingIsWaitedForThenRefused) {
+  // A writer in the middle of a rewrite of many writes leaves the file mixed
+  // between them, with no write under way: only "open for writing" tells.
+  TempDir dir;
+  test::write_file(dir / "app", "#!/bin/sh\necho version 1\n", 0755);
+  const auto writer = open_fd((dir / "app").c_str(), O_WRONLY);
+  ASSERT_OK(writer);
+  const auto started = std::chrono::steady_clock::now();
+  const auto image = SealedImage::from_path(dir / "app");
+  const auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error().code, Errc::changed);
+  EXPECT_EQ(image.error().message(),
+            (dir / "app").string() +
+                ": is open for writing by another process, so it may be in the middle of a "
+                "rewrite; waited 256 ms for it to be closed (replace it by rename instead of "
+                "rewriting it in place)");
+  EXPECT_GE(waited, k_writer_wait) << "refused without waiting for the writer";
+}
+
+TEST(Sealing, AWriterThatFinishesSoonIsWaitedForAndItsVersionCopiedWhole) {
+  TempDir dir;
+  const std::string old_text(3 * k_copy_buffer_size, 'o');
+  const std::string new_text(3 * k_copy_buffer_size, 'n');
+  test::write_file(dir / "app", old_text, 0755);
+  // Half of the new version, a pause, the other half, close: the file is
+  // mixed for 20 ms and no write is under way then.
+  const auto writer = open_fd((dir / "app").c_str(), O_WRONLY);
+  ASSERT_OK(writer);
+  ASSERT_EQ(::pwrite(writer->get(), new_text.data(), new_text.size() / 2, 0),
+            static_cast<ssize_t>(new_text.size() / 2));
+  std::thread finish([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    (void)::pwrite(writer->get(), new_text.data() + new_text.size() / 2, new_text.size() / 2,
+                   static_cast<off_t>(new_text.size() / 2));
+    (void)::close(const_cast<Fd&>(*writer).release());
+  });
+  const auto image = SealedImage::from_path(dir / "app");
+  finish.join();
+  ASSERT_OK(image);
+  EXPECT_EQ(bytes_of(*image), new_text);
 }
 
 } // namespace
