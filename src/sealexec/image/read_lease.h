@@ -31,6 +31,8 @@ public:
   // for it, never the default SIGIO that would end the process.
   enum class Descriptor { ours, shared };
   [[nodiscard]] static ReadLease take(int fd, Descriptor descriptor);
+  // No lease, not asked for.
+  [[nodiscard]] static ReadLease none() { return ReadLease(-1, Fd(), State::unavailable); }
   ReadLease(ReadLease&& other) noexcept
       : m_fd(other.m_fd), m_owned(std::move(other.m_owned)), m_state(other.m_state) {
     other.m_state = State::unavailable;

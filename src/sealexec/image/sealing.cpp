@@ -128,8 +128,11 @@ Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string
   for (int attempt = 1;; ++attempt) {
     // Under a lease nobody is in the middle of rewriting the file, with
     // however many writes, and nobody starts to; without one (not ours,
-    // no CAP_LEASE, no leases here) the stamps below are the only guard.
-    const ReadLease lease = ReadLease::take(fd, descriptor);
+    // no CAP_LEASE, no leases here) the stamps below are the only guard. A
+    // caller that knows the digest (a cache hit) needs neither: a copy
+    // that is not exactly those bytes is refused anyway.
+    const ReadLease lease = options.expected_xxh3 ? ReadLease::none()
+                                                  : ReadLease::take(fd, descriptor);
     if (lease.state() == ReadLease::State::writers) {
       if (waited >= k_writer_wait) {
         return fail(make_error(
