@@ -1,6 +1,7 @@
 #include "sealexec/cache/cache_dir.h"
 
 #include "sealexec/cache/cache_tag.h"
+#include "sealexec/cache/legacy_layout.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -167,6 +168,42 @@ bool is_tag_temp_name(std::string_view name) {
   }
   for (const char c : name.substr(k_prefix.size(), 16)) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether the cache.conf in `dir` is a small file of "key = value" lines
+// (lowercase keys; blank lines and '#' comments), as sealexec's are: a
+// cache directory made ready with its settings before its first use.
+bool holds_settings_only(int dir) {
+  const Fd file(::openat(dir, "cache.conf", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  constexpr std::size_t k_limit = 64 * 1024;
+  std::string text(k_limit + 1, '\0');
+  const ssize_t got = file ? ::read(file.get(), text.data(), text.size()) : -1;
+  if (got < 0 || static_cast<std::size_t>(got) > k_limit) {
+    return false;
+  }
+  text.resize(static_cast<std::size_t>(got));
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      line.remove_prefix(1);
+    }
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    const std::size_t equals = line.find('=');
+    std::string_view key = line.substr(0, equals);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) {
+      key.remove_suffix(1);
+    }
+    if (equals == std::string_view::npos || key.empty() ||
+        !std::ranges::all_of(key, [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
       return false;
     }
   }
@@ -366,32 +403,29 @@ Expected<void> CacheDir::recognise() {
     }
     // No tag of ours: an empty directory becomes a cache, one made by a
     // sealexec from before tags is adopted, anything else is left alone.
-    bool has_store = false;
     bool tag_appeared = false;
+    bool has_layout = false;
+    bool has_config = false;
     std::vector<std::string> foreign;
-    std::vector<std::string> layout_names;
     for (const DirEntry& entry : list_directory(m_fd.get())) {
       if (entry.name == k_cache_tag_name) {
         // Without a tag a moment ago: written meanwhile by a process creating
         // the cache. With one: damaged, judged by the rest of the directory.
         tag_appeared = !tag;
-      } else if (is_tag_temp_name(entry.name) || entry.name == "cache.conf") {
+      } else if (is_tag_temp_name(entry.name)) {
         continue;
+      } else if (entry.name == "cache.conf") {
+        has_config = true;
+      } else if (entry.name == "lost+found" && S_ISDIR(entry.st.st_mode)) {
+        continue; // made by mkfs on a volume of its own; never touched
       } else if (is_layout_name(entry.name) && S_ISDIR(entry.st.st_mode)) {
-        has_store = has_store || entry.name == "ac" || entry.name == "cas" ||
-                    entry.name == "stats";
-        layout_names.push_back(entry.name);
+        has_layout = true;
       } else {
         foreign.push_back(entry.name);
       }
     }
     if (tag_appeared) {
       continue;
-    }
-    // A lone "tmp" or "locks" (a user's ~/tmp, say) makes no cache: only the
-    // stores do.
-    if (!has_store) {
-      foreign.insert(foreign.end(), layout_names.begin(), layout_names.end());
     }
     if (!foreign.empty()) {
       std::ranges::sort(foreign);
@@ -409,10 +443,26 @@ Expected<void> CacheDir::recognise() {
                       "with {}",
                       listed, k_cache_tag_name)));
     }
-    if (has_store) {
+    if (has_layout) {
+      // Laid out like a cache, and Bazel's --disk_cache is too: adopted only
+      // when what is inside shows that sealexec made it.
+      if (!made_by_earlier_sealexec(m_fd.get())) {
+        return fail(make_error(
+            Errc::policy, name,
+            "refused as a cache: it is laid out like a cache, but nothing in it shows that "
+            "sealexec made it (another tool's, such as Bazel's --disk_cache?); sealexec uses only "
+            "an empty or new directory, or one it made"));
+      }
       SEALEXEC_TRY(check_real_path());
       m_layout = 1; // the caller adopts it (Cache::open) and tags it
       return {};
+    }
+    if (has_config && !holds_settings_only(m_fd.get())) {
+      // Another program's configuration directory can hold a cache.conf; one
+      // of sealexec's is key = value lines (docs/cache.md).
+      return fail(make_error(Errc::policy, name,
+                             "refused as a cache: it holds a cache.conf that is not made of "
+                             "sealexec's 'key = value' settings, and nothing else"));
     }
     if (tag) {
       // A CACHEDIR.TAG that is not ours, in a directory holding nothing of

@@ -7,6 +7,7 @@
 #include "sealexec/cache/cache.h"
 
 #include "sealexec/cache/compression.h"
+#include "sealexec/cache/names.h"
 #include "sealexec/cache/publish.h"
 #include "sealexec/image/copy.h"
 
@@ -33,12 +34,6 @@ namespace {
 // that is older was left by a mover that died.
 constexpr std::int64_t k_moving_settle_s = 60;
 
-bool is_lower_hex(std::string_view text) {
-  return !text.empty() && std::ranges::all_of(text, [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
-}
-
 // The two-hex-digit shard directories of `store` ("ac" or "cas") that exist.
 std::vector<std::string> shards(const CacheDir& dir, std::string_view store,
                                 std::optional<std::string> only) {
@@ -48,26 +43,13 @@ std::vector<std::string> shards(const CacheDir& dir, std::string_view store,
     return result;
   }
   for (const DirEntry& entry : list_directory(top->get())) {
-    if (entry.name.size() == 2 && is_lower_hex(entry.name) && S_ISDIR(entry.st.st_mode) &&
+    if (is_shard_name(entry.name) && S_ISDIR(entry.st.st_mode) &&
         (!only || *only == entry.name)) {
       result.push_back(fmt::format("{}/{}", store, entry.name));
     }
   }
   std::ranges::sort(result);
   return result;
-}
-
-// The digest an entry file is named by: exactly 64 lowercase hex digits.
-std::optional<Sha256Digest> entry_name_digest(std::string_view name) {
-  return name.size() == 64 && is_lower_hex(name) ? Sha256Digest::from_hex(name) : std::nullopt;
-}
-
-// The digest a blob is named by ("<hex>" or, compressed, "<hex>.zst").
-std::optional<Sha256Digest> blob_name_digest(std::string_view name) {
-  if (name.ends_with(".zst")) {
-    name.remove_suffix(4);
-  }
-  return entry_name_digest(name);
 }
 
 enum class EntryState { intact, unbound, damaged };

@@ -11,59 +11,6 @@
 
 namespace sealexec::cache {
 
-namespace {
-
-bool is_lower_hex(std::string_view text) {
-  for (const char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// "<prefix>-<16 hex>.tmp" for this prefix.
-bool has_form(std::string_view name, std::string_view prefix) {
-  constexpr std::string_view k_suffix = ".tmp";
-  if (name.size() != prefix.size() + 1 + 16 + k_suffix.size() || !name.starts_with(prefix) ||
-      name[prefix.size()] != '-' || !name.ends_with(k_suffix)) {
-    return false;
-  }
-  return is_lower_hex(name.substr(prefix.size() + 1, 16));
-}
-
-} // namespace
-
-TempName classify_temp_name(std::string_view name) {
-  if (has_form(name, "put")) {
-    return TempName::writing;
-  }
-  if (has_form(name, "moving")) {
-    return TempName::moving;
-  }
-  // "<pid>.<16 hex>.tmp", the names of earlier versions.
-  const std::size_t dot = name.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot > 10 ||
-      name.size() != dot + 1 + 16 + 4 || !name.ends_with(".tmp")) {
-    return TempName::not_ours;
-  }
-  for (const char c : name.substr(0, dot)) {
-    if (c < '0' || c > '9') {
-      return TempName::not_ours;
-    }
-  }
-  return is_lower_hex(name.substr(dot + 1, 16)) ? TempName::legacy : TempName::not_ours;
-}
-
-std::string unique_temp_name(std::string_view prefix) {
-  std::uint64_t random = 0;
-  if (::getrandom(&random, sizeof random, 0) != sizeof random) {
-    static std::uint64_t counter = 0;
-    random ^= static_cast<std::uint64_t>(::getpid()) * std::uint64_t{0x9e3779b97f4a7c15} + ++counter;
-  }
-  return fmt::format("{}-{:016x}.tmp", prefix, random);
-}
-
 Expected<TempFile> TempFile::create(const CacheDir& dir) {
   SEALEXEC_TRY_ASSIGN(Fd tmp_dir, dir.subdirectory("tmp"));
   for (int attempt = 0; attempt < 16; ++attempt) {

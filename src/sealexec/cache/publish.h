@@ -7,6 +7,7 @@
 
 #include "sealexec/cache/cache_dir.h"
 #include "sealexec/cache/judged_file.h"
+#include "sealexec/cache/names.h"
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
 
@@ -14,18 +15,6 @@
 #include <string_view>
 
 namespace sealexec::cache {
-
-// The files in <cache>/tmp, recognised by their exact names; gc touches no
-// other name there.
-enum class TempName {
-  not_ours,
-  writing, // "put-<16 hex>.tmp": being written; its writer holds an flock on it
-  moving,  // "moving-<16 hex>.tmp": being moved out by maintenance (judged_file.h)
-  legacy,  // "<pid>.<16 hex>.tmp": written by a sealexec from before these names
-};
-[[nodiscard]] TempName classify_temp_name(std::string_view name);
-// "<prefix>-<16 random hex digits>.tmp"; `prefix` is "put" or "moving".
-[[nodiscard]] std::string unique_temp_name(std::string_view prefix);
 
 // Whether a publish waits for the disk: entries and blobs do (a crash must
 // never publish a name whose data is not there); bookkeeping whose loss

@@ -56,9 +56,8 @@ TEST(CacheDir, ADirectoryNeitherEmptyNorOursIsRefusedAndLeftAlone) {
   const auto refused = CacheDir::open(home);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::policy);
-  EXPECT_TRUE(contains(refused.error().reason, "neither empty nor a sealexec cache"))
+  EXPECT_TRUE(contains(refused.error().reason, "nothing in it shows that sealexec made it"))
       << refused.error().reason;
-  EXPECT_TRUE(contains(refused.error().reason, "'tmp'")) << refused.error().reason;
   EXPECT_EQ(names_in(home), std::vector<std::string>{"tmp"}) << "nothing created";
   EXPECT_EQ(test::read_file(home / "tmp/draft.txt"), "my draft");
 
@@ -94,13 +93,62 @@ TEST(CacheDir, AnotherProgramsCacheAndANewerLayoutAreRefused) {
   EXPECT_EQ(test::read_file(scratch / "odd/CACHEDIR.TAG"), "my notes about tags");
 }
 
-TEST(CacheDir, ACacheFromBeforeTagsIsRecognisedForAdoption) {
-  TempDir scratch;
-  const auto old = scratch / "old";
+// A directory laid out as a cache of a sealexec from before tags: shards,
+// one entry in the format of the time, a blob, statistics.
+void lay_out_old_cache(const std::filesystem::path& old) {
   for (const char* sub : {"ac/ab", "cas/cd", "tmp", "stats", "locks", "quarantine"}) {
     std::filesystem::create_directories(old / sub);
   }
   test::write_file(old / "cache.conf", "max_size = 1G\n");
+  test::write_file(old / ("ac/ab/ab" + std::string(62, '0')), std::string("SEALXAC\n\1\0\0\0", 12));
+  test::write_file(old / ("cas/cd/cd" + std::string(62, '1')), "a blob");
+  test::write_file(old / "tmp/4242.0123456789abcdef.tmp", "");
+  test::write_file(old / "stats/counters", "v1 hits=1 misses=0\n");
+}
+
+TEST(CacheDir, ALookalikeOfACacheThatSealexecDidNotMakeIsRefused) {
+  // Bazel's --disk_cache: ac/xx/<sha256>, cas/xx/<sha256>, tmp/, and its
+  // action entries are protobufs, not sealexec's.
+  TempDir scratch;
+  const auto bazel = scratch / "bazel";
+  for (const char* sub : {"ac/ab", "cas/cd", "tmp"}) {
+    std::filesystem::create_directories(bazel / sub);
+  }
+  test::write_file(bazel / ("ac/ab/ab" + std::string(62, '0')), "\x0a\x22ActionResult");
+  test::write_file(bazel / ("cas/cd/cd" + std::string(62, '1')), "blob");
+  ::chmod(bazel.c_str(), 0700);
+  auto refused = CacheDir::open(bazel);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(contains(refused.error().reason, "Bazel's --disk_cache?")) << refused.error().reason;
+  EXPECT_FALSE(std::filesystem::exists(bazel / "CACHEDIR.TAG"));
+  // Empty stores prove nothing either; nor does a file of another name.
+  std::filesystem::remove_all(bazel / "ac/ab");
+  EXPECT_FALSE(CacheDir::open(bazel));
+  const auto other = scratch / "other";
+  lay_out_old_cache(other);
+  test::write_file(other / "stats/notes.txt", "mine");
+  ::chmod(other.c_str(), 0700);
+  EXPECT_FALSE(CacheDir::open(other));
+  // A cache.conf of sealexec's settings, alone, is a cache made ready; any
+  // other file of that name is not.
+  const auto ready = scratch / "ready";
+  std::filesystem::create_directories(ready);
+  ::chmod(ready.c_str(), 0700);
+  test::write_file(ready / "cache.conf", "# limits\nmax_size = 1G\n\nremote = none\n");
+  ASSERT_OK(CacheDir::open(ready));
+  const auto conf = scratch / "conf";
+  std::filesystem::create_directories(conf);
+  ::chmod(conf.c_str(), 0700);
+  test::write_file(conf / "cache.conf", "[cache]\nSize: 1G\n");
+  EXPECT_FALSE(CacheDir::open(conf));
+  EXPECT_FALSE(std::filesystem::exists(conf / "CACHEDIR.TAG"));
+}
+
+TEST(CacheDir, ACacheFromBeforeTagsIsRecognisedForAdoption) {
+  TempDir scratch;
+  const auto old = scratch / "old";
+  lay_out_old_cache(old);
+  std::filesystem::create_directories(old / "lost+found"); // on a volume of its own
   for (const auto& entry : std::filesystem::recursive_directory_iterator(old)) {
     if (entry.is_directory()) {
       ::chmod(entry.path().c_str(), 0700);
