@@ -33,6 +33,23 @@ expect_code 2 env -u SEALEXEC_CACHE_DIR -u XDG_CACHE_HOME "HOME=$H" "$SEALEXEC" 
 expect_error_line "sealexec: $H/.cache/sealexec: " "inside $H/.cache, which belongs to uid 65534"
 [ -z "$(ls -A "$H/.cache")" ] || fail "root wrote into the user's ~/.cache"
 
+# The user's ~/.cache is a link to a directory of root's: root does not
+# follow it to create its cache there.
+rm -rf "$H/.cache"
+ln -s /etc "$H/.cache"
+chown -h 65534:65534 "$H/.cache"
+expect_code 2 env -u SEALEXEC_CACHE_DIR -u XDG_CACHE_HOME "HOME=$H" "$SEALEXEC" cache stats
+expect_error_line "sealexec: $H/.cache/sealexec: " \
+  "would follow $H/.cache, a symbolic link that belongs to uid 65534"
+[ ! -e /etc/sealexec ] || fail "root created /etc/sealexec through the user's link"
+mkdir -m 700 "$WORK/rootdir"
+rm "$H/.cache"
+ln -s "$WORK/rootdir" "$H/.cache"
+chown -h 65534:65534 "$H/.cache"
+expect_code 2 env -u SEALEXEC_CACHE_DIR -u XDG_CACHE_HOME "HOME=$H" "$SEALEXEC" cache stats
+[ -z "$(ls -A "$WORK/rootdir")" ] || fail "root created its cache through the user's link"
+rm "$H/.cache"
+
 # /dev: refused, and nothing created there.
 expect_code 2 env "SEALEXEC_CACHE_DIR=/dev" "$SEALEXEC" cache stats
 expect_error_line "sealexec: /dev: " "is a system directory"

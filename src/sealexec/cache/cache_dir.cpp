@@ -62,7 +62,8 @@ constexpr std::string_view k_system_directories[] = {
     "/opt",       "/proc",     "/root",     "/run",      "/sbin",      "/srv",
     "/sys",       "/tmp",      "/usr",      "/var",      "/usr/bin",   "/usr/lib",
     "/usr/local", "/usr/sbin", "/usr/share", "/var/cache", "/var/lib", "/var/log",
-    "/var/tmp",   "/dev/shm",  "/run/user"};
+    "/var/tmp",   "/dev/shm",  "/run/user", "/var/opt",  "/var/local", "/var/mail",
+    "/var/spool", "/var/backups", "/var/www", "/snap", "/nix"};
 
 // `path` made absolute and normal, without a trailing slash.
 std::filesystem::path normal_absolute(const std::filesystem::path& path) {
@@ -98,6 +99,13 @@ Expected<void> check_not_refused(const std::filesystem::path& path, std::string_
       (text.starts_with("/dev/") && !text.starts_with("/dev/shm/"))) {
     return refuse("inside /proc, /sys or /dev");
   }
+  // The system's own software and data, which its package manager owns.
+  if (text.starts_with("/usr/") || text.starts_with("/boot/") || text.starts_with("/etc/")) {
+    return refuse("inside /usr, /boot or /etc");
+  }
+  if (normal.filename() == "lost+found") {
+    return refuse("a file system's lost+found");
+  }
   for (const std::filesystem::path& other : refused) {
     if (!other.empty() && normal_absolute(other) == normal) {
       return refuse("your home directory");
@@ -125,6 +133,25 @@ Expected<void> create_cache_directory(const std::filesystem::path& path) {
     missing.push_back(at);
   }
   const uid_t me = ::geteuid();
+  // A link on the way that belongs to someone else decides where the cache
+  // goes: root with another user's HOME, whose ~/.cache points at /etc,
+  // would create /etc/sealexec. Such a link is not followed to create.
+  std::filesystem::path walked("/");
+  for (const auto& part : target.relative_path()) {
+    walked /= part;
+    struct stat st {};
+    if (::lstat(walked.c_str(), &st) != 0) {
+      break;
+    }
+    if (S_ISLNK(st.st_mode) && st.st_uid != me && st.st_uid != 0) {
+      return fail(make_error(
+          Errc::policy, path.string(),
+          fmt::format("refused: creating it would follow {}, a symbolic link that belongs to uid "
+                      "{}; create the cache yourself, or set SEALEXEC_CACHE_DIR or "
+                      "XDG_CACHE_HOME to a directory of yours",
+                      walked.string(), st.st_uid)));
+    }
+  }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     const std::filesystem::path parent = it->parent_path();
     struct stat st {};

@@ -163,7 +163,9 @@ TEST(CacheDir, ACacheFromBeforeTagsIsRecognisedForAdoption) {
 
 TEST(CacheDir, SystemDirectoriesAndHomeAreNeverACache) {
   for (const char* system : {"/", "/dev", "/etc", "/usr", "/tmp", "/proc", "/var/tmp", "/usr/",
-                             "/proc/self", "/sys/kernel", "/dev/pts", "//usr//"}) {
+                             "/proc/self", "/sys/kernel", "/dev/pts", "//usr//", "/lost+found",
+                             "/var/opt", "/usr/local/src", "/usr/games", "/etc/sealexec",
+                             "/boot/cache"}) {
     const auto refused = CacheDir::open(system);
     ASSERT_FALSE(refused) << system;
     EXPECT_EQ(refused.error().code, Errc::policy) << system;
