@@ -10,6 +10,7 @@
 #include "sealexec/cache/names.h"
 #include "sealexec/cache/publish.h"
 #include "sealexec/image/copy.h"
+#include "sealexec/util/bounded_lock.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +30,10 @@
 namespace sealexec::cache {
 
 namespace {
+
+// How long a process waits for another that is adopting a cache from
+// before tags (rewriting each entry: a second for a large cache).
+constexpr std::chrono::milliseconds k_adoption_wait{10'000};
 
 // How long a file being moved out by maintenance ("moving-*.tmp") is left
 // alone: the mover puts it back or unlinks it within microseconds, so one
@@ -391,11 +397,13 @@ void Cache::maybe_collect() {
 }
 
 Expected<void> Cache::adopt_legacy_cache() {
-  // One adopter at a time; the others wait here, then find the tag.
-  while (::flock(m_dir.fd(), LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      return fail(system_error("cannot lock the cache directory", m_dir.path().string(), "flock"));
-    }
+  // One adopter at a time; the others wait here, then find the tag. Not for
+  // ever: an adopter that is stopped leaves the cache as it was, unadopted,
+  // which works (its old entries are misses until adopted).
+  SEALEXEC_TRY_ASSIGN(const bool locked, flock_within(m_dir.fd(), LOCK_EX, k_adoption_wait,
+                                                      m_dir.path().string()));
+  if (!locked) {
+    return {};
   }
   struct Unlock {
     int fd;
@@ -432,16 +440,22 @@ Expected<void> Cache::adopt_legacy_cache() {
       if (!stored || stored->key) {
         continue; // damaged (lookups quarantine it) or already bound
       }
+      // Not flushed one by one (two fsyncs an entry would make adopting a
+      // large cache take minutes): the whole file system is flushed once,
+      // before the tag says the cache is adopted.
       SEALEXEC_TRY_ASSIGN(TempFile bound, TempFile::create(m_dir));
       SEALEXEC_TRY(write_all(bound.fd(), serialize_stored(*key, stored->entry),
                              m_dir.describe("tmp/" + bound.name())));
-      SEALEXEC_TRY(bound.finish());
+      SEALEXEC_TRY(bound.finish(Durability::unsynced));
       struct stat now_named {};
       if (::fstatat(shard.get(), file.name.c_str(), &now_named, AT_SYMLINK_NOFOLLOW) == 0 &&
           FileIdentity::of(now_named) == FileIdentity::of(st)) {
-        SEALEXEC_TRY(bound.rename_over(relative));
+        SEALEXEC_TRY(bound.rename_over(relative, Durability::unsynced));
       }
     }
+  }
+  if (::syncfs(m_dir.fd()) != 0) {
+    return fail(system_error("cannot flush the adopted cache", m_dir.path().string(), "syncfs"));
   }
   return m_dir.write_tag();
 }

@@ -25,10 +25,14 @@ Expected<TempFile> TempFile::create(const CacheDir& dir) {
                                "openat"));
     }
     Fd file(fd);
-    while (::flock(file.get(), LOCK_EX) != 0) {
-      if (errno != EINTR) {
+    // Only a gc judging it could hold the lock of a file this new, and it
+    // is then removing it: never wait for that (a gc stopped meanwhile would
+    // stop us too), take another name.
+    if (::flock(file.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
         return fail(system_error("cannot lock a temporary file in", dir.describe("tmp"), "flock"));
       }
+      continue;
     }
     // A gc could have judged the file abandoned in the moment between its
     // creation and our lock, and removed it: then start again with a new one.

@@ -1,6 +1,7 @@
 #include "sealexec/remote/high_water.h"
 
 #include "sealexec/cache/publish.h"
+#include "sealexec/util/bounded_lock.h"
 #include "sealexec/util/fd.h"
 #include "sealexec/util/record.h"
 
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 namespace sealexec::remote {
 
@@ -20,6 +22,9 @@ namespace {
 constexpr std::string_view k_magic = "SEALXHW\n";
 constexpr std::uint32_t k_version = 1;
 constexpr std::string_view k_directory = "remote/high-water";
+// A raise takes microseconds; one that waits longer is behind a stopped
+// process.
+constexpr std::chrono::milliseconds k_raise_wait{1000};
 // Magic, version, count, the pairs and the checksum.
 constexpr std::size_t k_max_file_size = 8 + 4 + 4 + k_high_water_per_shard * (32 + 8) + 16;
 
@@ -135,10 +140,13 @@ Expected<void> raise_high_water(const cache::CacheDir& dir, const Sha256Digest& 
   // once would lose one of them. Readers need no lock: a shard is renamed
   // into place whole. The lock goes with the descriptor (also if we die).
   SEALEXEC_TRY_ASSIGN(const Fd marks_dir, dir.subdirectory(k_directory));
-  while (::flock(marks_dir.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      return fail(system_error("cannot lock", dir.describe(k_directory), "flock"));
-    }
+  // Bounded: a raiser that is stopped must not stop every fetch and put of
+  // this cache. A mark not raised only forgets.
+  SEALEXEC_TRY_ASSIGN(const bool locked, flock_within(marks_dir.get(), LOCK_EX, k_raise_wait,
+                                                      dir.describe(k_directory)));
+  if (!locked) {
+    return fail(make_error(Errc::timed_out, dir.describe(k_directory),
+                           "another process holds the high-water marks; this one is not raised"));
   }
   const std::string relative = shard_path(key);
   std::vector<HighWater> current;

@@ -137,6 +137,36 @@ TEST_F(CacheAttackTest, ACacheFromBeforeTagsIsAdoptedWithEveryEntryKept) {
   EXPECT_EQ(text_of((*image)->bytes()), "kept across the upgrade");
 }
 
+TEST_F(CacheAttackTest, AnAdopterThatIsStoppedHoldsNobodyUpForEver) {
+  const auto key = key_of(m_fp, "k");
+  {
+    Cache cache = open_cache();
+    ASSERT_OK(cache.put(key, m_fp, as_bytes("kept")));
+  }
+  make_legacy(m_dir / "cache", key);
+  // An adopter stopped while it holds the cache directory's lock.
+  const Fd held(::open((m_dir / "cache").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(held);
+  ASSERT_EQ(::flock(held.get(), LOCK_EX), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto cache = Cache::open(m_dir / "cache");
+    // Opened, unadopted: the old entry is a miss until adopted, and the
+    // cache works meanwhile.
+    const bool usable = cache && !(*cache->lookup(key, m_fp)).has_value() &&
+                        cache->put(key_of(m_fp, "new"), m_fp, as_bytes("new")).has_value();
+    _exit(usable ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(std::filesystem::exists(in_cache("CACHEDIR.TAG")));
+  ::flock(held.get(), LOCK_UN);
+  Cache adopted = open_cache();
+  EXPECT_TRUE(std::filesystem::exists(in_cache("CACHEDIR.TAG")));
+  EXPECT_TRUE(adopted.lookup(key, m_fp)->has_value());
+}
+
 TEST_F(CacheAttackTest, AnUnboundEntryInATaggedCacheIsNeverServedNorCountedAsDamage) {
   Cache cache = open_cache();
   const auto key = key_of(m_fp, "k");

@@ -114,7 +114,7 @@ TEST(CacheDir, ALookalikeOfACacheThatSealexecDidNotMakeIsRefused) {
   for (const char* sub : {"ac/ab", "cas/cd", "tmp"}) {
     std::filesystem::create_directories(bazel / sub);
   }
-  test::write_file(bazel / ("ac/ab/ab" + std::string(62, '0')), "\x0a\x22ActionResult");
+  test::write_file(bazel / ("ac/ab/ab" + std::string(62, '0')), "\x0a\x22" "ActionResult");
   test::write_file(bazel / ("cas/cd/cd" + std::string(62, '1')), "blob");
   ::chmod(bazel.c_str(), 0700);
   auto refused = CacheDir::open(bazel);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -184,6 +186,28 @@ TEST_F(HighWaterTest, DamagedOrPlantedShardHoldsNoMarksAndIsReplaced) {
   EXPECT_EQ(high_water(dir(), key), 70U);
   EXPECT_FALSE(std::filesystem::is_symlink(file));
   EXPECT_EQ(test::read_file(m_scratch / "target"), "precious");
+}
+
+TEST_F(HighWaterTest, ARaiserThatIsStoppedHoldsNobodyUp) {
+  // Another process (a debugger's prisoner, a frozen container) holds the
+  // marks' lock and never lets go: a raise gives up, and only forgets.
+  ASSERT_OK(raise_high_water(dir(), key_in_shard(0x10, 1), 10));
+  const Fd held(::open((m_scratch / "cache/remote/high-water").c_str(),
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(held);
+  ASSERT_EQ(::flock(held.get(), LOCK_EX), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // Another open file description, as another process's would be.
+    auto again = cache::CacheDir::open(m_scratch / "cache");
+    const auto raised = again ? raise_high_water(*again, key_in_shard(0x10, 1), 20)
+                              : Expected<void>{};
+    _exit(!raised && raised.error().code == Errc::timed_out ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the raise did not give up";
+  EXPECT_EQ(high_water(dir(), key_in_shard(0x10, 1)), 10U) << "reading needs no lock";
 }
 
 TEST(HighWaterMarkFor, NeverPastThisMachinesClock) {
