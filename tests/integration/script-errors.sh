@@ -36,6 +36,13 @@ directory() {
   expect_code 126 "$SEALEXEC" script dir.c
   expect_error_line "sealexec: dir.c: " "not a regular file"
 }
+fifo() {
+  # Opening a FIFO for reading waits for a writer: without one it must be
+  # refused at once, not hang.
+  mkfifo "$WORK/pipe.c"
+  expect_code 126 timeout 10 "$SEALEXEC" script pipe.c
+  expect_error_line "sealexec: pipe.c: " "not a regular file"
+}
 missing_compiler_path() {
   expect_code 127 "$SEALEXEC" script --compiler /nonexistent/cc ok.c
   expect_error_line "sealexec: " "/nonexistent/cc"
@@ -76,6 +83,7 @@ check "sealexec script <missing absolute path>: 127, one line naming it" missing
 check "sealexec missing.c: 127, one line naming it" missing_file_implicit
 check "sealexec script notes.txt: 126, not a C or C++ file" not_c
 check "sealexec script dir.c (a directory): 126" directory
+check "sealexec script pipe.c (a FIFO without a writer): 126 at once" fifo
 check "sealexec script --compiler /nonexistent/cc: 127 naming it" missing_compiler_path
 check "CC=/nonexistent/cc sealexec script ok.c: 127 naming it" missing_compiler_path_cc
 check "CC=no-such-compiler-here sealexec script ok.c: 127 naming it" missing_compiler_name

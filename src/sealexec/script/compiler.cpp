@@ -82,6 +82,8 @@ Sha256Digest facts_key(const CompilerIdentity& identity, const CompilerCommand& 
     leading += arg;
     leading += '\0';
   }
+  // Appended, not a field of its own: keys made before it existed stay valid.
+  leading += identity.named_programs;
   const std::array<std::string_view, 4> inputs{path, stat, language_name(language), leading};
   return cache::make_key(kind, inputs);
 }
@@ -121,7 +123,9 @@ Expected<CompilerCommand> choose_compiler(Language language, std::string_view co
   return compiler;
 }
 
-Expected<CompilerIdentity> identify_compiler(const std::filesystem::path& program) {
+namespace {
+
+Expected<CompilerIdentity> identify_program(const std::filesystem::path& program) {
   const std::string name = program.string();
   auto opened = open_fd(name.c_str(), O_PATH);
   if (!opened) {
@@ -151,6 +155,30 @@ Expected<CompilerIdentity> identify_compiler(const std::filesystem::path& progra
   identity.size = static_cast<std::uint64_t>(st.st_size);
   identity.mtime_ns =
       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return identity;
+}
+
+} // namespace
+
+Expected<CompilerIdentity> identify_compiler(const CompilerCommand& compiler,
+                                             std::string_view path_variable) {
+  SEALEXEC_TRY_ASSIGN(CompilerIdentity identity, identify_program(compiler.program));
+  for (const std::string& word : compiler.leading_args) {
+    if (word.empty() || word.starts_with('-') || word.find('=') != std::string::npos) {
+      continue; // an option, or env's NAME=value
+    }
+    auto found = find_program(word, path_variable);
+    if (!found) {
+      continue; // an operand of an option ("-include x.h"): not a program
+    }
+    auto named = identify_program(std::filesystem::absolute(*found));
+    if (!named) {
+      continue;
+    }
+    identity.named_programs += fmt::format("{}:{}:{}:{}:{}", named->real_path.string(), named->dev,
+                                           named->ino, named->size, named->mtime_ns);
+    identity.named_programs += '\0';
+  }
   return identity;
 }
 
@@ -249,6 +277,9 @@ cache::Fingerprint compiler_fingerprint(const CompilerCommand& compiler,
     leading += arg;
     leading += '\0';
   }
+  // The named programs appended, not a field of their own: fingerprints
+  // made before they were recorded stay valid when there are none.
+  leading += identity.named_programs;
   const std::string path = identity.real_path.string();
   return cache::Fingerprint::of({{"sealexec-script", k_fingerprint_version},
                                  {"compiler", path},

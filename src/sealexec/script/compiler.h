@@ -42,12 +42,20 @@ struct CompilerIdentity {
   std::uint64_t ino = 0;
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
+  // The identities of the programs its leading arguments name, in order
+  // (real path and stamp each): with a launcher ("ccache gcc", "env
+  // X=1 cc", "distcc cc"), the compiler that really builds is one of them.
+  std::string named_programs;
 };
 
 // Reads the identity through one descriptor (O_PATH): the real path the
 // kernel has for it, and fstat. Never through a path that could change
-// between the two.
-[[nodiscard]] Expected<CompilerIdentity> identify_compiler(const std::filesystem::path& program);
+// between the two. Each leading argument that names a program in
+// `path_variable` (not an option, not NAME=value) is identified likewise,
+// into named_programs. What a wrapper script runs cannot be known: such a
+// wrapper's identity is its own (docs/scripts.md).
+[[nodiscard]] Expected<CompilerIdentity> identify_compiler(const CompilerCommand& compiler,
+                                                           std::string_view path_variable);
 
 struct CompilerFacts {
   std::string version;     // -dumpfullversion, or --version's first line

@@ -1,6 +1,7 @@
 #include "sealexec/script/manifest.h"
 
 #include "sealexec/cache/fingerprint.h"
+#include "sealexec/script/include_scan.h"
 #include "sealexec/util/fd.h"
 #include "sealexec/util/record.h"
 
@@ -14,6 +15,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <set>
 
 namespace sealexec::script {
 
@@ -62,7 +64,11 @@ struct HashedFile {
   FileStamp stamp;
   Sha256Digest sha256;
 };
-std::optional<HashedFile> hash_file(const std::string& path) {
+// A header larger than this is hashed but not scanned for the names it
+// includes (no header is near it).
+constexpr std::size_t k_max_scanned_size = 64 * 1024 * 1024;
+// `text`, when given, receives the content too (up to k_max_scanned_size).
+std::optional<HashedFile> hash_file(const std::string& path, std::string* text = nullptr) {
   auto fd = open_fd(path.c_str(), O_RDONLY);
   if (!fd) {
     return std::nullopt;
@@ -85,6 +91,9 @@ std::optional<HashedFile> hash_file(const std::string& path) {
       break;
     }
     hasher.update(std::span(buffer.data(), static_cast<std::size_t>(got)));
+    if (text != nullptr && text->size() + static_cast<std::size_t>(got) <= k_max_scanned_size) {
+      text->append(reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(got));
+    }
   }
   struct stat after {};
   if (::fstat(fd->get(), &after) != 0 || FileStamp::of(before) != FileStamp::of(after)) {
@@ -341,18 +350,95 @@ SearchList parse_search_list(std::string_view verbose_output) {
   return list;
 }
 
+namespace {
+
+// The names that must stay absent for a compile to mean the same, each
+// under the deepest directory that exists (creating the name changes that
+// directory's mtime).
+class AbsentNames {
+public:
+  void add(const std::string& candidate) {
+    if (!m_seen.insert(candidate).second) {
+      return;
+    }
+    std::filesystem::path watch = std::filesystem::path(candidate).parent_path();
+    while (!exists(watch.string()) && watch.has_relative_path()) {
+      watch = watch.parent_path();
+    }
+    m_by_directory[watch.string()].push_back(candidate);
+  }
+  // Looks `name` up as the compiler would, in `directories` in order, and
+  // records every place it was not found before the one where it was.
+  void look_up(std::string_view name, std::span<const std::string> directories) {
+    for (const std::string& directory : directories) {
+      std::string candidate = directory;
+      candidate += '/';
+      candidate += name;
+      if (exists(candidate)) {
+        return;
+      }
+      add(candidate);
+    }
+  }
+  std::map<std::string, std::vector<std::string>>& by_directory() { return m_by_directory; }
+
+private:
+  std::set<std::string> m_seen;
+  std::map<std::string, std::vector<std::string>> m_by_directory;
+};
+
+// A file that includes others, and the directory a "name" is looked for
+// in first (the file's own).
+struct Includer {
+  std::string_view text;
+  std::string directory;
+};
+
+// Every name `includer` asks for, looked up as the compiler would.
+void watch_references(const Includer& includer, std::span<const std::string> quote_order,
+                      std::span<const std::string> bracket_order, AbsentNames& absent,
+                      std::vector<std::string>& unwatched, std::string_view name) {
+  const IncludeScan scan = scan_includes(includer.text);
+  if (scan.computed || scan.truncated) {
+    unwatched.push_back(std::string(name));
+  }
+  std::vector<std::string> quoted_order;
+  for (const IncludeReference& reference : scan.references) {
+    if (reference.name.starts_with('/')) {
+      if (!exists(reference.name)) {
+        absent.add(reference.name);
+      }
+      continue;
+    }
+    if (!reference.quoted) {
+      absent.look_up(reference.name, bracket_order);
+      continue;
+    }
+    if (quoted_order.empty()) {
+      quoted_order.push_back(includer.directory);
+      quoted_order.insert(quoted_order.end(), quote_order.begin(), quote_order.end());
+    }
+    absent.look_up(reference.name, quoted_order);
+  }
+}
+
+} // namespace
+
 Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
                                   std::string_view skip_prefix, const SearchList& search,
-                                  std::int64_t since_ns) {
+                                  std::int64_t since_ns, const ScriptText& script,
+                                  std::vector<std::string>* unwatched) {
   Manifest manifest;
   PathCheck paths(since_ns);
+  std::vector<std::string> texts; // of the headers, in prerequisite order
   for (const std::string& path : prerequisites) {
     if (path.starts_with(skip_prefix) || !path.starts_with('/')) {
       continue;
     }
     // Hashed first, its path checked after: a replacement made before the
     // hash is then seen by the check.
-    const auto hashed = hash_file(path);
+    std::string text;
+    const auto hashed = hash_file(path, &text);
     if (!hashed) {
       return fail(make_error(Errc::changed, path, "could not be read back after the compile"));
     }
@@ -367,7 +453,43 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
       return fail(make_error(Errc::changed, path, why));
     }
     manifest.headers.push_back({.path = path, .stamp = hashed->stamp, .sha256 = hashed->sha256});
+    texts.push_back(std::move(text));
   }
+
+  // The search directories, resolved, in search order.
+  std::vector<std::string> order;
+  std::size_t bracket_start = 0;
+  for (const auto* list : {&search.quote, &search.bracket}) {
+    if (list == &search.bracket) {
+      bracket_start = order.size();
+    }
+    for (const std::string& directory : *list) {
+      const std::string canonical = canonical_or_empty(directory);
+      if (!canonical.empty() && !canonical.starts_with(skip_prefix)) {
+        order.push_back(canonical);
+      }
+    }
+  }
+  const std::span<const std::string> quote_order(order);
+  const std::span<const std::string> bracket_order = quote_order.subspan(bracket_start);
+
+  AbsentNames absent;
+  std::vector<std::string> not_watched;
+  // Names asked for and not found, where they were looked for: by the
+  // script (its "..." next to it: the compile copy is elsewhere, and the
+  // script's directory comes first in the quote list) and by each header
+  // (its "..." next to itself first, then in the quote list).
+  watch_references({.text = script.text, .directory = std::string(script.directory)},
+                   quote_order, bracket_order, absent, not_watched, "the script");
+  for (std::size_t i = 0; i < manifest.headers.size(); ++i) {
+    const std::string& path = manifest.headers[i].path;
+    watch_references({.text = texts[i], .directory = path.substr(0, path.rfind('/'))},
+                     quote_order, bracket_order, absent, not_watched, path);
+  }
+  if (unwatched != nullptr) {
+    *unwatched = std::move(not_watched);
+  }
+
   std::sort(manifest.headers.begin(), manifest.headers.end(),
             [](const HeaderRecord& a, const HeaderRecord& b) {
               const auto directory = [](const std::string& path) {
@@ -377,17 +499,9 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
                      std::pair(directory(b.path), std::string_view(b.path));
             });
 
-  // The search directories, resolved, in search order.
-  std::vector<std::string> order;
-  for (const auto* list : {&search.quote, &search.bracket}) {
-    for (const std::string& directory : *list) {
-      const std::string canonical = canonical_or_empty(directory);
-      if (!canonical.empty() && !canonical.starts_with(skip_prefix)) {
-        order.push_back(canonical);
-      }
-    }
-  }
-  std::map<std::string, std::vector<std::string>> absent_by_directory;
+  // Shadowing of the headers found: a file of the same relative name in a
+  // directory searched before the one it was found in. (Also covers names
+  // included through a macro, which the scan above cannot read.)
   for (const HeaderRecord& header : manifest.headers) {
     const std::string real = canonical_or_empty(header.path);
     // The most specific search directory holding it is where it was found.
@@ -412,15 +526,11 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
       if (exists(candidate)) {
         continue; // present yet not chosen (#include_next, or <> past a quote directory)
       }
-      std::filesystem::path watch = std::filesystem::path(candidate).parent_path();
-      while (!exists(watch.string()) && watch.has_relative_path()) {
-        watch = watch.parent_path();
-      }
-      absent_by_directory[watch.string()].push_back(candidate);
+      absent.add(candidate);
     }
   }
-  for (auto& [directory, absent] : absent_by_directory) {
-    WatchedDirectory watched{.path = directory, .stamp = {}, .absent = std::move(absent)};
+  for (auto& [directory, names] : absent.by_directory()) {
+    WatchedDirectory watched{.path = directory, .stamp = {}, .absent = std::move(names)};
     struct stat st {};
     if (::stat(directory.c_str(), &st) == 0) {
       const FileStamp stamp = FileStamp::of(st);

@@ -102,8 +102,21 @@ struct SearchList {
 // unchanged since `since_ns` (unchanged.h): its ctime is stamped_before it,
 // and nothing on its path was replaced (PathCheck). Otherwise the compiler
 // may have read another version than the one hashed now.
+//
+// Names asked for and not found are watched too (include_scan.h): those the
+// script and each header name in #include and __has_include, at every place
+// the compiler looked for them before finding them (for "name", first the
+// including file's own directory), and the shadows of each header found.
+// `unwatched`, when given, receives the files whose includes could not all
+// be read (an operand that is a macro).
+struct ScriptText {
+  std::string_view text;      // as the compiler got it
+  std::string_view directory; // where its "name"s are looked for first
+};
 [[nodiscard]] Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
                                                 std::string_view skip_prefix,
-                                                const SearchList& search, std::int64_t since_ns);
+                                                const SearchList& search, std::int64_t since_ns,
+                                                const ScriptText& script = {},
+                                                std::vector<std::string>* unwatched = nullptr);
 
 } // namespace sealexec::script

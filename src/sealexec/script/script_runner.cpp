@@ -31,10 +31,11 @@ struct ScriptFile {
 };
 
 // Reads the script through one descriptor; its real path is the kernel's
-// name for that descriptor.
+// name for that descriptor. Opened without blocking: opening a FIFO for
+// reading waits for a writer, for ever if none comes; it is refused below.
 Expected<ScriptFile> read_script(const std::filesystem::path& path) {
   const std::string name = path.string();
-  auto opened = open_fd(name.c_str(), O_RDONLY);
+  auto opened = open_fd(name.c_str(), O_RDONLY | O_NONBLOCK);
   if (!opened) {
     Error error = std::move(opened).error();
     if (error.sys_errno == ENOENT || error.sys_errno == ENOTDIR) {
@@ -154,7 +155,7 @@ public:
     SEALEXEC_TRY_ASSIGN(m_compiler, choose_compiler(*language, m_options.compiler_command,
                                                     m_options.compiler_chosen_by,
                                                     m_options.path_variable));
-    SEALEXEC_TRY_ASSIGN(const CompilerIdentity identity, identify_compiler(m_compiler.program));
+    SEALEXEC_TRY_ASSIGN(const CompilerIdentity identity, identify_compiler(m_compiler, m_options.path_variable));
     SEALEXEC_TRY_ASSIGN(const CompilerFacts facts,
                         compiler_facts(m_cache, m_compiler, identity, *language));
     m_fingerprint = compiler_fingerprint(m_compiler, identity, facts, *language);
@@ -387,9 +388,18 @@ private:
     for (const std::string& path : listed) {
       prerequisites.push_back(path.starts_with('/') ? path : script_directory + "/" + path);
     }
+    std::vector<std::string> unwatched;
     SEALEXEC_TRY_ASSIGN(Manifest manifest,
                         build_manifest(prerequisites, build.path().string() + "/", search_list,
-                                       since_ns));
+                                       since_ns,
+                                       {.text = m_source.compile_text,
+                                        .directory = script_directory},
+                                       &unwatched));
+    for (const std::string& file : unwatched) {
+      note(fmt::format("{} includes a name made by a macro: a file it could name that appears "
+                       "later is noticed only if it shadows a header that was read",
+                       file));
+    }
     manifest.script = m_source.path.string();
     manifest.result_key = result_key_for(m_script_key, manifest.headers);
     // The binary first: a manifest must never name a binary that is not there.

@@ -43,10 +43,15 @@ struct ScriptOptions {
   std::function<void(std::string_view)> compiler_output;
 };
 
-// Variables gcc and clang read that change the result of a compile.
+// Variables gcc, clang and ld read that change the result of a compile:
+// search paths, clang's CCC_OVERRIDE_OPTIONS (which edits the command line,
+// and its older name), ld's LD_RUN_PATH (the binary's run path), and the
+// ones that make gcc write or compare more.
 inline constexpr std::string_view k_compiler_environment[] = {
-    "CPATH",         "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "LIBRARY_PATH",
-    "GCC_EXEC_PREFIX", "COMPILER_PATH", "SOURCE_DATE_EPOCH",  "SDKROOT"};
+    "CPATH",           "C_INCLUDE_PATH",   "CPLUS_INCLUDE_PATH",       "LIBRARY_PATH",
+    "GCC_EXEC_PREFIX", "COMPILER_PATH",    "SOURCE_DATE_EPOCH",        "SDKROOT",
+    "LD_RUN_PATH",     "CCC_OVERRIDE_OPTIONS", "QA_OVERRIDE_GCC3_OPTIONS", "GCC_COMPARE_DEBUG",
+    "DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES"};
 
 struct PreparedScript {
   SealedImage image;

@@ -130,6 +130,55 @@ TEST(Manifest, UnrelatedFileInAWatchedDirectoryKeepsItValid) {
   EXPECT_FALSE(check.refreshed);
 }
 
+// Names asked for and not found are inputs too (include_scan.h).
+TEST(Manifest, AHeaderNextToItsIncluderIsWatched) {
+  // inc1/sub/h.h includes "n.h", found in inc1 (on the search list); a
+  // later inc1/sub/n.h would be found first, next to its includer.
+  Tree tree;
+  write(tree.dir / "inc1/sub/h.h", "#include \"n.h\"\n");
+  write(tree.dir / "inc1/n.h", "#define N 1\n");
+  age(tree.dir / "inc1/sub/h.h");
+  age(tree.dir / "inc1/n.h");
+  age(tree.dir / "inc1/sub");
+  tree.search.quote = {(tree.dir / "inc1").string()};
+  tree.prerequisites.push_back((tree.dir / "inc1/n.h").string());
+  Manifest manifest = tree.build();
+  EXPECT_TRUE(check_manifest(manifest, coarse_now_ns() + k_second).valid);
+  write(tree.dir / "inc1/sub/n.h", "#define N 2\n");
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns() + k_second);
+  EXPECT_FALSE(check.valid);
+  EXPECT_NE(check.reason.find("sub/n.h would now be included instead"), std::string::npos)
+      << check.reason;
+}
+
+TEST(Manifest, ANameTestedWithHasIncludeIsWatchedEverywhereItWasLookedFor) {
+  Tree tree;
+  const std::string script = "#if __has_include(<opt/o.h>) || __has_include(\"q.h\")\n#endif\n";
+  const std::string script_dir = (tree.dir / "src").string();
+  std::filesystem::create_directories(script_dir);
+  age(script_dir);
+  for (const std::string& appears : {"inc1/opt/o.h", "inc0/opt/o.h", "src/q.h", "inc0/q.h"}) {
+    auto manifest = build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search,
+                                   coarse_clock_after(fine_now_ns()),
+                                   {.text = script, .directory = script_dir});
+    ASSERT_TRUE(manifest) << manifest.error().message();
+    ASSERT_TRUE(check_manifest(*manifest, coarse_now_ns() + k_second).valid) << appears;
+    write(tree.dir / appears, "");
+    const ManifestCheck check = check_manifest(*manifest, coarse_now_ns() + k_second);
+    EXPECT_FALSE(check.valid) << appears << " appeared unnoticed";
+    std::filesystem::remove(tree.dir / appears);
+  }
+}
+
+TEST(Manifest, AnIncludeThroughAMacroIsReported) {
+  Tree tree;
+  std::vector<std::string> unwatched;
+  ASSERT_TRUE(build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search,
+                             coarse_clock_after(fine_now_ns()),
+                             {.text = "#include HEADER\n", .directory = "/"}, &unwatched));
+  EXPECT_EQ(unwatched, std::vector<std::string>{"the script"});
+}
+
 TEST(Manifest, DeletedHeaderIsInvalid) {
   Tree tree;
   Manifest manifest = tree.build();
