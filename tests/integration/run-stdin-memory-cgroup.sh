@@ -3,7 +3,8 @@
 # size limit of a program read from a pipe is a quarter of the memory the
 # process may use (its cgroups' limits, or MemTotal), at most 1 GiB, and it is
 # refused there with one line (exit 125). Here: a 256 MiB cgroup v1, so the
-# limit is 64 MiB.
+# limit is 64 MiB. A file's is three quarters of it (192 MiB): its copy in a
+# memfd is charged to the cgroup too.
 . "$TEST_LIB"
 require_root "creating a memory cgroup"
 
@@ -31,3 +32,16 @@ expect_eq "$(cat "$WORK/err")" \
 # A program that fits runs, in the same cgroup.
 expect_code 0 in_cgroup sh -c 'cat "$2" | "$1" run -' sh "$SEALEXEC" "$EXAMPLES/hello"
 expect_file_contains "$WORK/out" "hello from sealed memory"
+
+# A file larger than the cgroup allows is refused before it is copied, by
+# path and on standard input.
+truncate -s 300M "$WORK/big"
+limit=$((192 * 1024 * 1024))
+expect_code 125 in_cgroup "$SEALEXEC" run "$WORK/big"
+expect_eq "$(cat "$WORK/err")" \
+  "sealexec: $WORK/big: is 314572800 bytes, more than the limit of $limit bytes; raise the limit with --max-size SIZE" \
+  "message for a 300 MiB file in a 256 MiB cgroup"
+expect_code 125 in_cgroup sh -c 'exec "$1" run - <"$2"' sh "$SEALEXEC" "$WORK/big"
+expect_file_contains "$WORK/err" "more than the limit of $limit bytes"
+[ "$(sed -n 's/^oom_kill //p' "$cgroup/memory.oom_control")" = 0 ] ||
+  fail "the OOM killer ran in the cgroup for a file: $(cat "$cgroup/memory.oom_control")"

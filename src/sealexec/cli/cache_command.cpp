@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -92,19 +94,19 @@ int put(Cache& cache, const ParsedOptions& options, const std::vector<std::strin
   return k_exit_ok;
 }
 
-int get(Cache& cache, const ParsedOptions& options, const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    return usage("get takes one KEY");
-  }
-  const auto hit = cache.load_mapping(key_of(options, args[0]), fingerprint_of(options));
-  if (!hit) {
-    report(hit.error());
-    return k_exit_check_error;
-  }
-  if (!*hit) {
-    return k_miss;
-  }
-  const auto bytes = (*hit)->mapping.bytes();
+// Writes an entry's bytes to a descriptor.
+using EntryWriter = std::function<Expected<void>(int fd, std::string_view name)>;
+
+// Under an address-space limit (ulimit -v) a large blob cannot be mapped
+// whole: it is then copied into a sealed memfd (verified on the way, as
+// every hit is) and streamed from there. Otherwise it is mapped, which costs
+// no copy and leaves its pages reclaimable.
+bool address_space_limited() {
+  struct rlimit limit {};
+  return ::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+}
+
+int write_entry_to_output(const ParsedOptions& options, const EntryWriter& write_to) {
   if (const auto output = options.value("--output")) {
     // A new file renamed into place, like everything sealexec writes. Cached
     // entries are mostly compiled code, so OUT is executable (0755 less the
@@ -121,10 +123,10 @@ int get(Cache& cache, const ParsedOptions& options, const std::vector<std::strin
           return fail(make_error(Errc::invalid_argument, *output, "is a directory"));
         }
         SEALEXEC_TRY_ASSIGN(const Fd out, open_fd(output->c_str(), O_WRONLY | O_NOCTTY));
-        return write_all(out.get(), bytes, *output);
+        return write_to(out.get(), *output);
       }
       SEALEXEC_TRY_ASSIGN(ReplacementFile out, ReplacementFile::create(*output));
-      SEALEXEC_TRY(write_all(out.fd(), bytes, *output));
+      SEALEXEC_TRY(write_to(out.fd(), *output));
       if (::fchmod(out.fd(), 0755 & ~umask) != 0) {
         return fail(system_error("cannot set the mode of", *output, "fchmod"));
       }
@@ -136,11 +138,43 @@ int get(Cache& cache, const ParsedOptions& options, const std::vector<std::strin
     }
     return k_exit_ok;
   }
-  if (!write_all(STDOUT_FILENO, bytes, "standard output")) {
-    report(system_error("cannot write", "standard output", "write"));
+  if (const auto written = write_to(STDOUT_FILENO, "standard output"); !written) {
+    report(written.error());
     return k_exit_check_error;
   }
   return k_exit_ok;
+}
+
+int get(Cache& cache, const ParsedOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    return usage("get takes one KEY");
+  }
+  if (address_space_limited()) {
+    const auto image = cache.load_image(key_of(options, args[0]), fingerprint_of(options));
+    if (!image) {
+      report(image.error());
+      return k_exit_check_error;
+    }
+    if (!*image) {
+      return k_miss;
+    }
+    const SealedImage& sealed = **image;
+    return write_entry_to_output(options, [&](int fd, std::string_view name) {
+      return copy_range(sealed.fd(), 0, sealed.size(), fd, name);
+    });
+  }
+  const auto hit = cache.load_mapping(key_of(options, args[0]), fingerprint_of(options));
+  if (!hit) {
+    report(hit.error());
+    return k_exit_check_error;
+  }
+  if (!*hit) {
+    return k_miss;
+  }
+  const auto bytes = (*hit)->mapping.bytes();
+  return write_entry_to_output(options, [&](int fd, std::string_view name) {
+    return write_all(fd, bytes, name);
+  });
 }
 
 int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std::string>& args) {

@@ -120,4 +120,10 @@ std::uint64_t default_stream_limit() {
   return available ? std::min(*available / 4, k_stream_limit_cap) : k_stream_limit_cap;
 }
 
+std::uint64_t default_file_limit() {
+  constexpr std::uint64_t k_file_limit_cap = std::uint64_t{4} << 30;
+  const auto available = memory_available();
+  return available ? std::min(*available / 4 * 3, k_file_limit_cap) : k_file_limit_cap;
+}
+
 } // namespace sealexec::cli

@@ -19,4 +19,11 @@ namespace sealexec::cli {
 // largest Go and Rust binaries a few hundred). 1 GiB when nothing is known.
 [[nodiscard]] std::uint64_t default_stream_limit();
 
+// The default of `run --max-size` for a program in a file (also one on
+// standard input): three quarters of memory_available(), at most 4 GiB. Its
+// copy in a memfd is memory the process's cgroup is charged for and cannot
+// reclaim (without swap), so a larger file would get the process
+// OOM-killed before the program ran; refused, it gets one line instead.
+[[nodiscard]] std::uint64_t default_file_limit();
+
 } // namespace sealexec::cli

@@ -36,7 +36,7 @@ constexpr OptionSpec k_run_options[] = {
      "warn (default): say so and run; off: do not look"},
     {"--max-size", "", "SIZE",
      "Refuse a PROGRAM larger than SIZE (like 512M or 2G; default for a pipe: a quarter of the "
-     "memory this process may use, at most 1G; for a file: 4G)"},
+     "memory this process may use, at most 1G; for a file: three quarters of it, at most 4G)"},
     {"--fix-execstack", "", "",
      "Clear the executable-stack request in the sealed copy of the program (not in the "
      "libraries ld.so loads from disk)"},
@@ -144,6 +144,8 @@ Expected<ImageOptions> image_options(const RunArguments& arguments, bool from_st
     // A file's size is known before anything is copied; a stream's is not,
     // and `yes | sealexec run -` would otherwise fill memory.
     options.max_size = default_stream_limit();
+  } else {
+    options.max_size = default_file_limit();
   }
   return options;
 }
