@@ -34,15 +34,12 @@ std::span<const std::byte> bytes_of(std::string_view text) {
   return std::as_bytes(std::span(text.data(), text.size()));
 }
 
+// Server text for a message, cut short. Not escaped here: every message is
+// escaped where it is printed (cli/output, util/terminal_text), in the one
+// documented form that decodes back to the server's exact bytes.
 std::string text_of(std::span<const std::byte> bytes) {
-  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  // Server text goes into messages: keep it one printable line.
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      c = '?';
-    }
-  }
-  return text.substr(0, 200);
+  return std::string(reinterpret_cast<const char*>(bytes.data()),
+                     std::min<std::size_t>(bytes.size(), 200));
 }
 
 struct ReplyDeleter {

@@ -3,6 +3,8 @@
 // redis-server cannot be made to produce; the integration tests use one).
 #include "sealexec/remote/redis_client.h"
 
+#include "sealexec/util/terminal_text.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -117,6 +119,17 @@ TEST(RedisClient, RefusesAggregateRepliesAndServerErrors) {
   const auto failed = other->get(Namespace::ac, k_name, 4096);
   ASSERT_FALSE(failed);
   EXPECT_NE(failed.error().message().find("boom"), std::string::npos);
+
+  // A server's words reach the terminal in the documented escaped form
+  // (README: \e, \xHH), not mangled into '?'.
+  ScriptedServer hostile([](int fd) { send_text(fd, "-ERR \x1b[2J\x7f" "boom\r\n"); });
+  auto third = connect_to(hostile);
+  ASSERT_TRUE(third);
+  const auto refused = third->get(Namespace::ac, k_name, 4096);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(terminal_text(refused.error().message()).find("ERR \\e[2J\\x7fboom"),
+            std::string::npos)
+      << terminal_text(refused.error().message());
 }
 
 TEST(RedisClient, ATricklingServerIsCutOffAtTheOperationTimeout) {
