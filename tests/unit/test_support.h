@@ -6,8 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +51,11 @@ void write_file(const std::filesystem::path& path, std::string_view content, uns
 
 // The descriptors of this process that are open and not close-on-exec.
 [[nodiscard]] std::vector<int> inheritable_fds();
+
+// Waits for the child `pid` at most `limit`; kills it (SIGKILL) and returns
+// nullopt when it is still running then, so that a test of "never waits for
+// ever" fails instead of hanging. Otherwise its wait status.
+[[nodiscard]] std::optional<int> wait_within(pid_t pid, std::chrono::milliseconds limit);
 
 // True when the process runs as root (some tests need it and skip loudly).
 [[nodiscard]] bool is_root();

@@ -157,9 +157,9 @@ TEST_F(CacheAttackTest, AnAdopterThatIsStoppedHoldsNobodyUpForEver) {
                         cache->put(key_of(m_fp, "new"), m_fp, as_bytes("new")).has_value();
     _exit(usable ? 0 : 1);
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto status = test::wait_within(child, std::chrono::seconds(60));
+  ASSERT_TRUE(status) << "opening the cache waited for the stopped adopter for 60 s";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
   EXPECT_FALSE(std::filesystem::exists(in_cache("CACHEDIR.TAG")));
   ::flock(held.get(), LOCK_UN);
   Cache adopted = open_cache();

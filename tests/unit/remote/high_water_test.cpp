@@ -204,9 +204,9 @@ TEST_F(HighWaterTest, ARaiserThatIsStoppedHoldsNobodyUp) {
                               : Expected<void>{};
     _exit(!raised && raised.error().code == Errc::timed_out ? 0 : 1);
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the raise did not give up";
+  const auto status = test::wait_within(child, std::chrono::seconds(30));
+  ASSERT_TRUE(status) << "the raise waited for the stopped holder for 30 s";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "the raise did not give up";
   EXPECT_EQ(high_water(dir(), key_in_shard(0x10, 1)), 10U) << "reading needs no lock";
 }
 
