@@ -43,6 +43,12 @@ fifo() {
   expect_code 126 timeout 10 "$SEALEXEC" script pipe.c
   expect_error_line "sealexec: pipe.c: " "not a regular file"
 }
+socket() {
+  python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$WORK/sock.c" ||
+    { echo "cannot create a socket file" >&2; return 1; }
+  expect_code 126 timeout 10 "$SEALEXEC" script sock.c
+  expect_error_line "sealexec: sock.c: " "not a regular file"
+}
 missing_compiler_path() {
   expect_code 127 "$SEALEXEC" script --compiler /nonexistent/cc ok.c
   expect_error_line "sealexec: " "/nonexistent/cc"
@@ -84,6 +90,7 @@ check "sealexec missing.c: 127, one line naming it" missing_file_implicit
 check "sealexec script notes.txt: 126, not a C or C++ file" not_c
 check "sealexec script dir.c (a directory): 126" directory
 check "sealexec script pipe.c (a FIFO without a writer): 126 at once" fifo
+check "sealexec script sock.c (a socket): 126" socket
 check "sealexec script --compiler /nonexistent/cc: 127 naming it" missing_compiler_path
 check "CC=/nonexistent/cc sealexec script ok.c: 127 naming it" missing_compiler_path_cc
 check "CC=no-such-compiler-here sealexec script ok.c: 127 naming it" missing_compiler_name

@@ -77,3 +77,28 @@ appears "$WORK/src/inc/inner.h" '#define INNER "inner next to outer.h"' \
 appears "$WORK/sys/optional/feature.h" '#define FEATURE "feature"' \
   "optional/feature.h (tested with __has_include(<...>) in a system header)" \
   "extra / inner next to outer.h / feature"
+
+# The script's own directory is searched for "name" before the quote
+# directories its flags add (-iquote q): a header appearing next to the
+# script must win over q's, also for a header that includes it.
+mkdir "$WORK/iq" "$WORK/iq/q" "$WORK/iq/inc"
+cat >"$WORK/iq/s.c" <<'SRC'
+// sealexec: -iquote q -I inc
+#include <stdio.h>
+#include <outer.h>
+int main(void) {
+  puts(WHICH);
+  return 0;
+}
+SRC
+printf '#include "x.h"\n' >"$WORK/iq/inc/outer.h"
+printf '#define WHICH "from q"\n' >"$WORK/iq/q/x.h"
+backdate "$WORK/iq/s.c" "$WORK/iq/inc/outer.h" "$WORK/iq/q/x.h" "$WORK/iq"
+expect_code 0 "$SEALEXEC" script -v --compiler "$WORK/cc-count" "$WORK/iq/s.c"
+expect_out "from q" "first run of a script with -iquote q"
+printf '#define WHICH "next to the script"\n' >"$WORK/iq/x.h.new"
+backdate "$WORK/iq/x.h.new"
+mv "$WORK/iq/x.h.new" "$WORK/iq/x.h"
+expect_code 0 "$SEALEXEC" script -v --compiler "$WORK/cc-count" "$WORK/iq/s.c"
+[ "$(cat "$WORK/out")" = "next to the script" ] ||
+  fail "stale binary: x.h appeared next to the script (searched before -iquote q), yet the run printed '$(cat "$WORK/out")'"

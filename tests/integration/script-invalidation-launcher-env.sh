@@ -56,6 +56,40 @@ if [ "$(cat "$WORK/out")" != "mycc version 2" ]; then
 fi
 expect_compiled "run after mycc was replaced"
 
+# The linker the compiler runs is the ld in PATH: another PATH, another ld.
+printf '#!/bin/sh\nexec /usr/bin/ld --defsym=marker=main "$@"\n' >"$WORK/bin/ld"
+chmod 755 "$WORK/bin/ld"
+cat >"$WORK/src/linker.c" <<'SRC'
+#include <stdio.h>
+extern const char marker[] __attribute__((weak));
+int main(void) {
+  puts(marker ? "another ld" : "plain ld");
+  return 0;
+}
+SRC
+backdate "$WORK/src/linker.c" "$WORK/bin/ld"
+if [ -x /usr/bin/ld ]; then
+  expect_code 0 "$SEALEXEC" script "$WORK/src/linker.c"
+  expect_out "plain ld" "run with the usual PATH"
+  expect_code 0 env PATH="$WORK/bin:$PATH" "$SEALEXEC" script "$WORK/src/linker.c"
+  [ "$(cat "$WORK/out")" = "another ld" ] ||
+    fail "stale binary: PATH now leads to another ld, yet the run printed '$(cat "$WORK/out")'"
+fi
+
+# env PATH=... cc: cc is the one in env's PATH, not in sealexec's.
+mkdir "$WORK/envpath"
+ln -s "$WORK/bin/mycc" "$WORK/envpath/cc"
+envpath_run() {
+  expect_code 0 env CC="env PATH=$WORK/envpath:/usr/bin:/bin cc" "$SEALEXEC" script -v \
+    "$WORK/src/which.c"
+}
+envpath_run
+expect_out "mycc version 2" "CC='env PATH=... cc'"
+compiler "mycc version 3"
+envpath_run
+[ "$(cat "$WORK/out")" = "mycc version 3" ] ||
+  fail "stale binary: the cc in env's PATH (CC='env PATH=... cc') was replaced, yet the run printed '$(cat "$WORK/out")'"
+
 clang=$(command -v clang-19 || command -v clang) || skip "needs clang for CCC_OVERRIDE_OPTIONS (the launcher part passed)"
 clang_run() {
   expect_code 0 "$SEALEXEC" script -v --compiler "$clang" "$WORK/src/which.c"

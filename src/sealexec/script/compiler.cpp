@@ -163,22 +163,34 @@ Expected<CompilerIdentity> identify_program(const std::filesystem::path& program
 Expected<CompilerIdentity> identify_compiler(const CompilerCommand& compiler,
                                              std::string_view path_variable) {
   SEALEXEC_TRY_ASSIGN(CompilerIdentity identity, identify_program(compiler.program));
-  for (const std::string& word : compiler.leading_args) {
-    if (word.empty() || word.starts_with('-') || word.find('=') != std::string::npos) {
-      continue; // an option, or env's NAME=value
-    }
-    auto found = find_program(word, path_variable);
+  std::string search_path(path_variable);
+  const auto add = [&](std::string_view word) {
+    auto found = find_program(word, search_path);
     if (!found) {
-      continue; // an operand of an option ("-include x.h"): not a program
+      return; // an operand of an option ("-include x.h"): not a program
     }
     auto named = identify_program(std::filesystem::absolute(*found));
     if (!named) {
-      continue;
+      return;
     }
     identity.named_programs += fmt::format("{}:{}:{}:{}:{}", named->real_path.string(), named->dev,
                                            named->ino, named->size, named->mtime_ns);
     identity.named_programs += '\0';
+  };
+  for (const std::string& word : compiler.leading_args) {
+    if (word.starts_with("PATH=")) {
+      search_path = word.substr(5); // env PATH=... cc: cc is looked for there
+      continue;
+    }
+    if (word.empty() || word.starts_with('-') || word.find('=') != std::string::npos) {
+      continue; // an option, or env's NAME=value
+    }
+    add(word);
   }
+  // gcc and clang run the assembler and the linker they find in PATH
+  // (-print-prog-name=ld says just "ld"): another PATH, another linker.
+  add("as");
+  add("ld");
   return identity;
 }
 

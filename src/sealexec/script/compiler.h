@@ -45,6 +45,7 @@ struct CompilerIdentity {
   // The identities of the programs its leading arguments name, in order
   // (real path and stamp each): with a launcher ("ccache gcc", "env
   // X=1 cc", "distcc cc"), the compiler that really builds is one of them.
+  // Then the assembler and linker in PATH, which the compiler runs.
   std::string named_programs;
 };
 
@@ -52,8 +53,9 @@ struct CompilerIdentity {
 // kernel has for it, and fstat. Never through a path that could change
 // between the two. Each leading argument that names a program in
 // `path_variable` (not an option, not NAME=value) is identified likewise,
-// into named_programs. What a wrapper script runs cannot be known: such a
-// wrapper's identity is its own (docs/scripts.md).
+// into named_programs (in env's PATH=... when a leading argument sets it),
+// and so are `as` and `ld` in `path_variable`. What a wrapper script runs
+// cannot be known: such a wrapper's identity is its own (docs/scripts.md).
 [[nodiscard]] Expected<CompilerIdentity> identify_compiler(const CompilerCommand& compiler,
                                                            std::string_view path_variable);
 

@@ -31,8 +31,10 @@ public:
         skip_to_end_of_line();
       } else if (c == '/' && peek(1) == '*') {
         skip_block_comment();
-      } else if (c == '#' && line_start) {
-        ++m_at;
+      } else if (line_start && (c == '#' || (c == '%' && peek(1) == ':') ||
+                                (c == '?' && peek(1) == '?' && peek(2) == '='))) {
+        // '#', or its digraph %: or trigraph ??= (ISO modes read those).
+        m_at += c == '#' ? 1U : c == '%' ? 2U : 3U;
         directive();
         line_start = false;
       } else if (c == '"' || c == '\'') {
@@ -78,14 +80,19 @@ private:
     const std::size_t end = m_text.find("*/", m_at + 2);
     m_at = end == std::string_view::npos ? m_text.size() : end + 2;
   }
-  // A string or character literal: ends at its closing quote or at the end
-  // of the line (an unterminated one in a branch not taken).
+  // A string or character literal: ends at its closing quote, or before the
+  // end of its line. A quote that opens none (a digit separator: 10'000, an
+  // apostrophe in #error text, a line of a raw string) then hides the rest
+  // of its line only, never the next line's directive.
   void skip_literal(char quote) {
     ++m_at;
     while (m_at < m_text.size() && m_text[m_at] != quote && m_text[m_at] != '\n') {
-      m_at += m_text[m_at] == '\\' ? 2U : 1U;
+      m_at += m_text[m_at] == '\\' && m_at + 1 < m_text.size() && m_text[m_at + 1] != '\n' ? 2U
+                                                                                        : 1U;
     }
-    m_at = std::min(m_at + 1, m_text.size());
+    if (m_at < m_text.size() && m_text[m_at] == quote) {
+      ++m_at;
+    }
   }
   void skip_blanks() {
     for (;;) {
@@ -113,21 +120,31 @@ private:
       }
     }
   }
-  // "name" or <name> at the cursor; false (and nothing consumed) otherwise.
+  // "name" or <name> at the cursor (line splices inside it removed); false
+  // (and nothing consumed) otherwise.
   bool header_name() {
     const char open = peek(0);
     if (open != '"' && open != '<') {
       return false;
     }
     const char close = open == '"' ? '"' : '>';
-    const std::size_t end = m_text.find_first_of(std::string_view(open == '"' ? "\"\n" : ">\n"),
-                                                 m_at + 1);
-    if (end == std::string_view::npos || m_text[end] != close) {
-      return false;
+    std::string name;
+    for (std::size_t at = m_at + 1; at < m_text.size(); ++at) {
+      if (m_text[at] == close) {
+        add(name, open == '"');
+        m_at = at + 1;
+        return true;
+      }
+      if (m_text[at] == '\\' && next_is_newline(at + 1)) {
+        at += m_text[at + 1] == '\r' ? 2U : 1U; // the splice
+        continue;
+      }
+      if (m_text[at] == '\n') {
+        return false;
+      }
+      name += m_text[at];
     }
-    add(m_text.substr(m_at + 1, end - m_at - 1), open == '"');
-    m_at = end + 1;
-    return true;
+    return false;
   }
   void add(std::string_view name, bool quoted) {
     if (name.empty()) {
@@ -147,7 +164,7 @@ private:
   void directive() {
     skip_blanks();
     const std::string name = read_identifier();
-    if (name != "include" && name != "include_next" && name != "import") {
+    if (name != "include" && name != "include_next" && name != "import" && name != "embed") {
       return; // the rest of the line is scanned as text (#if __has_include...)
     }
     skip_blanks();
@@ -157,7 +174,7 @@ private:
   }
   void identifier() {
     const std::string name = read_identifier();
-    if (name != "__has_include" && name != "__has_include_next") {
+    if (name != "__has_include" && name != "__has_include_next" && name != "__has_embed") {
       return;
     }
     skip_blanks();

@@ -1,5 +1,6 @@
 // The names a C or C++ file asks the preprocessor for: #include (and
-// #include_next, #import) and __has_include (and __has_include_next).
+// #include_next, #import, #embed; also spelt %: or ??=) and __has_include
+// (and __has_include_next, __has_embed).
 //
 // A name looked for and not found in a directory is as much an input of a
 // compile as the file found after it: creating it later changes what the

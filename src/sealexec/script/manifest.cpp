@@ -69,7 +69,8 @@ struct HashedFile {
 constexpr std::size_t k_max_scanned_size = 64 * 1024 * 1024;
 // `text`, when given, receives the content too (up to k_max_scanned_size).
 std::optional<HashedFile> hash_file(const std::string& path, std::string* text = nullptr) {
-  auto fd = open_fd(path.c_str(), O_RDONLY);
+  // Without blocking: a FIFO in place of a header would wait for a writer.
+  auto fd = open_fd(path.c_str(), O_RDONLY | O_NONBLOCK);
   if (!fd) {
     return std::nullopt;
   }
@@ -367,6 +368,25 @@ public:
     }
     m_by_directory[watch.string()].push_back(candidate);
   }
+  // A place where a header was looked for and not found, or found: its
+  // precompiled form, which gcc would take instead (and which no dependency
+  // list names), must not appear there either. One that is there already
+  // makes the compile's inputs unknown (precompiled()).
+  void missing_or_found(const std::string& candidate, bool found) {
+    if (!found) {
+      add(candidate);
+    }
+    const std::string precompiled = candidate + ".gch";
+    if (m_seen.contains(precompiled)) {
+      return;
+    }
+    if (exists(precompiled)) {
+      m_seen.insert(precompiled);
+      m_precompiled.push_back(precompiled);
+    } else {
+      add(precompiled);
+    }
+  }
   // Looks `name` up as the compiler would, in `directories` in order, and
   // records every place it was not found before the one where it was.
   void look_up(std::string_view name, std::span<const std::string> directories) {
@@ -374,16 +394,20 @@ public:
       std::string candidate = directory;
       candidate += '/';
       candidate += name;
-      if (exists(candidate)) {
+      const bool found = exists(candidate);
+      missing_or_found(candidate, found);
+      if (found) {
         return;
       }
-      add(candidate);
     }
   }
   std::map<std::string, std::vector<std::string>>& by_directory() { return m_by_directory; }
+  // Precompiled headers (.gch) found where a header was looked for.
+  [[nodiscard]] const std::vector<std::string>& precompiled() const { return m_precompiled; }
 
 private:
   std::set<std::string> m_seen;
+  std::vector<std::string> m_precompiled;
   std::map<std::string, std::vector<std::string>> m_by_directory;
 };
 
@@ -456,8 +480,12 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
     texts.push_back(std::move(text));
   }
 
-  // The search directories, resolved, in search order.
+  // The search directories in search order, as given (absolute): names
+  // are looked for, and watched, through them as the compiler goes, so that
+  // a symbolic link among them that is pointed elsewhere is noticed. Their
+  // resolved forms tell which directory a header was found in.
   std::vector<std::string> order;
+  std::vector<std::string> resolved;
   std::size_t bracket_start = 0;
   for (const auto* list : {&search.quote, &search.bracket}) {
     if (list == &search.bracket) {
@@ -465,8 +493,10 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
     }
     for (const std::string& directory : *list) {
       const std::string canonical = canonical_or_empty(directory);
-      if (!canonical.empty() && !canonical.starts_with(skip_prefix)) {
-        order.push_back(canonical);
+      if (!canonical.empty() && !canonical.starts_with(skip_prefix) &&
+          directory.starts_with('/')) {
+        order.push_back(directory);
+        resolved.push_back(canonical);
       }
     }
   }
@@ -503,31 +533,45 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
   // directory searched before the one it was found in. (Also covers names
   // included through a macro, which the scan above cannot read.)
   for (const HeaderRecord& header : manifest.headers) {
+    // Where it was found: the most specific search directory holding the
+    // path as the compiler named it, or else holding its resolved path (a
+    // header that is a link elsewhere, as in a stow farm, is matched by the
+    // first).
     const std::string real = canonical_or_empty(header.path);
-    // The most specific search directory holding it is where it was found.
     std::size_t found = order.size();
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const std::string& directory = order[k];
-      if (real.size() > directory.size() && real.starts_with(directory) &&
-          real[directory.size()] == '/' &&
-          (found == order.size() || directory.size() > order[found].size())) {
-        found = k;
+    std::string relative;
+    for (const auto* directories : {&order, &resolved}) {
+      const std::string& path = directories == &order ? header.path : real;
+      for (std::size_t k = 0; k < directories->size(); ++k) {
+        const std::string& directory = (*directories)[k];
+        if (path.size() > directory.size() && path.starts_with(directory) &&
+            path[directory.size()] == '/' &&
+            (found == order.size() || directory.size() > (*directories)[found].size())) {
+          found = k;
+        }
+      }
+      if (found != order.size()) {
+        relative = path.substr((*directories)[found].size() + 1);
+        break;
       }
     }
     if (found == order.size()) {
       continue; // included by a path of its own: only its content matters
     }
-    const std::string relative = real.substr(order[found].size() + 1);
-    for (std::size_t j = 0; j < found; ++j) {
-      if (order[j] == order[found]) {
+    for (std::size_t j = 0; j <= found; ++j) {
+      if (j != found && resolved[j] == resolved[found]) {
         continue;
       }
       const std::string candidate = order[j] + "/" + relative;
-      if (exists(candidate)) {
-        continue; // present yet not chosen (#include_next, or <> past a quote directory)
-      }
-      absent.add(candidate);
+      // Present yet not chosen (#include_next, or <> past a quote
+      // directory): nothing to watch but its precompiled form.
+      absent.missing_or_found(candidate, j == found || exists(candidate));
     }
+  }
+  if (!absent.precompiled().empty()) {
+    return fail(make_error(Errc::invalid_argument, absent.precompiled().front(),
+                           "is a precompiled header, which the compiler may have read instead "
+                           "of its header and which no dependency list names"));
   }
   for (auto& [directory, names] : absent.by_directory()) {
     WatchedDirectory watched{.path = directory, .stamp = {}, .absent = std::move(names)};

@@ -41,6 +41,10 @@ Expected<ScriptFile> read_script(const std::filesystem::path& path) {
     if (error.sys_errno == ENOENT || error.sys_errno == ENOTDIR) {
       error.code = Errc::not_found;
     }
+    // A socket, or a device without a driver or terminal behind it.
+    if (error.sys_errno == ENXIO || error.sys_errno == ENODEV) {
+      return fail(make_error(Errc::not_runnable, name, "is not a regular file"));
+    }
     return fail(std::move(error));
   }
   const Fd fd = std::move(*opened);
@@ -304,9 +308,11 @@ private:
     CommandSpec search;
     search.program = m_compiler.program;
     search.argv = compiler_argv();
+    // -iquote first, as in the compile: quote directories are searched in
+    // the order given.
+    search.argv.insert(search.argv.end(), {"-iquote", script_directory});
     search.argv.insert(search.argv.end(), m_flags.begin(), m_flags.end());
-    search.argv.insert(search.argv.end(),
-                       {"-iquote", script_directory, "-x", language, "-E", "-v", "/dev/null"});
+    search.argv.insert(search.argv.end(), {"-x", language, "-E", "-v", "/dev/null"});
     search.cwd = script_directory;
     search.stdout_to = CommandSpec::Output::discard;
     search.stderr_to = CommandSpec::Output::capture;

@@ -59,6 +59,27 @@ TEST(IncludeScan, LineSplicesJoinLines) {
             (std::vector<IncludeReference>{{"spliced.h", true}}));
 }
 
+TEST(IncludeScan, AQuoteThatOpensNoLiteralHidesNoLaterLine) {
+  // A digit separator, an apostrophe in #error text, a raw string's lines.
+  EXPECT_EQ(references("constexpr int k = 10'000;\n#include \"a.h\"\n"
+                       "#error don't\n#include \"b.h\"\n"
+                       "auto s = R\"(usage:\n  prog\n)\";\n#include \"c.h\"\n"),
+            (std::vector<IncludeReference>{{"a.h", true}, {"b.h", true}, {"c.h", true}}));
+}
+
+TEST(IncludeScan, DigraphsTrigraphsAndEmbedsAreDirectivesToo) {
+  EXPECT_EQ(references("%:include \"d.h\"\n??=include <t.h>\n#embed \"data.bin\"\n"
+                       "#if __has_embed(\"extra.bin\")\n#endif\n"),
+            (std::vector<IncludeReference>{
+                {"d.h", true}, {"t.h", false}, {"data.bin", true}, {"extra.bin", true}}));
+}
+
+TEST(IncludeScan, ASpliceInsideANameIsRemoved) {
+  const IncludeScan scan = scan_includes("#include \"inn\\\ner.h\"\n");
+  EXPECT_FALSE(scan.computed);
+  EXPECT_EQ(scan.references, (std::vector<IncludeReference>{{"inner.h", true}}));
+}
+
 TEST(IncludeScan, AMacroOperandIsReportedAsComputed) {
   EXPECT_TRUE(scan_includes("#include HEADER\n").computed);
   EXPECT_TRUE(scan_includes("#if __has_include(HEADER)\n#endif\n").computed);

@@ -59,9 +59,13 @@ TEST(Manifest, RoundTrips) {
   ASSERT_TRUE(parsed) << parsed.error().message();
   EXPECT_EQ(*parsed, manifest);
   ASSERT_EQ(manifest.headers.size(), 1U);
-  // inc0/sub does not exist, so inc0 is what a new sub/h.h would change.
-  ASSERT_EQ(manifest.watched.size(), 1U);
-  EXPECT_EQ(manifest.watched[0].path, std::filesystem::canonical(tree.dir / "inc0").string());
+  // inc0/sub does not exist, so inc0 is what a new sub/h.h would change;
+  // inc1/sub is where a precompiled h.h.gch would appear.
+  ASSERT_EQ(manifest.watched.size(), 2U);
+  EXPECT_EQ(manifest.watched[0].path, (tree.dir / "inc0").string());
+  EXPECT_EQ(manifest.watched[1].path, (tree.dir / "inc1/sub").string());
+  EXPECT_EQ(manifest.watched[1].absent,
+            std::vector<std::string>{(tree.dir / "inc1/sub/h.h.gch").string()});
 }
 
 TEST(Manifest, AnyDamageIsMalformed) {
@@ -177,6 +181,58 @@ TEST(Manifest, AnIncludeThroughAMacroIsReported) {
                              coarse_clock_after(fine_now_ns()),
                              {.text = "#include HEADER\n", .directory = "/"}, &unwatched));
   EXPECT_EQ(unwatched, std::vector<std::string>{"the script"});
+}
+
+TEST(Manifest, APrecompiledHeaderIsNeverCachedAndOneAppearingLaterIsNoticed) {
+  // gcc takes h.h.gch instead of h.h where it finds one, and its dependency
+  // list then names neither.
+  Tree tree;
+  Manifest manifest = tree.build();
+  write(tree.dir / "inc1/sub/h.h.gch", "pch");
+  const ManifestCheck check = check_manifest(manifest, coarse_now_ns() + k_second);
+  EXPECT_FALSE(check.valid) << "a precompiled header appeared unnoticed";
+  const auto refused = build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search,
+                                      coarse_clock_after(fine_now_ns()));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("precompiled header"), std::string::npos)
+      << refused.error().message();
+}
+
+TEST(Manifest, ASearchDirectoryThatIsALinkPointedElsewhereIsNoticed) {
+  // -I link -I inc1: link leads to an empty directory, then to one with h.
+  Tree tree;
+  std::filesystem::create_directories(tree.dir / "empty");
+  write(tree.dir / "full/sub/h.h", "#define H 2\n");
+  std::filesystem::create_directory_symlink("empty", tree.dir / "link");
+  tree.search.bracket = {(tree.dir / "link").string(), (tree.dir / "inc1").string()};
+  Manifest manifest = tree.build();
+  ASSERT_TRUE(check_manifest(manifest, coarse_now_ns() + k_second).valid);
+  std::filesystem::remove(tree.dir / "link");
+  std::filesystem::create_directory_symlink("full", tree.dir / "link");
+  EXPECT_FALSE(check_manifest(manifest, coarse_now_ns() + k_second).valid)
+      << "the link now leads to a directory holding sub/h.h";
+}
+
+TEST(Manifest, AHeaderThatIsALinkElsewhereIsStillWatchedForShadows) {
+  Tree tree;
+  write(tree.dir / "store/h.h", "#define H 1\n");
+  std::filesystem::remove(tree.dir / "inc1/sub/h.h");
+  std::filesystem::create_symlink("../../store/h.h", tree.dir / "inc1/sub/h.h");
+  Manifest manifest = tree.build();
+  ASSERT_TRUE(check_manifest(manifest, coarse_now_ns() + k_second).valid);
+  write(tree.dir / "inc0/sub/h.h", "#define H 3\n");
+  EXPECT_FALSE(check_manifest(manifest, coarse_now_ns() + k_second).valid);
+}
+
+TEST(Manifest, AFifoInPlaceOfAHeaderIsRefusedWithoutWaiting) {
+  Tree tree;
+  ASSERT_EQ(::mkfifo((tree.dir / "inc1/sub/f.h").c_str(), 0600), 0);
+  tree.prerequisites.push_back((tree.dir / "inc1/sub/f.h").string());
+  // Opening it for reading would wait for a writer for ever.
+  const auto refused = build_manifest(tree.prerequisites, "/nonexistent-build/", tree.search,
+                                      coarse_clock_after(fine_now_ns()));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::changed);
 }
 
 TEST(Manifest, DeletedHeaderIsInvalid) {
