@@ -144,10 +144,23 @@ Expected<ImageOptions> image_options(const RunArguments& arguments, bool from_st
     // A file's size is known before anything is copied; a stream's is not,
     // and `yes | sealexec run -` would otherwise fill memory.
     options.max_size = default_stream_limit();
-  } else {
-    options.max_size = default_file_limit();
   }
   return options;
+}
+
+// A file's limit (default_file_limit) costs reading /proc/meminfo and the
+// cgroup files, a tenth of a small program's run; no process is given so
+// little memory that a file below this size needs it.
+constexpr std::uint64_t k_file_size_always_allowed = 16 * 1024 * 1024;
+
+// The default limit for a file, set only when it is large enough to matter.
+void limit_large_file(ImageOptions& options, int fd, const std::string& path) {
+  struct stat st {};
+  const bool known = fd >= 0 ? ::fstat(fd, &st) == 0 : ::stat(path.c_str(), &st) == 0;
+  if (known && S_ISREG(st.st_mode) &&
+      static_cast<std::uint64_t>(st.st_size) > k_file_size_always_allowed) {
+    options.max_size = default_file_limit();
+  }
 }
 
 // "is larger than the limit of N bytes", plus how to raise the limit.
@@ -186,6 +199,9 @@ int run(const RunArguments& arguments) {
       return report(found.error());
     }
     path = std::move(*found);
+  }
+  if (!arguments.max_size && !(from_stdin && stdin_is_stream())) {
+    limit_large_file(*options, from_stdin ? STDIN_FILENO : -1, path);
   }
   auto image = from_stdin ? SealedImage::from_stdin(*options)
                           : SealedImage::from_path(path, *options);
