@@ -22,7 +22,8 @@ namespace sealexec::script {
 namespace {
 
 constexpr std::string_view k_magic = "SEALXMF\n";
-constexpr std::uint32_t k_version = 1;
+// 2: a watched directory's absent names are relative to it, in one string.
+constexpr std::uint32_t k_version = 2;
 constexpr std::size_t k_max_path = 4096;
 
 void write_stamp(RecordWriter& w, const FileStamp& stamp) {
@@ -173,6 +174,18 @@ bool could_exist(const std::vector<std::string>& names, std::string_view directo
 
 } // namespace
 
+std::vector<std::string> WatchedDirectory::absent_paths() const {
+  std::vector<std::string> paths;
+  const std::string prefix = path.ends_with('/') ? path : path + "/";
+  for (std::size_t start = 0; start < absent.size();) {
+    std::size_t end = absent.find('\0', start);
+    end = end == std::string::npos ? absent.size() : end;
+    paths.push_back(prefix + absent.substr(start, end - start));
+    start = end + 1;
+  }
+  return paths;
+}
+
 FileStamp FileStamp::of(const struct stat& st) {
   return FileStamp{.dev = static_cast<std::uint64_t>(st.st_dev),
                    .ino = static_cast<std::uint64_t>(st.st_ino),
@@ -195,10 +208,7 @@ std::vector<std::byte> serialize(const Manifest& manifest) {
   for (const WatchedDirectory& directory : manifest.watched) {
     w.text(directory.path);
     write_stamp(w, directory.stamp);
-    w.u32(static_cast<std::uint32_t>(directory.absent.size()));
-    for (const std::string& path : directory.absent) {
-      w.text(path);
-    }
+    w.text(directory.absent);
   }
   return std::move(w).finish();
 }
@@ -235,17 +245,19 @@ Expected<Manifest> parse_manifest(std::span<const std::byte> bytes, std::string_
   }
   for (std::uint32_t i = 0; i < watched; ++i) {
     WatchedDirectory directory;
-    std::uint32_t absent = 0;
     if (!r.text(directory.path, k_max_path) || !read_stamp(r, directory.stamp) ||
-        !read_count(r, absent, total)) {
+        !r.text(directory.absent, k_max_manifest_size)) {
       return bad("truncated directory record");
     }
-    for (std::uint32_t j = 0; j < absent; ++j) {
-      std::string path;
-      if (!r.text(path, k_max_path)) {
-        return bad("truncated directory record");
+    // Names, each ended by a NUL: none empty, none too long, not too many.
+    std::size_t start = 0;
+    while (start < directory.absent.size()) {
+      const std::size_t end = directory.absent.find('\0', start);
+      if (end == std::string::npos || end == start || end - start > k_max_path ||
+          ++total > k_max_manifest_items) {
+        return bad("malformed list of absent names");
       }
-      directory.absent.push_back(std::move(path));
+      start = end + 1;
     }
     manifest.watched.push_back(std::move(directory));
   }
@@ -301,7 +313,7 @@ ManifestCheck check_manifest(Manifest& manifest, std::int64_t now_ns) {
     // writes next to itself would otherwise republish its manifest on every
     // run. One listing tells which names could matter instead.
     const std::vector<std::string> names = names_in(directory.path);
-    for (const std::string& path : directory.absent) {
+    for (const std::string& path : directory.absent_paths()) {
       if (could_exist(names, directory.path, path) && exists(path)) {
         check.reason = fmt::format("{} would now be included instead", path);
         return check;
@@ -574,7 +586,12 @@ Expected<Manifest> build_manifest(std::span<const std::string> prerequisites,
                            "of its header and which no dependency list names"));
   }
   for (auto& [directory, names] : absent.by_directory()) {
-    WatchedDirectory watched{.path = directory, .stamp = {}, .absent = std::move(names)};
+    WatchedDirectory watched{.path = directory, .stamp = {}, .absent = {}};
+    const std::size_t prefix = directory.ends_with('/') ? directory.size() : directory.size() + 1;
+    for (const std::string& name : names) {
+      watched.absent.append(name, prefix);
+      watched.absent += '\0';
+    }
     struct stat st {};
     if (::stat(directory.c_str(), &st) == 0) {
       const FileStamp stamp = FileStamp::of(st);

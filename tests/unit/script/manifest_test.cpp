@@ -64,7 +64,8 @@ TEST(Manifest, RoundTrips) {
   ASSERT_EQ(manifest.watched.size(), 2U);
   EXPECT_EQ(manifest.watched[0].path, (tree.dir / "inc0").string());
   EXPECT_EQ(manifest.watched[1].path, (tree.dir / "inc1/sub").string());
-  EXPECT_EQ(manifest.watched[1].absent,
+  EXPECT_EQ(manifest.watched[1].absent, std::string("h.h.gch") + '\0');
+  EXPECT_EQ(manifest.watched[1].absent_paths(),
             std::vector<std::string>{(tree.dir / "inc1/sub/h.h.gch").string()});
 }
 
