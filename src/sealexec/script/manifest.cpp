@@ -220,7 +220,8 @@ Expected<Manifest> parse_manifest(std::span<const std::byte> bytes, std::string_
   std::string why;
   auto reader = RecordReader::open(bytes, k_magic, k_version, k_max_manifest_size, why);
   if (!reader) {
-    return bad(why);
+    // Also an older sealexec's manifest: the script is compiled again.
+    return fail(make_error(Errc::malformed, name, fmt::format("unusable script manifest: {}", why)));
   }
   RecordReader& r = *reader;
   Manifest manifest;
