@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace sealexec::script {
 
@@ -393,7 +394,7 @@ public:
     if (m_seen.contains(precompiled)) {
       return;
     }
-    if (exists(precompiled)) {
+    if (exists_once(precompiled)) {
       m_seen.insert(precompiled);
       m_precompiled.push_back(precompiled);
     } else {
@@ -407,7 +408,7 @@ public:
       std::string candidate = directory;
       candidate += '/';
       candidate += name;
-      const bool found = exists(candidate);
+      const bool found = exists_once(candidate);
       missing_or_found(candidate, found);
       if (found) {
         return;
@@ -419,7 +420,18 @@ public:
   [[nodiscard]] const std::vector<std::string>& precompiled() const { return m_precompiled; }
 
 private:
+  // exists(), asked once per path: most names are asked for by many
+  // headers (<bits/c++config.h> by dozens), each time in the same places.
+  bool exists_once(const std::string& path) {
+    const auto [known, inserted] = m_exists.try_emplace(path, false);
+    if (inserted) {
+      known->second = exists(path);
+    }
+    return known->second;
+  }
+
   std::set<std::string> m_seen;
+  std::unordered_map<std::string, bool> m_exists;
   std::vector<std::string> m_precompiled;
   std::map<std::string, std::vector<std::string>> m_by_directory;
 };
