@@ -107,16 +107,25 @@ private:
       }
     }
   }
-  // Line splices may fall inside an identifier too.
-  std::string read_identifier() {
-    std::string name;
+  // Line splices may fall inside an identifier too. The view is into the
+  // text, or into a buffer reused from one identifier to the next (a header
+  // has thousands): valid until the next call.
+  std::string_view read_identifier() {
+    const std::size_t start = m_at;
+    while (m_at < m_text.size() && identifier_char(m_text[m_at])) {
+      ++m_at;
+    }
+    if (m_at + 1 >= m_text.size() || m_text[m_at] != '\\' || !next_is_newline(m_at + 1)) {
+      return m_text.substr(start, m_at - start);
+    }
+    m_identifier.assign(m_text.substr(start, m_at - start));
     for (;;) {
       if (m_at < m_text.size() && identifier_char(m_text[m_at])) {
-        name += m_text[m_at++];
+        m_identifier += m_text[m_at++];
       } else if (m_at < m_text.size() && m_text[m_at] == '\\' && next_is_newline(m_at + 1)) {
         skip_line_splice();
       } else {
-        return name;
+        return m_identifier;
       }
     }
   }
@@ -163,7 +172,7 @@ private:
   }
   void directive() {
     skip_blanks();
-    const std::string name = read_identifier();
+    const std::string_view name = read_identifier();
     if (name != "include" && name != "include_next" && name != "import" && name != "embed") {
       return; // the rest of the line is scanned as text (#if __has_include...)
     }
@@ -173,7 +182,7 @@ private:
     }
   }
   void identifier() {
-    const std::string name = read_identifier();
+    const std::string_view name = read_identifier();
     if (name != "__has_include" && name != "__has_include_next" && name != "__has_embed") {
       return;
     }
@@ -190,6 +199,7 @@ private:
 
   std::string_view m_text;
   std::size_t m_at = 0;
+  std::string m_identifier;
   IncludeScan m_scan;
   std::unordered_set<std::string> m_seen;
 };
