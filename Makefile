@@ -23,6 +23,7 @@ DEBIAN_PACKAGES := \
   clang-19 libclang-rt-19-dev llvm-19 \
   hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils \
   tcc pax-utils checksec ccache \
+  psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
   libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx
 
 .PHONY: run test deps build configure sanitize fuzz bench stress clean install help

@@ -27,7 +27,11 @@ as_nobody test -r "$WORK/open/public" || skip "the nobody user cannot reach $WOR
 expect_code 0 as_nobody "$SEALEXEC" run "$WORK/open/public"
 expect_file_contains "$WORK/out" "hello from sealed memory"
 
+# Not executable for nobody either: refused as a direct exec would be.
 expect_code 126 as_nobody "$SEALEXEC" run "$WORK/open/secret"
+expect_error_line "sealexec: $WORK/open/secret: " "is not executable by you (mode 0600)"
+# With the override, the open fails.
+expect_code 126 as_nobody "$SEALEXEC" run --allow-non-executable "$WORK/open/secret"
 expect_error_line "sealexec: $WORK/open/secret: " "cannot open"
 
 expect_code 126 as_nobody "$SEALEXEC" run "$WORK/closed/secret"

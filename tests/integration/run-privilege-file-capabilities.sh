@@ -27,10 +27,10 @@ expect_eq "$(sed -n 's/^CapEff:[[:space:]]*//p' "$WORK/out")" "0000000000000000"
   "CapEff of the capable cat run from memory as nobody"
 expect_lines "$WORK/err" 1
 expect_file_contains "$WORK/err" "sealexec: warning: "
-expect_file_contains "$WORK/err" "file capabilities"
+expect_file_contains "$WORK/err" "has file capabilities"
 expect_file_contains "$WORK/err" "$WORK/cap-cat"
 
 # As root too: the warning does not depend on who runs it.
 expect_code 0 "$SEALEXEC" run "$WORK/cap-cat" /dev/null
 expect_lines "$WORK/err" 1
-expect_file_contains "$WORK/err" "file capabilities"
+expect_file_contains "$WORK/err" "has file capabilities"

@@ -5,8 +5,8 @@
 . "$TEST_LIB"
 
 expect_code 0 "$SEALEXEC" run "$SOURCE_DIR/examples/hello.sh" "a b" ""
-expect_eq "$(sed 's|/dev/fd/[0-9][0-9]*|/dev/fd/N|' "$WORK/out")" \
-  "hello from a sealed shell script, run by /dev/fd/N with 2 argument(s)" "hello.sh output"
+expect_eq "$(sed "$named_path" "$WORK/out")" \
+  "hello from a sealed shell script, run by NAMED/hello.sh with 2 argument(s)" "hello.sh output"
 [ ! -s "$WORK/err" ] || fail "unexpected stderr: $(cat "$WORK/err")"
 
 cat >"$WORK/args.sh" <<'SCRIPT'
@@ -18,7 +18,8 @@ SCRIPT
 chmod +x "$WORK/args.sh"
 expect_code 0 "$SEALEXEC" run "$WORK/args.sh" "a b" "  two  spaces " "" "--x" "-" '$HOME' '*'
 [ ! -s "$WORK/err" ] || fail "unexpected stderr: $(cat "$WORK/err")"
-grep -qx '0=/dev/fd/[0-9][0-9]*' "$WORK/out" || fail "\$0 is not /dev/fd/N: $(head -1 "$WORK/out")"
+sed "$named_path" "$WORK/out" | grep -qx '0=NAMED/args.sh' \
+  || fail "\$0 is not .../names/N/args.sh: $(head -1 "$WORK/out")"
 sed 1d "$WORK/out" >"$WORK/rest"
 cat >"$WORK/expected" <<'OUT'
 #=7

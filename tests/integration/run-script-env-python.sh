@@ -1,7 +1,7 @@
 #!/bin/sh
 # A "#!/usr/bin/env python3" script runs from sealed memory: env finds the
 # interpreter named by the #! argument, python3 reads the script through
-# /dev/fd/N (sys.argv[0]) and receives the arguments.
+# a name link to the sealed memfd (sys.argv[0], .../names/N/hello.py) and receives the arguments.
 . "$TEST_LIB"
 [ -x /usr/bin/env ] || skip "needs /usr/bin/env"
 require_command python3
@@ -16,6 +16,6 @@ SCRIPT
 chmod +x "$WORK/hello.py"
 expect_code 7 timeout 10 "$SEALEXEC" run "$WORK/hello.py" "a b" c
 expect_eq "$(sed -n 1p "$WORK/out")" "python sees 2 argument(s): a b|c" "python's arguments"
-sed -n 2p "$WORK/out" | grep -qx 'script: /dev/fd/[0-9][0-9]*' \
-  || fail "python's sys.argv[0] is not /dev/fd/N: $(sed -n 2p "$WORK/out")"
+sed -n 2p "$WORK/out" | sed "$named_path" | grep -qx 'script: NAMED/hello.py' \
+  || fail "python's sys.argv[0] is not .../names/N/hello.py: $(sed -n 2p "$WORK/out")"
 [ ! -s "$WORK/err" ] || fail "unexpected stderr: $(cat "$WORK/err")"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A #! script's interpreter receives exactly one descriptor more than
-# sealexec itself was given: the read-only sealed copy /dev/fd/N that is its
-# script path. Checked with fd-probe as the interpreter (which opens nothing
+# sealexec itself was given: the read-only sealed copy N that its script
+# path (a name link, .../names/N/NAME, to /proc/self/fd/N) leads to. Checked with fd-probe as the interpreter (which opens nothing
 # itself), and from inside a /bin/sh script through /proc/$$/fdinfo.
 . "$TEST_LIB"
 require_command xxh128sum
@@ -16,8 +16,10 @@ digest=$(xxh_prefix "$WORK/probe-script")
 expect_code 0 "$SEALEXEC" run "$WORK/probe-script"
 [ ! -s "$WORK/err" ] || fail "unexpected stderr: $(cat "$WORK/err")"
 path=$(sed -n 's/^argv\[1\]: //p' "$WORK/out")
-n=${path#/dev/fd/}
-case $n in '' | *[!0-9]*) fail "the interpreter's script path is not /dev/fd/N: '$path'" ;; esac
+n=${path%/*}
+n=${n##*/}
+case $n in '' | *[!0-9]*) fail "the interpreter's script path is not .../names/N/NAME: '$path'" ;; esac
+[ "$(readlink "$path")" = "/proc/self/fd/$n" ] || fail "$path does not lead to /proc/self/fd/$n"
 grep '^fd ' "$WORK/out" | sort >"$WORK/seen"
 { cat "$WORK/baseline"; echo "fd $n: r -> /memfd:sealexec:probe-script:$digest (deleted)"; } \
   | sort >"$WORK/expected"
@@ -31,7 +33,8 @@ cmp "$WORK/seen" "$WORK/expected" || {
 # the fdinfo flags is 0) that is the sealed memfd.
 cat >"$WORK/self.sh" <<'SCRIPT'
 #!/bin/sh
-n=${0#/dev/fd/}
+n=${0%/*}
+n=${n##*/}
 echo "target: $(readlink "/proc/$$/fd/$n")"
 flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$$/fdinfo/$n")
 echo "accmode: $(( 0$flags & 3 ))"

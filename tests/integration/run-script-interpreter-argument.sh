@@ -1,7 +1,7 @@
 #!/bin/sh
 # The optional argument on a #! line reaches the interpreter: a "#!/bin/sh -e"
 # script stops at its first failing command (exit 1), while the same script
-# without -e carries on. The argument comes before /dev/fd/N and the script's
+# without -e carries on. The argument comes before the script's path and the script's
 # own arguments.
 . "$TEST_LIB"
 
@@ -21,11 +21,11 @@ after" "stdout of the script without -e"
 printf '#!%s --opt value\n' "$FIXTURES/fd-probe" >"$WORK/probe-arg"
 chmod +x "$WORK/probe-arg"
 expect_code 0 "$SEALEXEC" run "$WORK/probe-arg" "x y"
-grep '^argv' "$WORK/out" | sed 's|/dev/fd/[0-9][0-9]*|/dev/fd/N|' >"$WORK/argv"
+grep '^argv' "$WORK/out" | sed "$named_path" >"$WORK/argv"
 cat >"$WORK/expected" <<OUT
 argv[0]: $FIXTURES/fd-probe
 argv[1]: --opt value
-argv[2]: /dev/fd/N
+argv[2]: NAMED/probe-arg
 argv[3]: x y
 OUT
 cmp "$WORK/argv" "$WORK/expected" || fail "interpreter argv differs: $(cat "$WORK/out")"

@@ -11,8 +11,8 @@ chmod +x "$WORK/tool"
 pin=$(sha256sum "$WORK/tool" | cut -d' ' -f1)
 
 expect_code 0 "$SEALEXEC" run --sha256 "$pin" "$WORK/tool" one
-expect_eq "$(sed 's|/dev/fd/[0-9][0-9]*|/dev/fd/N|' "$WORK/out")" \
-  "hello from a sealed shell script, run by /dev/fd/N with 1 argument(s)" "pinned script's output"
+expect_eq "$(sed "$named_path" "$WORK/out")" \
+  "hello from a sealed shell script, run by NAMED/tool with 1 argument(s)" "pinned script's output"
 [ ! -s "$WORK/err" ] || fail "unexpected stderr: $(cat "$WORK/err")"
 
 upper=$(printf %s "$pin" | tr a-f A-F)

@@ -36,6 +36,7 @@ expect_file_contains "$WORK/out" "hello from sealed memory"
 # A file larger than the cgroup allows is refused before it is copied, by
 # path and on standard input.
 truncate -s 300M "$WORK/big"
+chmod +x "$WORK/big"
 limit=$((192 * 1024 * 1024))
 expect_code 125 in_cgroup "$SEALEXEC" run "$WORK/big"
 expect_eq "$(cat "$WORK/err")" \

@@ -33,8 +33,8 @@ expect_eq "$(sed -n 's/^argv0: //p' "$WORK/out")" "piped" "argv0 (--name)"
 # A #! script from standard input.
 cat "$SOURCE_DIR/examples/hello.sh" | "$SEALEXEC" run - a b >"$WORK/out" 2>"$WORK/err" \
   || fail "piped hello.sh failed: $(cat "$WORK/err")"
-expect_eq "$(sed 's|/dev/fd/[0-9]*|/dev/fd/N|' "$WORK/out")" \
-  "hello from a sealed shell script, run by /dev/fd/N with 2 argument(s)" "piped script output"
+expect_eq "$(sed "$named_path" "$WORK/out")" \
+  "hello from a sealed shell script, run by NAMED/stdin with 2 argument(s)" "piped script output"
 
 # Nothing on standard input: an empty program cannot run.
 expect_code 126 sh -c 'exec "$1" run - </dev/null' sh "$SEALEXEC"

@@ -194,6 +194,7 @@ int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std
   }
   ExecOptions exec_options;
   exec_options.argv.assign(args.begin(), args.end());
+  exec_options.name = image_options.name;
   cache.prepare_for_exec(); // exec replaces us: no destructor will run
   Error error = exec(**image, exec_options);
   if (error.path == (*image)->source()) {

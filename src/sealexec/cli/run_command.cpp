@@ -1,12 +1,14 @@
 #include "sealexec/cli/run_command.h"
 
 #include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/fd_headroom.h"
 #include "sealexec/cli/memory_limit.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/exec/program_lookup.h"
 #include "sealexec/audit/culprits.h"
 #include "sealexec/cache/config.h"
 #include "sealexec/exec/exec.h"
+#include "sealexec/exec/exec_permission.h"
 #include "sealexec/exec/execstack.h"
 #include "sealexec/image/sealed_image.h"
 
@@ -26,9 +28,12 @@ namespace {
 constexpr OptionSpec k_run_options[] = {
     {"--sha256", "", "HEX",
      "Refuse to run unless the sealed bytes have this SHA-256 (64 hex digits)"},
-    {"--argv0", "", "NAME", "argv[0] for the program (default: PROGRAM as given)"},
+    {"--argv0", "", "NAME",
+     "argv[0] for an ELF program (default: PROGRAM as given); refused for a #! script, whose "
+     "interpreter gets a path as $0"},
     {"--name", "", "NAME",
-     "Name shown in /proc/PID/exe and ps as sealexec:NAME:DIGEST (default: PROGRAM's basename)"},
+     "The program's name: its process name in ps, pgrep and killall, the last component of a "
+     "script's $0, and NAME in its memfd sealexec:NAME:DIGEST (default: PROGRAM's basename)"},
     {"--origin", "", "DIR",
      "Directory that $ORIGIN in the program's RUNPATH stands for (default: PROGRAM's directory)"},
     {"--policy", "", "POLICY",
@@ -40,6 +45,9 @@ constexpr OptionSpec k_run_options[] = {
     {"--fix-execstack", "", "",
      "Clear the executable-stack request in the sealed copy of the program (not in the "
      "libraries ld.so loads from disk)"},
+    {"--allow-non-executable", "", "",
+     "Run PROGRAM even where the kernel would refuse to execute the file itself: no execute "
+     "permission for you, or a file system mounted noexec"},
     {"--verbose", "-v", "", "Say what is sealed and how it runs"},
 };
 
@@ -54,6 +62,7 @@ struct RunArguments {
   bool verbose = false;
   Policy policy = Policy::warn;
   bool fix_execstack = false;
+  bool allow_non_executable = false;
   std::vector<std::string> command; // PROGRAM|- and its arguments
 };
 
@@ -175,12 +184,13 @@ void warn_about_lost_privileges(const SealedImage& image) {
   if (!image.lost_privileges().any()) {
     return;
   }
-  warn(fmt::format("{} is {}; a copy in memory carries no set-id bits or file capabilities, so "
+  warn(fmt::format("{} {}; a copy in memory carries no set-id bits or file capabilities, so "
                    "it runs without that privilege",
                    image.source(), image.lost_privileges().describe()));
 }
 
 int run(const RunArguments& arguments) {
+  FdHeadroom headroom;
   if (arguments.command.empty()) {
     return report(make_error(Errc::invalid_argument, "run", "no PROGRAM given (use - for stdin)"));
   }
@@ -199,6 +209,11 @@ int run(const RunArguments& arguments) {
       return report(found.error());
     }
     path = std::move(*found);
+    if (!arguments.allow_non_executable) {
+      if (auto allowed = check_exec_permission(path); !allowed) {
+        return report(allowed.error());
+      }
+    }
   }
   if (!arguments.max_size && !(from_stdin && stdin_is_stream())) {
     limit_large_file(*options, from_stdin ? STDIN_FILENO : -1, path);
@@ -206,7 +221,7 @@ int run(const RunArguments& arguments) {
   auto image = from_stdin ? SealedImage::from_stdin(*options)
                           : SealedImage::from_path(path, *options);
   if (!image) {
-    return report(with_max_size_hint(std::move(image).error()));
+    return report(explain_unreadable(with_max_size_hint(std::move(image).error()), path));
   }
   if (arguments.verbose) {
     note(fmt::format("sealed {} ({} bytes) into memfd {}, XXH3-128 {}", image->source(),
@@ -240,6 +255,15 @@ int run(const RunArguments& arguments) {
   if (!arguments.origin.empty()) {
     exec_options.origin = std::filesystem::path(arguments.origin);
   }
+  exec_options.name = !arguments.name.empty() ? arguments.name
+                      : from_stdin          ? std::string("stdin")
+                                            : std::filesystem::path(path).filename().string();
+  if (!arguments.argv0.empty() && image->kind() == ImageKind::script) {
+    return report(make_error(
+        Errc::invalid_argument, "--argv0",
+        "has no effect on a #! script: the kernel hands its interpreter the script's path as $0, "
+        "not argv[0]; --name NAME sets the last component of that path"));
+  }
   auto launch = prepare_launch(*image, exec_options);
   if (!launch) {
     return report(launch.error());
@@ -259,7 +283,22 @@ int run(const RunArguments& arguments) {
                      exec_options.origin.value_or(image->origin().value_or("?")).string(),
                      *launch->origin.library_path));
   }
-  return report(exec(*image, *launch));
+  auto target = prepare_exec_target(*image, *launch);
+  if (!target) {
+    return report(target.error());
+  }
+  if (target->unnamed && image->kind() == ImageKind::script) {
+    warn(fmt::format("{}: runs as /dev/fd/{}, so $0 does not end in its name: {}", image->source(),
+                     target->fd, target->unnamed->message()));
+  } else if (target->unnamed && arguments.verbose) {
+    note(fmt::format("{} runs unnamed (ps shows memfd:…): {}", image->source(),
+                     target->unnamed->message()));
+  }
+  if (arguments.verbose && !target->path.empty()) {
+    note(fmt::format("running it under the name {}, through {}", launch->name, target->path));
+  }
+  headroom.restore();
+  return report(exec(*image, *launch, *target));
 }
 
 int run_with(const ParsedOptions& options) {
@@ -271,6 +310,7 @@ int run_with(const ParsedOptions& options) {
   arguments.origin = options.value("--origin").value_or("");
   arguments.verbose = options.has("--verbose");
   arguments.fix_execstack = options.has("--fix-execstack");
+  arguments.allow_non_executable = options.has("--allow-non-executable");
   const std::string policy = options.value("--policy").value_or("warn");
   if (policy == "strict") {
     arguments.policy = Policy::strict;
@@ -291,15 +331,16 @@ const Command k_run_command{
     .summary = "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there.",
     .usage = "sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR]\n"
              "                    [--policy strict|warn|off] [--max-size SIZE] [--fix-execstack]\n"
-             "                    [-v] [--] PROGRAM|- [ARGS...]",
+             "                    [--allow-non-executable] [-v] [--] PROGRAM|- [ARGS...]",
     .details =
         "sealexec replaces itself with the program, so its exit status and death by signal\n"
         "pass through. Everything from PROGRAM on is the program's own arguments.\n"
         "A PROGRAM without a '/' is looked up in PATH, as env(1) does.\n"
         "Exit codes of sealexec's own: 125 sealexec failed, bad usage, or PROGRAM larger\n"
         "than --max-size; 126 the program cannot run (not an ELF executable or #! script,\n"
-        "wrong machine, bad interpreter, digest mismatch, refused by policy, or it kept\n"
-        "changing while it was copied); 127 not found.",
+        "wrong machine, bad interpreter, digest mismatch, refused by policy, not executable\n"
+        "by you or on a noexec mount, unreadable, or it kept changing while it was copied);\n"
+        "127 not found.",
     .options = k_run_options,
     .operands = Operands::program,
     .usage_exit_code = k_exit_failed,

@@ -93,6 +93,8 @@ int run_script(const ParsedOptions& options) {
   ExecOptions exec_options;
   exec_options.argv = operands; // argv[0] is the script as it was named, like a shell script's $0
   exec_options.origin = prepared->real_path.parent_path();
+  // Named like the script, as its own #! exec named the process.
+  exec_options.name = std::filesystem::path(operands.front()).filename().string();
   auto launch = prepare_launch(prepared->image, exec_options);
   if (!launch) {
     return report(launch.error());

@@ -1,9 +1,11 @@
 #include "sealexec/exec/exec.h"
 
+#include "sealexec/exec/name_link.h"
 #include "sealexec/image/memfd.h"
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -24,27 +26,53 @@ Error exec(const SealedImage& image, const ExecOptions& options) {
 }
 
 Error exec(const SealedImage& image, const Launch& launch) {
-  Fd script_fd;
-  int fd = image.fd();
+  auto target = prepare_exec_target(image, launch);
+  if (!target) {
+    return std::move(target).error();
+  }
+  return exec(image, launch, *target);
+}
+
+Expected<ExecTarget> prepare_exec_target(const SealedImage& image, const Launch& launch) {
+  ExecTarget target;
+  target.fd = image.fd();
   if (launch.keep_image_fd) {
     // The kernel refuses (ENOENT) to run a script from a close-on-exec
     // descriptor, since the interpreter could not open /dev/fd/N. The
     // interpreter gets a read-only one.
-    auto read_only = reopen_read_only(image.fd(), image.source());
-    if (!read_only) {
-      return std::move(read_only).error();
+    SEALEXEC_TRY_ASSIGN(const Fd read_only, reopen_read_only(image.fd(), image.source()));
+    target.script_fd.reset(::fcntl(read_only.get(), F_DUPFD, k_lowest_script_fd));
+    if (!target.script_fd) {
+      return fail(system_error("cannot prepare the script's descriptor", image.source(),
+                               "fcntl(F_DUPFD)"));
     }
-    script_fd.reset(::fcntl(read_only->get(), F_DUPFD, k_lowest_script_fd));
-    if (!script_fd) {
-      return system_error("cannot prepare the script's descriptor", image.source(),
-                          "fcntl(F_DUPFD)");
-    }
-    fd = script_fd.get();
+    target.fd = target.script_fd.get();
   }
-  exec_fd(fd, launch.argv.data(), launch.envp.data());
+  if (!launch.name.empty()) {
+    auto link = name_link(launch.name, target.fd);
+    if (link) {
+      target.path = std::move(*link);
+    } else {
+      target.unnamed = std::move(link).error();
+    }
+  }
+  return target;
+}
+
+Error exec(const SealedImage& image, const Launch& launch, const ExecTarget& target) {
+  if (!target.path.empty()) {
+    ::execve(target.path.c_str(), launch.argv.data(), launch.envp.data());
+    // ENOENT: the link or /proc/self/fd/N did not resolve (no /proc).
+    if (errno == ENOENT) {
+      exec_fd(target.fd, launch.argv.data(), launch.envp.data());
+    }
+  } else {
+    exec_fd(target.fd, launch.argv.data(), launch.envp.data());
+  }
   const int err = errno;
   Error error = system_error("cannot execute", image.source(), "execveat", err);
-  if (err == EACCES || err == ENOEXEC || err == ENOENT || err == ETXTBSY || err == EPERM) {
+  if (err == EACCES || err == ENOEXEC || err == ENOENT || err == ETXTBSY || err == EPERM ||
+      err == ELOOP) {
     error.code = Errc::not_runnable;
   }
   return error;

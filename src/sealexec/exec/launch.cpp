@@ -1,5 +1,10 @@
 #include "sealexec/exec/launch.h"
 
+#include "sealexec/exec/env_restore.h"
+#include "sealexec/exec/name_link.h"
+
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,11 +52,21 @@ std::optional<std::string_view> find_variable(const std::vector<std::string>& en
 }
 
 void set_variable(std::vector<std::string>& env, std::string_view name, std::string_view value) {
-  std::erase_if(env, [name](const std::string& entry) { return defines(entry, name); });
   std::string entry(name);
   entry += '=';
   entry += value;
-  env.push_back(std::move(entry));
+  const auto first = std::ranges::find_if(
+      env, [name](const std::string& existing) { return defines(existing, name); });
+  if (first == env.end()) {
+    env.push_back(std::move(entry));
+    return;
+  }
+  *first = std::move(entry);
+  // ld.so takes the last definition, getenv the first: keep only one.
+  const auto later = std::remove_if(std::next(first), env.end(), [name](const std::string& e) {
+    return defines(e, name);
+  });
+  env.erase(later, env.end());
 }
 
 Expected<Launch> prepare_launch(const SealedImage& image, const ExecOptions& options,
@@ -59,6 +74,9 @@ Expected<Launch> prepare_launch(const SealedImage& image, const ExecOptions& opt
   Launch launch;
   SEALEXEC_TRY_ASSIGN(launch.program, check_runnable(image, working_directory));
   launch.keep_image_fd = launch.program.kind == ImageKind::script;
+  if (is_usable_name(options.name)) {
+    launch.name = options.name;
+  }
 
   std::vector<std::string> env = options.env ? *options.env : current_environment();
   if (options.preserve_origin && launch.program.kind == ImageKind::elf) {
@@ -66,7 +84,19 @@ Expected<Launch> prepare_launch(const SealedImage& image, const ExecOptions& opt
     SEALEXEC_TRY_ASSIGN(launch.origin,
                         plan_origin(image, origin, find_variable(env, "LD_LIBRARY_PATH")));
     if (launch.origin.library_path) {
-      set_variable(env, "LD_LIBRARY_PATH", *launch.origin.library_path);
+      const auto& restorer = env_restorer();
+      if (restorer && can_preload_restorer(launch.program)) {
+        set_library_path_for_program_only(env, *launch.origin.library_path, *restorer);
+      } else {
+        set_variable(env, "LD_LIBRARY_PATH", *launch.origin.library_path);
+        launch.origin.warnings.push_back(fmt::format(
+            "LD_LIBRARY_PATH={} will also reach the programs it starts: {}",
+            *launch.origin.library_path,
+            restorer ? "it is not a program for this machine's glibc, which could preload "
+                       "sealexec-restore-env.so to take it back"
+                     : "sealexec-restore-env.so, which takes it back, is not installed next to "
+                       "sealexec or in libexec/sealexec"));
+      }
     }
   }
   std::vector<std::string> argv = options.argv;

@@ -25,6 +25,11 @@ struct ExecOptions {
   std::optional<std::filesystem::path> origin;
   // When false, $ORIGIN is left to ld.so (which expands it to "/").
   bool preserve_origin = true;
+  // The name the process runs under with exec (not spawn): its comm, which
+  // ps, pgrep and killall show, and the last component of a script's $0
+  // (exec/name_link.h). Empty: exec by descriptor, so the process is named
+  // memfd:… and a script's $0 is /dev/fd/N.
+  std::string name;
 };
 
 // An array of C strings ending in nullptr that owns its characters.
@@ -53,7 +58,8 @@ private:
 [[nodiscard]] std::optional<std::string_view> find_variable(const std::vector<std::string>& env,
                                                             std::string_view name);
 
-// Sets `name` to `value` in `env`, replacing every earlier definition.
+// Sets `name` to `value` in `env`: where its first definition stands (later
+// ones are dropped: getenv takes the first, ld.so the last), or at the end.
 void set_variable(std::vector<std::string>& env, std::string_view name, std::string_view value);
 
 struct Launch {
@@ -64,6 +70,8 @@ struct Launch {
   // A script's interpreter opens /dev/fd/N, so the image's descriptor must
   // survive exec; an ELF file needs no descriptor once it is running.
   bool keep_image_fd = false;
+  // ExecOptions::name, when it can be a file name.
+  std::string name;
 };
 
 // Checks `image` with check_runnable and builds the argv and environment the

@@ -63,7 +63,7 @@ Expected<Fd> create_memfd(std::string_view name, Executable executable, std::str
     if (errno == EACCES && executable == Executable::yes) {
       return fail(noexec_policy_error(subject, memfd_noexec_setting()));
     }
-    return fail(system_error("cannot create a memory file for", subject, "memfd_create"));
+    return fail(system_error("cannot create a memory file to copy it into", subject, "memfd_create"));
   }
   Fd owned(fd);
 
@@ -73,7 +73,7 @@ Expected<Fd> create_memfd(std::string_view name, Executable executable, std::str
     // then fail with a confusing EACCES much later.
     struct stat st {};
     if (::fstat(owned.get(), &st) != 0) {
-      return fail(system_error("cannot inspect the memory file for", subject, "fstat"));
+      return fail(system_error("cannot inspect the memory file it is copied into", subject, "fstat"));
     }
     if ((st.st_mode & 0111) == 0) {
       return fail(noexec_policy_error(subject, memfd_noexec_setting()));
@@ -122,6 +122,12 @@ Expected<Fd> reopen_read_only(int fd, std::string_view name) {
   Fd duplicate(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
   if (!duplicate) {
     return fail(system_error("cannot duplicate the descriptor of", name, "fcntl(F_DUPFD_CLOEXEC)"));
+  }
+  // A duplicate shares the file offset, which writing the image left at its
+  // end. An interpreter that reads the descriptor itself (Perl opens
+  // /dev/fd/N as a dup) would otherwise see an empty script and exit 0.
+  if (::lseek(duplicate.get(), 0, SEEK_SET) != 0) {
+    return fail(system_error("cannot rewind the descriptor of", name, "lseek"));
   }
   return duplicate;
 }

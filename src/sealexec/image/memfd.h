@@ -50,7 +50,8 @@ enum class Executable { yes, no };
 // A new close-on-exec, read-only descriptor of the memfd `fd`, opened through
 // /proc/self/fd/N (the only way to lower a descriptor's access mode). Used
 // where a descriptor crosses into another program (a script's interpreter).
-// Without /proc it is a plain duplicate, still sealed against writes.
+// Without /proc it is a plain duplicate, still sealed against writes, whose
+// shared file offset is rewound to 0.
 [[nodiscard]] Expected<Fd> reopen_read_only(int fd, std::string_view name);
 
 } // namespace sealexec

@@ -29,13 +29,13 @@ std::string Privileges::describe() const {
     text += part;
   };
   if (setuid) {
-    add(fmt::format("setuid (owner uid {})", owner));
+    add(fmt::format("is setuid (owner uid {})", owner));
   }
   if (setgid) {
-    add(fmt::format("setgid (group gid {})", group));
+    add(fmt::format("is setgid (group gid {})", group));
   }
   if (file_capabilities) {
-    add("file capabilities (security.capability)");
+    add("has file capabilities (security.capability)");
   }
   return text;
 }

@@ -21,8 +21,8 @@ struct Privileges {
   uid_t owner = 0; // whom setuid would have made the process
   gid_t group = 0; // the group setgid would have given it
   [[nodiscard]] bool any() const { return setuid || setgid || file_capabilities; }
-  // "setuid (owner uid 0), file capabilities (security.capability)", or ""
-  // when none.
+  // "is setuid (owner uid 0), has file capabilities (security.capability)",
+  // or "" when none: a predicate for "PATH ...".
   [[nodiscard]] std::string describe() const;
 };
 

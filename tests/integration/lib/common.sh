@@ -78,6 +78,10 @@ expect_error_line() {
   [ ! -s "$WORK/out" ] || fail "unexpected stdout: $(cat "$WORK/out")"
 }
 
+# named_path: sed's pattern for the name links that a sealed script gets as
+# its $0, ".../names/N/NAME" (exec/name_link.h); it leaves "NAMED/NAME".
+named_path='s|/[^ ]*/names/[0-9][0-9]*/|NAMED/|'
+
 # xxh_prefix FILE: the first 12 hex digits of the file's XXH3-128, the digest
 # part of sealexec's memfd names. Call require_command xxh128sum first.
 xxh_prefix() {

@@ -14,7 +14,9 @@ TEST(Launch, EnvironmentHelpersFollowGetenv) {
   EXPECT_EQ(find_variable(env, "EMPTY"), ""); // set, to the empty string
   EXPECT_EQ(find_variable(env, "B"), std::nullopt);
   set_variable(env, "A", "new");
-  EXPECT_EQ(env, (std::vector<std::string>{"AB=2", "EMPTY=", "A=new"}));
+  EXPECT_EQ(env, (std::vector<std::string>{"A=new", "AB=2", "EMPTY="})); // in place
+  set_variable(env, "NEW", "x");
+  EXPECT_EQ(env.back(), "NEW=x");
 }
 
 TEST(Launch, CStringArrayIsNullTerminated) {

@@ -375,7 +375,7 @@ TEST(SealedImage, SetIdBitsAreDetectedThroughTheDescriptor) {
   EXPECT_TRUE(suid->lost_privileges().setuid);
   EXPECT_EQ(suid->lost_privileges().owner, ::geteuid());
   EXPECT_EQ(suid->lost_privileges().describe(),
-            "setuid (owner uid " + std::to_string(::geteuid()) + ")");
+            "is setuid (owner uid " + std::to_string(::geteuid()) + ")");
   EXPECT_TRUE(SealedImage::from_path(dir / "sgid")->lost_privileges().setgid);
   EXPECT_FALSE(SealedImage::from_path(dir / "locking")->lost_privileges().any());
 }
