@@ -9,6 +9,7 @@
 #include "sealexec/cache/config.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/exec/exec_permission.h"
+#include "sealexec/exec/traced.h"
 #include "sealexec/exec/execstack.h"
 #include "sealexec/image/sealed_image.h"
 
@@ -189,6 +190,29 @@ void warn_about_lost_privileges(const SealedImage& image) {
                    image.source(), image.lost_privileges().describe()));
 }
 
+// Under a tracer, an ELF program runs from its file when that holds exactly
+// the sealed bytes, so that a debugger can read its symbols (exec/traced.h).
+int run_traced(const SealedImage& image, const std::string& path, const Launch& launch,
+               pid_t tracer) {
+  const std::string tracer_name = process_name(tracer);
+  const std::string who = fmt::format("pid {}{}", tracer,
+                                      tracer_name.empty() ? "" : fmt::format(" ({})", tracer_name));
+  auto file = open_if_identical(path, image);
+  if (!file || !*file) {
+    warn(fmt::format("{}: traced by {}, but its file does not hold the sealed bytes{}: running "
+                     "the sealed copy, whose symbols a debugger cannot read from /memfd:…",
+                     image.source(), who, file ? "" : fmt::format(" ({})", file.error().message())));
+    return report(exec(image, launch));
+  }
+  note(fmt::format("{}: traced by {}: running it from its file, which holds exactly the sealed "
+                   "bytes, so that the tracer can read its symbols",
+                   image.source(), who));
+  exec_fd((*file)->get(), launch.argv.data(), launch.envp.data());
+  Error error = system_error("cannot execute", image.source(), "execveat");
+  error.code = Errc::not_runnable;
+  return report(error);
+}
+
 int run(const RunArguments& arguments) {
   FdHeadroom headroom;
   if (arguments.command.empty()) {
@@ -296,6 +320,12 @@ int run(const RunArguments& arguments) {
   }
   if (arguments.verbose && !target->path.empty()) {
     note(fmt::format("running it under the name {}, through {}", launch->name, target->path));
+  }
+  if (!from_stdin && image->kind() == ImageKind::elf) {
+    if (const pid_t tracer = tracer_pid(); tracer != 0) {
+      headroom.restore();
+      return run_traced(*image, path, *launch, tracer);
+    }
   }
   headroom.restore();
   return report(exec(*image, *launch, *target));

@@ -9,9 +9,27 @@
 
 #include <cerrno>
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+
 namespace sealexec {
 
 namespace {
+
+// valgrind has no execveat, and it runs a program by exec'ing its own
+// launcher and tool first, which then open the program's path: a
+// close-on-exec descriptor behind /proc/self/fd/N is gone by then
+// ("valgrind: /proc/self/fd/4: No such file or directory"). Under valgrind
+// only, the image's descriptor is left open across exec.
+bool running_on_valgrind() {
+#if __has_include(<valgrind/valgrind.h>)
+  return RUNNING_ON_VALGRIND != 0;
+#else
+  return false;
+#endif
+}
+
 // Descriptors 0-2 are never used for the script's copy, even when closed:
 // the interpreter would then read its script from standard input.
 constexpr int k_lowest_script_fd = 3;
@@ -60,6 +78,9 @@ Expected<ExecTarget> prepare_exec_target(const SealedImage& image, const Launch&
 }
 
 Error exec(const SealedImage& image, const Launch& launch, const ExecTarget& target) {
+  if (running_on_valgrind()) {
+    ::fcntl(target.fd, F_SETFD, 0);
+  }
   if (!target.path.empty()) {
     ::execve(target.path.c_str(), launch.argv.data(), launch.envp.data());
     // ENOENT: the link or /proc/self/fd/N did not resolve (no /proc).

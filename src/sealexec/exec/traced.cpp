@@ -1,0 +1,90 @@
+#include "sealexec/exec/traced.h"
+
+#include "sealexec/util/digest.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <string_view>
+#include <vector>
+
+namespace sealexec {
+
+namespace {
+
+// The first `limit` bytes of a /proc file, or "" when it cannot be read.
+std::string read_small_file(const std::string& path, std::size_t limit) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return {};
+  }
+  std::string text(limit, '\0');
+  const ssize_t got = ::read(fd.get(), text.data(), text.size());
+  text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return text;
+}
+
+} // namespace
+
+pid_t tracer_pid() {
+  const std::string status = read_small_file("/proc/self/status", 4096);
+  constexpr std::string_view k_field = "\nTracerPid:";
+  const std::size_t at = status.find(k_field);
+  if (at == std::string::npos) {
+    return 0;
+  }
+  std::size_t start = at + k_field.size();
+  while (start < status.size() && (status[start] == ' ' || status[start] == '\t')) {
+    ++start;
+  }
+  pid_t pid = 0;
+  std::from_chars(status.data() + start, status.data() + status.size(), pid);
+  return pid > 0 ? pid : 0;
+}
+
+std::string process_name(pid_t pid) {
+  std::string name = read_small_file(fmt::format("/proc/{}/comm", pid), 64);
+  while (!name.empty() && name.back() == '\n') {
+    name.pop_back();
+  }
+  return name;
+}
+
+Expected<std::optional<Fd>> open_if_identical(const std::string& path, const SealedImage& image) {
+  SEALEXEC_TRY_ASSIGN(Fd fd, open_fd(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(system_error("cannot inspect", path, "fstat"));
+  }
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != image.size()) {
+    return std::optional<Fd>();
+  }
+  Xxh3Hasher hasher;
+  std::vector<std::byte> buffer(256 * 1024);
+  std::uint64_t offset = 0;
+  while (offset < image.size()) {
+    const ssize_t got = ::pread(fd.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return fail(system_error("cannot read", path, "pread"));
+    }
+    if (got == 0) {
+      return std::optional<Fd>(); // shrank
+    }
+    hasher.update(std::span(buffer.data(), static_cast<std::size_t>(got)));
+    offset += static_cast<std::uint64_t>(got);
+  }
+  if (hasher.digest() != image.digest()) {
+    return std::optional<Fd>();
+  }
+  return std::optional<Fd>(std::move(fd));
+}
+
+} // namespace sealexec
