@@ -7,12 +7,16 @@
 #   make fuzz      each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make bench     benchmarks; results in build/release/bench/results.md
 #   make stress    long cache stress runs (STRESS_SECONDS, default 60)
+#   make corpus    every /usr/bin and /usr/sbin program's --version, directly
+#                  and through sealexec, compared (docs/corpus.md)
 
 BUILD      ?= build/release
 SAN_BUILD  ?= build/sanitize
 FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 30
 STRESS_SECONDS ?= 60
+CORPUS_OPTIONS ?=
+CORPUS_OUT ?= $(BUILD)/corpus
 JOBS       ?= $(shell nproc)
 
 # Debian 12 packages the project needs to build, test, fuzz and benchmark.
@@ -26,7 +30,7 @@ DEBIAN_PACKAGES := \
   psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
   libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx
 
-.PHONY: run test deps build configure sanitize fuzz bench stress clean install help
+.PHONY: run test deps build configure sanitize fuzz bench stress corpus clean install help
 
 run: build
 	demo/run-demo.sh $(BUILD)
@@ -68,6 +72,9 @@ bench: build
 stress: build
 	scripts/run-stress.sh $(BUILD) $(STRESS_SECONDS)
 
+corpus: build
+	scripts/corpus-sweep.sh $(CORPUS_OPTIONS) $(BUILD)/src/sealexec $(CORPUS_OUT)
+
 install: build
 	cmake --install $(BUILD)
 
@@ -75,4 +82,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,14p' Makefile

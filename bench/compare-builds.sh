@@ -2,8 +2,8 @@
 # Times the hot paths of two sealexec CLIs in the same run, interleaved (run
 # 1 of every command, then run 2, ...), so that drift on a shared machine
 # hits both alike: `run` of a small program (default policy and
-# --policy=off), warm C and C++ scripts, and a 4 KiB cache hit (get and
-# exec). Each CLI keeps its own cache, in the format it writes. Prints a
+# --policy=off) and of a shell script, warm C and C++ scripts, and a 4 KiB
+# cache hit (get and exec). Each CLI keeps its own cache, in the format it writes. Prints a
 # Markdown table of medians and NEW/OLD ratios.
 #
 #   bench/compare-builds.sh OLD_SEALEXEC NEW_SEALEXEC BUILD_DIR [RUNS]
@@ -28,6 +28,7 @@ trap 'rm -rf "$WORK"' EXIT
 cp "$BENCH_SRC/scripts/hello.c" "$BENCH_SRC/scripts/hello.cpp" "$WORK/"
 head -c 4096 /dev/urandom >"$WORK/blob"
 cp "$HELLO" "$WORK/hello-program"
+cp "$BENCH_SRC/../examples/hello.sh" "$WORK/hello.sh"
 
 commands=()
 for side in old new; do
@@ -41,6 +42,7 @@ for side in old new; do
   done
   commands+=("$side: run hello" "$cli run $HELLO"
              "$side: run --policy=off hello" "$cli run --policy=off $HELLO"
+             "$side: run hello.sh" "$cli run $WORK/hello.sh"
              "$side: hello.c warm" "$ENV SEALEXEC_CACHE_DIR=$cache $cli $WORK/hello.c"
              "$side: hello.cpp warm" "$ENV SEALEXEC_CACHE_DIR=$cache $cli $WORK/hello.cpp"
              "$side: cache get 4 KiB" "$cli cache --dir $cache get blob"

@@ -19,16 +19,18 @@
 #     PROG --version                      (directly)
 #     SEALEXEC run PROG --version         (through sealexec)
 # with PROG an absolute path, stdin from /dev/null, a fresh empty working
-# directory, a fresh HOME and TMPDIR, a clean environment, `timeout -k 2 S`,
-# as user nobody (65534) unless --as-root, and inside fresh mount, UTS, IPC,
-# network and PID namespaces (`unshare -m -u -i -n -p -f --mount-proc`): no
-# network, and nothing a program starts outlives its run. Both ways are set
-# up identically. A denylist of programs that act instead of printing a
+# directory and HOME, a clean environment, `timeout -k 2 S`, as user nobody
+# (65534) unless --as-root, and inside fresh mount, UTS, IPC, network and PID
+# namespaces (`unshare -m -u -i -n -p -f --mount-proc`) with an empty tmpfs
+# on /tmp and /dev/shm: no network, nothing a program starts outlives its
+# run, and no run sees another's files (two JVMs that are both PID 2 would
+# otherwise share /tmp/hsperfdata_nobody/2). Both ways are set up
+# identically. A denylist of programs that act instead of printing a
 # version (reboot, mkfs, useradd, daemons, ...) is never run.
 #
 # Only what legitimately differs between two runs is normalised before
-# comparing: the per-run directory (HOME, TMPDIR and the working directory
-# are in it; it is <RUN> in the outputs) and clock times with milliseconds
+# comparing: the per-run directory (HOME and the working directory are in
+# it; it is <RUN> in the outputs) and clock times, HH:MM:SS[.fraction]
 # (<TIME>). PIDs need none (each program is PID 2 in its own PID namespace);
 # PERL_HASH_SEED=0 and PYTHONHASHSEED=0 keep hash orders stable. /dev/fd/N,
 # memfd: and /proc/self/fd paths are kept: they are the differences this
@@ -38,13 +40,19 @@
 #   identical       stdout, stderr and exit status all equal
 #   loud            sealexec refused or warned: its stderr has a line starting
 #                   with "sealexec:" that the direct run does not have
+#   path-shown      a #! script whose outputs differ only where it shows its
+#                   own path, which through sealexec is a name link
+#                   (.../names/N/NAME); never counted as identical
 #   silent          any other difference
 #   hang            timed out through sealexec but not directly
-#   flaky           differed, and a second direct run differed from the first
-#                   (the program's own output is not reproducible)
+#   flaky           differed, but the program's own output is not reproducible:
+#                   up to 4 more direct runs and 3 more through sealexec are
+#                   made, and a sealexec run matched a direct run, or the
+#                   direct runs differ among themselves (the note says which)
 #   skipped-direct  does not run directly: timed out, or exit 126/127
 #
-# OUT_DIR (default: a new temporary directory) receives summary.txt (what is
+# OUT_DIR (default: a new temporary directory; a previous sweep's results in
+# it are replaced) receives summary.txt (what is
 # printed at the end), summary.tsv (class, program, direct status, sealexec
 # status, seconds, note) and diffs/CLASS/NAME.txt for every program that is
 # not identical: both statuses and diff -u of stdout and stderr.
@@ -80,15 +88,16 @@ if [ "${1-}" = --worker ]; then
     run_one() {
         local tag=$1; shift
         local run="$pdir/$tag"
-        mkdir -p "$run/home" "$run/cwd" "$run/tmp"
+        mkdir -p "$run/home" "$run/cwd"
         [ "$SWEEP_AS_ROOT" = 1 ] || chown -R 65534:65534 "$run"
         (
             cd "$run/cwd" || exit 1
             (
                 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-                    HOME="$run/home" TMPDIR="$run/tmp" USER=$user LOGNAME=$user \
+                    HOME="$run/home" USER=$user LOGNAME=$user \
                     SHELL=/bin/sh LANG=C.UTF-8 TERM=dumb PERL_HASH_SEED=0 PYTHONHASHSEED=0 \
                     unshare -m -u -i -n -p -f --kill-child --mount-proc -- \
+                    /bin/sh -c "$SWEEP_INIT" sweep-init "${SWEEP_SEALEXEC%/*}" "$SWEEP_WORK/.sealexec-dir" \
                     timeout --verbose -k 2 "$SWEEP_TIMEOUT" "${drop[@]}" "$@" \
                     </dev/null 2>&3 | head -c "$SWEEP_CAP" >"$pdir/$tag.out"
                 echo "${PIPESTATUS[0]}" >"$pdir/$tag.rc"
@@ -96,11 +105,11 @@ if [ "${1-}" = --worker ]; then
         )
         rm -f "$pdir/$tag.to"
         grep -q '^timeout: sending signal' "$pdir/$tag.err.raw" && : >"$pdir/$tag.to"
-        # Normalise: the run's own directory, clock times with milliseconds
-        # (GLib's log lines), and timeout's --verbose lines.
+        # Normalise: the run's own directory, clock times (GLib's and Java's
+        # log lines), and timeout's --verbose lines.
         local re norm
         re=$(printf '%s' "$run" | sed 's/[][\.*^$|]/\\&/g')
-        norm="s|$re|<RUN>|g; s/\b[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3,6}\b/<TIME>/g"
+        norm="s|$re|<RUN>|g; s/\b[0-2]?[0-9]:[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?\b/<TIME>/g"
         sed -E -i "$norm" "$pdir/$tag.out"
         grep -v '^timeout: sending signal' "$pdir/$tag.err.raw" | sed -E "$norm" >"$pdir/$tag.err"
         rm -rf "$run"
@@ -129,16 +138,16 @@ if [ "${1-}" = --worker ]; then
                     diff -u --label direct --label sealexec "$pdir/d.out" "$pdir/s.out" || true
                     echo; echo "=== stderr: diff -u direct sealexec"
                     diff -u --label direct --label sealexec "$pdir/d.err" "$pdir/s.err" || true
-                    if [ -e "$pdir/d2.rc" ]; then
-                        echo; echo "=== second direct run: exit $(cat "$pdir/d2.rc"); diff -u direct direct2 (stdout, stderr)"
-                        diff -u --label direct --label direct2 "$pdir/d.out" "$pdir/d2.out" || true
-                        diff -u --label direct --label direct2 "$pdir/d.err" "$pdir/d2.err" || true
-                    fi
-                    if [ -e "$pdir/s2.rc" ]; then
-                        echo; echo "=== second sealexec run: exit $(cat "$pdir/s2.rc"); diff -u sealexec sealexec2 (stdout, stderr)"
-                        diff -u --label sealexec --label sealexec2 "$pdir/s.out" "$pdir/s2.out" || true
-                        diff -u --label sealexec --label sealexec2 "$pdir/s.err" "$pdir/s2.err" || true
-                    fi
+                    local k t
+                    for k in 2 3 4 5; do
+                        for t in d s; do
+                            [ -e "$pdir/$t$k.rc" ] || continue
+                            if [ $t = d ]; then echo; echo "=== direct run $k: exit $(cat "$pdir/$t$k.rc"); diff -u direct direct$k (stdout, stderr)"
+                            else echo; echo "=== sealexec run $k: exit $(cat "$pdir/$t$k.rc"); diff -u direct sealexec$k (stdout, stderr)"; fi
+                            diff -u --label direct --label "$t$k" "$pdir/d.out" "$pdir/$t$k.out" || true
+                            diff -u --label direct --label "$t$k" "$pdir/d.err" "$pdir/$t$k.err" || true
+                        done
+                    done
                 else
                     echo; echo "=== direct stdout (first 40 lines)"; head -n 40 "$pdir/d.out"
                     echo; echo "=== direct stderr (first 40 lines)"; head -n 40 "$pdir/d.err"
@@ -163,6 +172,21 @@ if [ "${1-}" = --worker ]; then
     if [ -e "$pdir/s.to" ]; then report hang ""; fi
     if same d s; then report identical ""; fi
 
+    # A #! script's path is a name link through sealexec (docs/run.md,
+    # "Names and paths"). When putting the program's own path back in its
+    # place leaves nothing else different, that is all that differs: its own
+    # class, never counted as identical.
+    link_re="" base=""
+    base=$(printf '%s' "${prog##*/}" | sed 's/[][\.*^$|]/\\&/g')
+    link_re="[^ :'\"]*/sealexec[^/ ]*/names/[0-9]+/$base"
+    for stream in out err; do
+        sed -E "s|$link_re|$prog|g" "$pdir/s.$stream" >"$pdir/p.$stream"
+    done
+    cp "$pdir/s.rc" "$pdir/p.rc"
+    if ! grep -q '^sealexec:' "$pdir/s.err" && same d p; then
+        report path-shown "only the script's path it shows differs"
+    fi
+
     # sealexec's own lines that the direct run does not have.
     grep '^sealexec:' "$pdir/s.err" | grep -vxF -f <(grep '^sealexec:' "$pdir/d.err") \
         >"$pdir/new-sealexec-lines"
@@ -186,16 +210,27 @@ if [ "${1-}" = --worker ]; then
     fi
 
     # A difference: is the program itself reproducible, and is the difference?
-    run_one d2 "$prog" --version
-    run_one s2 "$SWEEP_SEALEXEC" run "$prog" --version
-    if ! same d d2; then
-        if same s d2 || same s2 d || same s2 d2; then
-            report flaky "second direct run differs from the first"
-        fi
-        report flaky "second direct run differs from the first, and sealexec's from both"
-    fi
-    if same s s2; then report silent ""; fi
-    report silent "not reproducible through sealexec either"
+    # Up to 4 more direct runs (until one differs from the first) and up to
+    # 3 more through sealexec (until one matches a direct run).
+    dtags=(d) unstable=0 matched=0
+    for k in 2 3 4 5; do
+        run_one "d$k" "$prog" --version
+        dtags+=("d$k")
+        if ! same d "d$k"; then unstable=1; break; fi
+    done
+    matches_direct() { local t; for t in "${dtags[@]}"; do same "$1" "$t" && return 0; done; return 1; }
+    matches_direct s && matched=1
+    stable=1
+    for k in 2 3 4; do
+        [ $matched = 0 ] || break
+        run_one "s$k" "$SWEEP_SEALEXEC" run "$prog" --version
+        matches_direct "s$k" && matched=1
+        same s "s$k" || stable=0
+    done
+    if [ $matched = 1 ]; then report flaky "sealexec's output matched one of ${#dtags[@]} direct runs"; fi
+    if [ $unstable = 1 ]; then report flaky "direct runs differ among themselves; sealexec's matched none of ${#dtags[@]}"; fi
+    if [ $stable = 1 ]; then report silent ""; fi
+    report silent "sealexec's own runs differ among themselves"
 fi
 
 # ---------------------------------------------------------------- driver ---
@@ -236,9 +271,8 @@ if [ "$list_only" = 0 ]; then
         out=$(mktemp -d "${TMPDIR:-/tmp}/corpus-sweep.XXXXXX")
     fi
     out=$(readlink -f "$out")
-    if [ -e "$out/summary.tsv" ] || [ -d "$out/results" ]; then
-        echo "corpus-sweep: $out already holds a sweep; give a new or empty OUT_DIR" >&2; exit 2
-    fi
+    # A previous sweep's results there are replaced; nothing else is touched.
+    rm -rf "$out/summary.tsv" "$out/summary.txt" "$out/denied.txt" "$out/diffs" "$out/results"
 fi
 if [ "$as_root" = 0 ] && ! setpriv --reuid=65534 --regid=65534 --clear-groups -- test -x "$sealexec"; then
     echo "corpus-sweep: user nobody cannot execute $sealexec (copy it somewhere world-readable, or use --as-root)" >&2
@@ -341,14 +375,36 @@ if [ "$list_only" = 1 ]; then
 fi
 [ "$total" -gt 0 ] || { echo "corpus-sweep: no program to run" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/corpus-sweep-work.XXXXXX)
+# Each run gets an empty tmpfs on /tmp and /dev/shm, so the runs' HOMEs and
+# working directories live in /var/tmp. sweep-init runs as root in the new
+# namespaces: `sweep-init SEALEXEC_DIR SAVE COMMAND...`. When sealexec itself
+# is under /tmp (or /dev/shm), its directory, as it is, is bound back in
+# place over the new tmpfs, so that it runs from the same path with the same
+# neighbours (sealexec-restore-env.so).
+# shellcheck disable=SC2016  # expanded by the sh that runs it
+sweep_init='set -e
+dir=$1 save=$2
+shift 2
+case $dir in /tmp|/tmp/*|/dev/shm|/dev/shm/*) mount --bind "$dir" "$save"; keep=1 ;; *) keep=0 ;; esac
+mount -t tmpfs -o mode=1777,size=1g sweep-tmp /tmp
+mount -t tmpfs -o mode=1777,size=256m sweep-shm /dev/shm
+if [ $keep = 1 ]; then mkdir -p "$dir"; mount --bind "$save" "$dir"; mount -o remount,bind,ro "$dir"; fi
+exec "$@"'
+work=$(mktemp -d /var/tmp/corpus-sweep-work.XXXXXX)
 chmod 755 "$work"
+mkdir "$work/.sealexec-dir"
+if ! unshare -m -u -i -n -p -f --kill-child --mount-proc -- /bin/sh -c "$sweep_init" sweep-init \
+    "${sealexec%/*}" "$work/.sealexec-dir" test -x "$sealexec"; then
+    echo "corpus-sweep: cannot set up the runs' namespaces and private /tmp (unshare, mount)" >&2
+    rm -rf "$work"
+    exit 2
+fi
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out/results" "$out/diffs"
 printf '%s\n' "${denied_list[@]}" >"$out/denied.txt"
 
 export SWEEP_WORK=$work SWEEP_OUT=$out SWEEP_SEALEXEC=$sealexec SWEEP_AS_ROOT=$as_root
-export SWEEP_TIMEOUT=$timeout_s SWEEP_TOTAL=$total SWEEP_CAP=1048576
+export SWEEP_TIMEOUT=$timeout_s SWEEP_TOTAL=$total SWEEP_CAP=1048576 SWEEP_INIT=$sweep_init
 
 echo "corpus-sweep: $total programs ($((${#denied_list[@]})) denied, $dup_count duplicate links," \
     "$notexec_count not ELF/#!/executable), $jobs at a time, timeout ${timeout_s}s," \
@@ -366,7 +422,7 @@ cat "$out"/results/*.tsv 2>/dev/null | sort -t$'\t' -k1,1 -k2,2 >"$out/summary.t
 rm -rf "$out/results"
 count() { awk -F'\t' -v c="$1" '$1==c' "$out/summary.tsv" | wc -l; }
 n_ident=$(count identical) n_loud=$(count loud) n_silent=$(count silent) n_hang=$(count hang)
-n_flaky=$(count flaky) n_skip=$(count skipped-direct)
+n_flaky=$(count flaky) n_skip=$(count skipped-direct) n_path=$(count path-shown)
 n_done=$(wc -l <"$out/summary.tsv")
 runnable=$((n_done - n_skip))
 pct=$(awk -v a="$n_ident" -v b="$runnable" 'BEGIN{ if (b>0) printf "%.2f", 100*a/b; else print "0.00" }')
@@ -377,11 +433,11 @@ pct=$(awk -v a="$n_ident" -v b="$runnable" 'BEGIN{ if (b>0) printf "%.2f", 100*a
     echo "programs: $n_done run ($total listed), ${#denied_list[@]} denied (denied.txt), $dup_count duplicate links skipped"
     [ "$n_done" = "$total" ] || echo "WARNING: $((total - n_done)) programs have no result"
     echo
-    printf '  %-15s %5d\n' identical "$n_ident" loud "$n_loud" silent "$n_silent" hang "$n_hang" \
-        flaky "$n_flaky" skipped-direct "$n_skip"
+    printf '  %-15s %5d\n' identical "$n_ident" path-shown "$n_path" loud "$n_loud" \
+        silent "$n_silent" hang "$n_hang" flaky "$n_flaky" skipped-direct "$n_skip"
     echo
     echo "identical among programs that run directly: $n_ident / $runnable = $pct%"
-    for c in silent hang flaky; do
+    for c in silent hang flaky path-shown; do
         echo
         echo "$c:"
         awk -F'\t' -v c="$c" '$1==c { printf "  %s  (direct %s, sealexec %s)%s\n", $2, $3, $4, ($6!="" ? "  " $6 : "") }' "$out/summary.tsv"

@@ -1,6 +1,6 @@
 // Feeds arbitrary bytes to the ELF reader and to everything built on it that
 // sealexec run touches: program headers, loadability, PT_INTERP, the dynamic
-// section and its strings, and the $ORIGIN planner.
+// section and its strings, section names, and the $ORIGIN planner.
 #include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/elf_file.h"
 #include "sealexec/elf/machine.h"
@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)elf::describe_target(file->header());
   (void)file->check_loadable();
   (void)file->interpreter();
+  (void)file->has_section(".fpcdata");
   const auto entries = file->dynamic_entries();
   if (entries) {
     for (const auto& entry : *entries) {

@@ -9,6 +9,7 @@
 #include "sealexec/cache/config.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/exec/exec_permission.h"
+#include "sealexec/exec/self_reference.h"
 #include "sealexec/exec/traced.h"
 #include "sealexec/exec/execstack.h"
 #include "sealexec/image/sealed_image.h"
@@ -49,6 +50,9 @@ constexpr OptionSpec k_run_options[] = {
     {"--allow-non-executable", "", "",
      "Run PROGRAM even where the kernel would refuse to execute the file itself: no execute "
      "permission for you, or a file system mounted noexec"},
+    {"--allow-self-reference", "", "",
+     "Run a #! script that follows its own path's symbolic links (which lead to the sealed "
+     "memfd) with a warning instead of refusing it"},
     {"--verbose", "-v", "", "Say what is sealed and how it runs"},
 };
 
@@ -64,6 +68,7 @@ struct RunArguments {
   Policy policy = Policy::warn;
   bool fix_execstack = false;
   bool allow_non_executable = false;
+  bool allow_self_reference = false;
   std::vector<std::string> command; // PROGRAM|- and its arguments
 };
 
@@ -188,6 +193,50 @@ void warn_about_lost_privileges(const SealedImage& image) {
   warn(fmt::format("{} {}; a copy in memory carries no set-id bits or file capabilities, so "
                    "it runs without that privilege",
                    image.source(), image.lost_privileges().describe()));
+}
+
+// A program that looks for itself behaves differently sealed
+// (exec/self_reference.h): say so, or refuse a script that would follow its
+// own links to the memfd (and may loop). Returns an exit code to stop with.
+std::optional<int> check_self_reference(const RunArguments& arguments, const SealedImage& image,
+                                        const Launch& launch, const ExecTarget& target,
+                                        bool from_stdin) {
+  const auto found = find_self_reference(image, launch.program,
+                                         from_stdin ? std::nullopt : image.origin());
+  if (!found || !*found) {
+    return std::nullopt; // an unreadable image fails at exec, with its own message
+  }
+  const SelfReference& self = **found;
+  const std::string seen_as =
+      target.path.empty() ? fmt::format("/dev/fd/{}", target.fd) : target.path;
+  const std::string where =
+      self.line == 0 ? self.construct : fmt::format("{}, line {}", self.construct, self.line);
+  if (self.resolves_links && !arguments.allow_self_reference) {
+    return report(make_error(
+        Errc::not_runnable, image.source(),
+        fmt::format("follows its own path's symbolic links ({}; {}, line {}), which lead to "
+                    "the sealed memfd, not to its directory, so it would look for its files in "
+                    "the wrong place or loop; run it directly, or pass --allow-self-reference",
+                    where, self.resolver, self.resolver_line)));
+  }
+  if (self.construct == "libjli.so") {
+    warn(fmt::format("{}: finds its home through /proc/self/exe (it links libjli.so, OpenJDK's "
+                     "launcher), which is the memfd when it runs sealed; run it directly",
+                     image.source()));
+  } else if (self.construct == ".fpcdata") {
+    warn(fmt::format("{}: is a Free Pascal program, whose ParamStr(0) and home come from "
+                     "/proc/self/exe, which is the memfd when it runs sealed",
+                     image.source()));
+  } else if (self.construct.starts_with("import ")) {
+    warn(fmt::format("{}: imports a module that lives next to it ({}), but sealed, Python "
+                     "looks for it in /, the memfd's directory; run it directly or set "
+                     "PYTHONPATH",
+                     image.source(), self.construct));
+  } else {
+    warn(fmt::format("{}: refers to its own path ({}), which is {} when it runs sealed",
+                     image.source(), where, seen_as));
+  }
+  return std::nullopt;
 }
 
 // Under a tracer, an ELF program runs from its file when that holds exactly
@@ -321,6 +370,9 @@ int run(const RunArguments& arguments) {
   if (arguments.verbose && !target->path.empty()) {
     note(fmt::format("running it under the name {}, through {}", launch->name, target->path));
   }
+  if (const auto stop = check_self_reference(arguments, *image, *launch, *target, from_stdin)) {
+    return *stop;
+  }
   if (!from_stdin && image->kind() == ImageKind::elf) {
     if (const pid_t tracer = tracer_pid(); tracer != 0) {
       headroom.restore();
@@ -341,6 +393,7 @@ int run_with(const ParsedOptions& options) {
   arguments.verbose = options.has("--verbose");
   arguments.fix_execstack = options.has("--fix-execstack");
   arguments.allow_non_executable = options.has("--allow-non-executable");
+  arguments.allow_self_reference = options.has("--allow-self-reference");
   const std::string policy = options.value("--policy").value_or("warn");
   if (policy == "strict") {
     arguments.policy = Policy::strict;
@@ -361,7 +414,8 @@ const Command k_run_command{
     .summary = "Copy PROGRAM (or standard input, '-') into a sealed memfd and run it from there.",
     .usage = "sealexec run [--sha256 HEX] [--argv0 NAME] [--name NAME] [--origin DIR]\n"
              "                    [--policy strict|warn|off] [--max-size SIZE] [--fix-execstack]\n"
-             "                    [--allow-non-executable] [-v] [--] PROGRAM|- [ARGS...]",
+             "                    [--allow-non-executable] [--allow-self-reference] [-v]\n"
+             "                    [--] PROGRAM|- [ARGS...]",
     .details =
         "sealexec replaces itself with the program, so its exit status and death by signal\n"
         "pass through. Everything from PROGRAM on is the program's own arguments.\n"

@@ -236,6 +236,51 @@ Expected<std::vector<DynamicEntry>> ElfFile::dynamic_entries() const {
   return entries;
 }
 
+bool ElfFile::has_section(std::string_view name) const {
+  const FileHeader& h = m_header;
+  const std::uint64_t entry_size = is_64() ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+  if (h.shoff == 0 || h.shnum == 0 || h.shnum > k_max_sections || h.shentsize < entry_size ||
+      h.shstrndx >= h.shnum || h.shoff >= m_source->size()) {
+    return false;
+  }
+  // sh_name (4 bytes) opens every section header; sh_offset follows sh_flags
+  // and sh_addr, whose width is the class's.
+  const std::uint64_t offset_field = is_64() ? offsetof(Elf64_Shdr, sh_offset)
+                                             : offsetof(Elf32_Shdr, sh_offset);
+  const std::uint64_t size_field = is_64() ? offsetof(Elf64_Shdr, sh_size)
+                                           : offsetof(Elf32_Shdr, sh_size);
+  std::array<std::byte, sizeof(Elf64_Shdr)> raw{};
+  const auto header_at = [&](std::uint64_t index) -> std::optional<Decoder> {
+    const auto bytes = std::span(raw).first(entry_size);
+    if (!m_source->read(h.shoff + index * h.shentsize, bytes)) {
+      return std::nullopt;
+    }
+    return Decoder(bytes, h.byte_order);
+  };
+  const auto strings = header_at(h.shstrndx);
+  if (!strings) {
+    return false;
+  }
+  const std::uint64_t table = is_64() ? strings->u64(offset_field) : strings->u32(offset_field);
+  const std::uint64_t table_size = is_64() ? strings->u64(size_field) : strings->u32(size_field);
+  for (std::uint64_t index = 0; index < h.shnum; ++index) {
+    const auto section = header_at(index);
+    if (!section) {
+      return false;
+    }
+    const std::uint64_t name_offset = section->u32(0);
+    if (name_offset >= table_size) {
+      continue;
+    }
+    const auto text = read_string(table + name_offset,
+                                  std::min<std::uint64_t>(name.size() + 1, table_size - name_offset));
+    if (text && *text == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Expected<std::string> ElfFile::read_string(std::uint64_t offset, std::uint64_t limit) const {
   // Read in growing chunks so that a short string costs one small read.
   std::string text;

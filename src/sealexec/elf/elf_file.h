@@ -54,6 +54,7 @@ struct DynamicEntry {
 // without limit. Real files stay far below them.
 inline constexpr std::uint64_t k_max_dynamic_entries = 1U << 16;
 inline constexpr std::uint64_t k_max_string_length = 1U << 16;
+inline constexpr std::uint64_t k_max_sections = 1U << 12;
 
 // True for the first four bytes of an ELF file.
 [[nodiscard]] bool has_elf_magic(std::span<const std::byte> prefix);
@@ -81,6 +82,12 @@ public:
   // (DT_STRTAB, DT_STRSZ) named by `entries`.
   [[nodiscard]] Expected<std::string> dynamic_string(std::span<const DynamicEntry> entries,
                                                      std::uint64_t offset) const;
+
+  // Whether the section header table names a section `name` (".fpcdata").
+  // False for a file without one, or whose table is damaged or larger than
+  // k_max_sections: section headers are optional, so this is a hint, never
+  // a reason to refuse a file.
+  [[nodiscard]] bool has_section(std::string_view name) const;
 
   // The PT_INTERP path, or nullopt for a file without one (static binaries).
   [[nodiscard]] Expected<std::optional<std::string>> interpreter() const;
