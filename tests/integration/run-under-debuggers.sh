@@ -6,7 +6,9 @@
 #   runs the program from its file after checking that it holds exactly the
 #   sealed bytes, and says so);
 # - valgrind --trace-children=yes runs the program and checks it;
-# - strace -f and ltrace -f follow into the program.
+# - strace -f and ltrace -f follow into the program;
+# - perf names the program's samples, and with its build-id cached
+#   (perf buildid-cache --add, perf record --buildid-mmap) its functions.
 # Each tool that is missing, or that the kernel does not let trace, is
 # skipped loudly, one by one.
 . "$TEST_LIB"
@@ -73,6 +75,32 @@ if command -v valgrind >/dev/null 2>&1 && [ -z "${SANITIZE:-}" ]; then
     || { cat "$WORK"/valgrind.* >&2; fail "valgrind found errors"; }
 else
   skipped="$skipped valgrind(not installed, or a sanitizer build)"
+fi
+
+# perf: samples carry the program's name; with the program's build-id in
+# perf's cache and build-ids recorded by the kernel, its symbols too.
+if command -v perf >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 &&
+  perf record -q -e cpu-clock -o "$WORK/probe.data" true >/dev/null 2>&1; then
+  cat >"$WORK/spin.c" <<'C'
+#include <stdio.h>
+volatile double sink;
+double sealexec_spin_function(long n) {
+  double s = 0;
+  for (long i = 0; i < n; i++) s += i * 0.5;
+  return s;
+}
+int main(void) { sink = sealexec_spin_function(200000000L); puts("spun"); return 0; }
+C
+  cc -g -O1 -Wl,--build-id -o "$WORK/spin" "$WORK/spin.c"
+  HOME=$WORK perf buildid-cache --add "$WORK/spin" >/dev/null 2>&1
+  expect_code 0 env HOME="$WORK" timeout 120 perf record -q --buildid-mmap -e cpu-clock \
+    -o "$WORK/perf.data" "$SEALEXEC" run "$WORK/spin"
+  expect_file_contains "$WORK/out" "spun"
+  HOME=$WORK perf report -i "$WORK/perf.data" --stdio --sort comm,sym >"$WORK/report" 2>/dev/null
+  grep -q "spin .*sealexec_spin_function" "$WORK/report" \
+    || { head -20 "$WORK/report" >&2; fail "perf did not name the program's function"; }
+else
+  skipped="$skipped perf(not installed, or perf_event_open refused)"
 fi
 
 if [ -n "$skipped" ]; then

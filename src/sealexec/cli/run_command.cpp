@@ -241,8 +241,10 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
 
 // Under a tracer, an ELF program runs from its file when that holds exactly
 // the sealed bytes, so that a debugger can read its symbols (exec/traced.h).
-int run_traced(const SealedImage& image, const std::string& path, const Launch& launch,
-               pid_t tracer) {
+// Returns only if it cannot: with the exit code of a failed exec, or nullopt
+// (after a warning) for the sealed copy to run as usual.
+std::optional<int> run_traced(const SealedImage& image, const std::string& path,
+                              const Launch& launch, pid_t tracer) {
   const std::string tracer_name = process_name(tracer);
   const std::string who = fmt::format("pid {}{}", tracer,
                                       tracer_name.empty() ? "" : fmt::format(" ({})", tracer_name));
@@ -251,7 +253,7 @@ int run_traced(const SealedImage& image, const std::string& path, const Launch& 
     warn(fmt::format("{}: traced by {}, but its file does not hold the sealed bytes{}: running "
                      "the sealed copy, whose symbols a debugger cannot read from /memfd:…",
                      image.source(), who, file ? "" : fmt::format(" ({})", file.error().message())));
-    return report(exec(image, launch));
+    return std::nullopt;
   }
   note(fmt::format("{}: traced by {}: running it from its file, which holds exactly the sealed "
                    "bytes, so that the tracer can read its symbols",
@@ -370,14 +372,16 @@ int run(const RunArguments& arguments) {
   if (arguments.verbose && !target->path.empty()) {
     note(fmt::format("running it under the name {}, through {}", launch->name, target->path));
   }
-  if (const auto stop = check_self_reference(arguments, *image, *launch, *target, from_stdin)) {
-    return *stop;
-  }
   if (!from_stdin && image->kind() == ImageKind::elf) {
     if (const pid_t tracer = tracer_pid(); tracer != 0) {
       headroom.restore();
-      return run_traced(*image, path, *launch, tracer);
+      if (const auto stop = run_traced(*image, path, *launch, tracer)) {
+        return *stop;
+      }
     }
+  }
+  if (const auto stop = check_self_reference(arguments, *image, *launch, *target, from_stdin)) {
+    return *stop;
   }
   headroom.restore();
   return report(exec(*image, *launch, *target));

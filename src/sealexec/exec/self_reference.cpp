@@ -210,10 +210,13 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
     } else if (auto word = find_word(active, self_words)) {
       construct = std::move(word);
     }
-    if (construct && !any) {
+    // Only the basename taken: no path to resolve (gdb-add-index's
+    // `${0##*/}` beside a loop that resolves its argument's links).
+    const bool basename_only = construct && takes_basename_only(line);
+    if (construct && !any && !basename_only) {
       any = SelfReference{.construct = *construct, .line = number};
     }
-    if (construct && !home && !takes_basename_only(line) &&
+    if (construct && !home && !basename_only &&
         (contains_any(active, home_markers) || contains_any(active, resolvers))) {
       home = SelfReference{.construct = *construct, .line = number};
     }

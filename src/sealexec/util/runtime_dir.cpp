@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
+#include <vector>
 
 namespace sealexec {
 
@@ -44,14 +46,35 @@ Expected<void> check_ancestors(const std::string& path) {
   }
 }
 
-std::string base_directory() {
+// $XDG_RUNTIME_DIR/sealexec first; $TMPDIR/sealexec-UID (or /tmp's) when
+// that is unset or cannot be trusted (root under `sudo -E` keeps a user's
+// $XDG_RUNTIME_DIR, which root must never trust).
+std::vector<std::string> base_directories() {
+  std::vector<std::string> bases;
   if (const char* runtime = std::getenv("XDG_RUNTIME_DIR");
       runtime != nullptr && runtime[0] == '/') {
-    return fmt::format("{}/sealexec", runtime);
+    bases.push_back(fmt::format("{}/sealexec", runtime));
   }
   const char* tmpdir = std::getenv("TMPDIR");
-  return fmt::format("{}/sealexec-{}", tmpdir != nullptr && tmpdir[0] == '/' ? tmpdir : "/tmp",
-                     ::geteuid());
+  bases.push_back(fmt::format("{}/sealexec-{}",
+                              tmpdir != nullptr && tmpdir[0] == '/' ? tmpdir : "/tmp",
+                              ::geteuid()));
+  return bases;
+}
+
+Expected<std::string> trusted_base(const std::string& wanted) {
+  const std::string parent_given = wanted.substr(0, wanted.rfind('/'));
+  char* resolved = ::realpath(parent_given.empty() ? "/" : parent_given.c_str(), nullptr);
+  if (resolved == nullptr) {
+    return fail(system_error("cannot resolve", parent_given, "realpath"));
+  }
+  const std::string parent(resolved);
+  std::free(resolved);
+  SEALEXEC_TRY(check_ancestors(parent));
+  const std::string path =
+      fmt::format("{}{}", parent == "/" ? "" : parent, wanted.substr(wanted.rfind('/')));
+  SEALEXEC_TRY(ensure_private_subdirectory(path));
+  return path;
 }
 
 } // namespace
@@ -75,19 +98,15 @@ Expected<void> ensure_private_subdirectory(const std::string& path) {
 }
 
 Expected<std::string> private_runtime_dir() {
-  const std::string wanted = base_directory();
-  const std::string parent_given = wanted.substr(0, wanted.rfind('/'));
-  char* resolved = ::realpath(parent_given.empty() ? "/" : parent_given.c_str(), nullptr);
-  if (resolved == nullptr) {
-    return fail(system_error("cannot resolve", parent_given, "realpath"));
+  std::optional<Error> first_error;
+  for (const std::string& wanted : base_directories()) {
+    auto base = trusted_base(wanted);
+    if (base) {
+      return base;
+    }
+    first_error = first_error.value_or(std::move(base).error());
   }
-  const std::string parent(resolved);
-  std::free(resolved);
-  SEALEXEC_TRY(check_ancestors(parent));
-  const std::string path =
-      fmt::format("{}{}", parent == "/" ? "" : parent, wanted.substr(wanted.rfind('/')));
-  SEALEXEC_TRY(ensure_private_subdirectory(path));
-  return path;
+  return fail(std::move(*first_error));
 }
 
 } // namespace sealexec

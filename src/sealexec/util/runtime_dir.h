@@ -2,8 +2,8 @@
 // machine is up (the name links of exec/name_link.h).
 //
 // $XDG_RUNTIME_DIR/sealexec when $XDG_RUNTIME_DIR is set (the XDG base
-// directory convention: a tmpfs of the user's own, mode 0700), otherwise
-// $TMPDIR/sealexec-UID, or /tmp/sealexec-UID. Something in it is trusted,
+// directory convention: a tmpfs of the user's own, mode 0700) and can be
+// trusted, otherwise $TMPDIR/sealexec-UID, or /tmp/sealexec-UID. Something in it is trusted,
 // so every directory on the way must be one that only we or root can change:
 // each is owned by root or by us, and one that others may write to must be
 // sticky (so that they cannot rename what we own in it), and the directory
@@ -17,7 +17,8 @@
 
 namespace sealexec {
 
-// The directory's path (created if missing), or why it cannot be trusted.
+// The directory's path (created if missing), or why none can be trusted
+// (the first candidate's reason).
 [[nodiscard]] Expected<std::string> private_runtime_dir();
 
 // Creates the directory `path` (mode 0700) if it is missing; it must then be

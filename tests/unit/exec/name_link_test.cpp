@@ -15,27 +15,35 @@
 namespace sealexec {
 namespace {
 
-// Points XDG_RUNTIME_DIR at `value` for the scope, and puts it back.
-class RuntimeDirOverride {
+// Sets the environment variable `name` to `value` for the scope, and puts
+// it back.
+class EnvOverride {
 public:
-  explicit RuntimeDirOverride(const std::string& value) {
-    if (const char* old = std::getenv("XDG_RUNTIME_DIR")) {
+  EnvOverride(const char* name, const std::string& value) : m_name(name) {
+    if (const char* old = std::getenv(name)) {
       m_old = old;
     }
-    ::setenv("XDG_RUNTIME_DIR", value.c_str(), 1);
+    ::setenv(name, value.c_str(), 1);
   }
-  RuntimeDirOverride(const RuntimeDirOverride&) = delete;
-  RuntimeDirOverride& operator=(const RuntimeDirOverride&) = delete;
-  ~RuntimeDirOverride() {
+  EnvOverride(const EnvOverride&) = delete;
+  EnvOverride& operator=(const EnvOverride&) = delete;
+  ~EnvOverride() {
     if (m_old) {
-      ::setenv("XDG_RUNTIME_DIR", m_old->c_str(), 1);
+      ::setenv(m_name, m_old->c_str(), 1);
     } else {
-      ::unsetenv("XDG_RUNTIME_DIR");
+      ::unsetenv(m_name);
     }
   }
 
 private:
+  const char* m_name;
   std::optional<std::string> m_old;
+};
+
+// XDG_RUNTIME_DIR for the scope.
+class RuntimeDirOverride : public EnvOverride {
+public:
+  explicit RuntimeDirOverride(const std::string& value) : EnvOverride("XDG_RUNTIME_DIR", value) {}
 };
 
 std::string link_target(const std::filesystem::path& path) {
@@ -93,12 +101,30 @@ TEST(NameLink, AnUntrustedRuntimeDirectoryIsRefused) {
   const auto open_dir = dir / "open";
   std::filesystem::create_directory(open_dir);
   ::chmod(open_dir.c_str(), 0777);
+  const auto hostile = dir / "hostile"; // stays so: the TMPDIR with no way out
+  std::filesystem::create_directory(hostile);
+  ::chmod(hostile.c_str(), 0777);
   {
+    // Neither the runtime directory nor TMPDIR can be trusted: refused, with
+    // the first one's reason.
     const RuntimeDirOverride runtime(open_dir.string());
+    const EnvOverride tmpdir("TMPDIR", hostile.string());
     const auto link = name_link("tool", 3);
     ASSERT_FALSE(link);
     EXPECT_NE(link.error().message().find("only you or root can change"), std::string::npos)
         << link.error().message();
+  }
+  {
+    // An untrusted runtime directory (root under `sudo -E` keeps a user's)
+    // falls back to TMPDIR.
+    const auto private_tmp = dir / "tmp";
+    std::filesystem::create_directory(private_tmp);
+    ::chmod(private_tmp.c_str(), 0700);
+    const RuntimeDirOverride runtime(open_dir.string());
+    const EnvOverride tmpdir("TMPDIR", private_tmp.string());
+    const auto link = name_link("tool", 3);
+    ASSERT_TRUE(link) << link.error().message();
+    EXPECT_TRUE(link->starts_with(private_tmp.string() + "/sealexec-")) << *link;
   }
   // Sticky is fine (as /tmp is).
   ::chmod(open_dir.c_str(), 01777);
@@ -112,6 +138,7 @@ TEST(NameLink, AnUntrustedRuntimeDirectoryIsRefused) {
   ::chmod((shared / "sealexec").c_str(), 0755);
   {
     const RuntimeDirOverride runtime(shared.string());
+    const EnvOverride tmpdir("TMPDIR", hostile.string()); // no way out
     const auto link = name_link("tool", 3);
     ASSERT_FALSE(link);
     EXPECT_NE(link.error().message().find("is not a private directory of yours"),
@@ -126,6 +153,7 @@ TEST(NameLink, AnUntrustedRuntimeDirectoryIsRefused) {
   ::chmod((dir / "elsewhere").c_str(), 0700);
   {
     const RuntimeDirOverride runtime(linked.string());
+    const EnvOverride tmpdir("TMPDIR", hostile.string());
     EXPECT_FALSE(name_link("tool", 3));
   }
 }

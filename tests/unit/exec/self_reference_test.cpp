@@ -75,6 +75,8 @@ TEST(SelfReference, AShellScriptThatFollowsItsOwnLinksIsMarked) {
   // are in the script), which --allow-self-reference turns into a warning.
   EXPECT_TRUE(shell("echo \"usage: $0\"\nwhile [ -L \"$f\" ]; do f=x; done\n")->resolves_links);
   EXPECT_FALSE(shell("echo \"usage: $0\"\nreadlink /etc/x\n"));
+  // Only its basename, beside a loop that resolves something else.
+  EXPECT_FALSE(shell("me=${0##*/}\nwhile test -L \"$file\"; do file=x; done\n"));
 }
 
 TEST(SelfReference, PerlPythonNodeAndRubyRules) {
