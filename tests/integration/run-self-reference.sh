@@ -8,7 +8,9 @@
 #   --allow-self-reference, which warns and runs it;
 # - a script that only dispatches on its name, or prints it, runs quietly;
 # - a Python script that imports a module next to it is warned about;
-# - an ELF program that links OpenJDK's libjli.so is warned about.
+# - an ELF program that links OpenJDK's libjli.so is warned about;
+# - a node script is refused (node resolves its main script to the memfd);
+# - a script larger than the scan's 4 MiB is warned about, unscanned.
 . "$TEST_LIB"
 
 cat >"$WORK/home" <<'SCRIPT'
@@ -43,7 +45,7 @@ expect_file_contains "$WORK/out" "home is "
 
 expect_code 126 "$SEALEXEC" run "$WORK/loops"
 expect_error_line "sealexec: $WORK/loops: " \
-  "follows its own path's symbolic links (\$0, line 7; readlink, line 4)"
+  "follows symbolic links in a loop and uses its own path (\$0, line 7; readlink, line 4)"
 expect_file_contains "$WORK/err" "--allow-self-reference"
 
 expect_code 0 timeout 60 "$SEALEXEC" run --allow-self-reference "$WORK/loops"
@@ -69,6 +71,44 @@ if command -v python3 >/dev/null 2>&1 && [ -x /usr/bin/python3 ]; then
 else
   echo "SKIPPED (part): no /usr/bin/python3" >&2
 fi
+
+# gcloud's shape: the loop and readlink on different lines, the path kept in
+# a variable first.
+cat >"$WORK/sdk-tool" <<'SCRIPT'
+#!/bin/sh
+_p=$0
+while :
+do
+  _l=$(readlink "$_p") || break
+  _p=$_l
+done
+echo "root is ${_p%/*}"
+SCRIPT
+chmod +x "$WORK/sdk-tool"
+expect_code 126 "$SEALEXEC" run "$WORK/sdk-tool"
+expect_error_line "sealexec: $WORK/sdk-tool: " "follows symbolic links in a loop"
+
+printf '#!/usr/bin/node
+console.log(1)
+' >"$WORK/b.js"
+chmod +x "$WORK/b.js"
+expect_code 126 "$SEALEXEC" run "$WORK/b.js"
+expect_error_line "sealexec: $WORK/b.js: " "is a node script"
+
+{
+  printf '#!/bin/sh
+cat >/dev/null <<EOF
+'
+  head -c 4400000 /dev/zero | tr '\0' 'x' | fold -w 100
+  printf '\nEOF
+echo big ran
+'
+} >"$WORK/big.sh"
+chmod +x "$WORK/big.sh"
+expect_code 0 "$SEALEXEC" run "$WORK/big.sh"
+expect_eq "$(cat "$WORK/out")" "big ran" "the large script's output"
+expect_lines "$WORK/err" 1
+expect_file_contains "$WORK/err" "is larger than 4 MiB, so it was not checked"
 
 if command -v cc >/dev/null 2>&1; then
   mkdir -p "$WORK/jdk/lib" "$WORK/jdk/bin"

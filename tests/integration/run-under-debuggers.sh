@@ -46,7 +46,7 @@ if command -v strace >/dev/null 2>&1; then
     cc -z execstack -o "$WORK/execstack" "$SOURCE_DIR/examples/hello.c" 2>/dev/null; then
     expect_code 0 strace -f -qq -o /dev/null "$SEALEXEC" run --fix-execstack "$WORK/execstack"
     expect_file_contains "$WORK/out" "hello"
-    expect_file_contains "$WORK/err" "but its file does not hold the sealed bytes: running the sealed copy"
+    expect_file_contains "$WORK/err" "but it does not hold the sealed bytes: running the sealed copy"
   else
     skipped="$skipped traced-patched-copy(no cc)"
   fi

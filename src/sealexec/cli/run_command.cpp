@@ -9,6 +9,7 @@
 #include "sealexec/cache/config.h"
 #include "sealexec/exec/exec.h"
 #include "sealexec/exec/exec_permission.h"
+#include "sealexec/exec/name_link.h"
 #include "sealexec/exec/self_reference.h"
 #include "sealexec/exec/traced.h"
 #include "sealexec/exec/execstack.h"
@@ -211,12 +212,32 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
       target.path.empty() ? fmt::format("/dev/fd/{}", target.fd) : target.path;
   const std::string where =
       self.line == 0 ? self.construct : fmt::format("{}, line {}", self.construct, self.line);
+  if (self.unscanned) {
+    warn(fmt::format("{}: is larger than {} MiB, so it was not checked for references to its own "
+                     "path, which is {} when it runs sealed",
+                     image.source(), k_max_scanned_script >> 20, seen_as));
+    return std::nullopt;
+  }
+  if (self.always_fails) {
+    if (!arguments.allow_self_reference) {
+      return report(make_error(
+          Errc::not_runnable, image.source(),
+          "is a node script, and node resolves its main script's real path, which for a sealed "
+          "script is the memfd (/memfd:…): it cannot run sealed; run it directly, or pass "
+          "--allow-self-reference to try anyway"));
+    }
+    warn(fmt::format("{}: node resolves its main script's real path, which is the memfd when it "
+                     "runs sealed",
+                     image.source()));
+    return std::nullopt;
+  }
   if (self.resolves_links && !arguments.allow_self_reference) {
     return report(make_error(
         Errc::not_runnable, image.source(),
-        fmt::format("follows its own path's symbolic links ({}; {}, line {}), which lead to "
-                    "the sealed memfd, not to its directory, so it would look for its files in "
-                    "the wrong place or loop; run it directly, or pass --allow-self-reference",
+        fmt::format("follows symbolic links in a loop and uses its own path ({}; {}, line {}); "
+                    "its own path leads to the sealed memfd, not to its directory, so it would "
+                    "look for its files in the wrong place or loop forever; run it directly, or "
+                    "pass --allow-self-reference",
                     where, self.resolver, self.resolver_line)));
   }
   if (self.construct == "libjli.so") {
@@ -248,17 +269,18 @@ std::optional<int> run_traced(const SealedImage& image, const std::string& path,
   const std::string tracer_name = process_name(tracer);
   const std::string who = fmt::format("pid {}{}", tracer,
                                       tracer_name.empty() ? "" : fmt::format(" ({})", tracer_name));
-  auto file = open_if_identical(path, image);
+  std::string why_not;
+  auto file = open_if_identical(path, image, why_not);
   if (!file || !*file) {
-    warn(fmt::format("{}: traced by {}, but its file does not hold the sealed bytes{}: running "
-                     "the sealed copy, whose symbols a debugger cannot read from /memfd:…",
-                     image.source(), who, file ? "" : fmt::format(" ({})", file.error().message())));
+    warn(fmt::format("{}: traced by {}, but {}: running the sealed copy, whose symbols a "
+                     "debugger cannot read from /memfd:…",
+                     image.source(), who, file ? why_not : file.error().message()));
     return std::nullopt;
   }
   note(fmt::format("{}: traced by {}: running it from its file, which holds exactly the sealed "
                    "bytes, so that the tracer can read its symbols",
                    image.source(), who));
-  exec_fd((*file)->get(), launch.argv.data(), launch.envp.data());
+  exec_fd((*file)->fd.get(), launch.argv.data(), launch.envp.data());
   Error error = system_error("cannot execute", image.source(), "execveat");
   error.code = Errc::not_runnable;
   return report(error);
@@ -365,9 +387,9 @@ int run(const RunArguments& arguments) {
   if (target->unnamed && image->kind() == ImageKind::script) {
     warn(fmt::format("{}: runs as /dev/fd/{}, so $0 does not end in its name: {}", image->source(),
                      target->fd, target->unnamed->message()));
-  } else if (target->unnamed && arguments.verbose) {
-    note(fmt::format("{} runs unnamed (ps shows memfd:…): {}", image->source(),
-                     target->unnamed->message()));
+  } else if (target->unnamed) {
+    warn(fmt::format("{}: runs unnamed (ps, pgrep and killall see memfd:sealexec:): {}",
+                     image->source(), target->unnamed->message()));
   }
   if (arguments.verbose && !target->path.empty()) {
     note(fmt::format("running it under the name {}, through {}", launch->name, target->path));
@@ -393,6 +415,12 @@ int run_with(const ParsedOptions& options) {
   arguments.max_size = options.value("--max-size");
   arguments.argv0 = options.value("--argv0").value_or("");
   arguments.name = options.value("--name").value_or("");
+  if (options.value("--name") && !is_usable_name(arguments.name)) {
+    return report(make_error(Errc::invalid_argument, "--name",
+                             fmt::format("'{}' cannot be a file name (it is empty, '.' or '..', "
+                                         "has a '/', or is longer than 255 bytes)",
+                                         arguments.name)));
+  }
   arguments.origin = options.value("--origin").value_or("");
   arguments.verbose = options.has("--verbose");
   arguments.fix_execstack = options.has("--fix-execstack");

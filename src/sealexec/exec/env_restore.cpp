@@ -35,6 +35,10 @@ std::optional<std::string> find_restorer() {
   candidates.push_back(std::filesystem::path(SEALEXEC_INSTALL_LIBEXECDIR) / "sealexec" /
                        k_restorer_name);
   for (const auto& candidate : candidates) {
+    // ld.so splits LD_PRELOAD at spaces and colons.
+    if (candidate.string().find_first_of(" \t:") != std::string::npos) {
+      continue;
+    }
     if (trusted_file(candidate)) {
       return candidate.string();
     }

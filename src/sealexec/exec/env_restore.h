@@ -22,7 +22,8 @@ namespace sealexec {
 
 // The restorer: next to the running sealexec, in ../libexec/sealexec, or in
 // the installed libexec/sealexec; only a regular file that nobody but root
-// or we can change. nullopt when there is none.
+// or we can change, on a path without spaces or colons (which LD_PRELOAD
+// cannot express). nullopt when there is none.
 [[nodiscard]] const std::optional<std::string>& env_restorer();
 
 // Whether `program` would load the restorer: dynamically linked, for the

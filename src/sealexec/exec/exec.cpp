@@ -5,30 +5,17 @@
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
 
 namespace sealexec {
 
 namespace {
-
-// valgrind has no execveat, and it runs a program by exec'ing its own
-// launcher and tool first, which then open the program's path: a
-// close-on-exec descriptor behind /proc/self/fd/N is gone by then
-// ("valgrind: /proc/self/fd/4: No such file or directory"). Under valgrind
-// only, the image's descriptor is left open across exec.
-bool running_on_valgrind() {
-#if __has_include(<valgrind/valgrind.h>)
-  return RUNNING_ON_VALGRIND != 0;
-#else
-  return false;
-#endif
-}
 
 // Descriptors 0-2 are never used for the script's copy, even when closed:
 // the interpreter would then read its script from standard input.
@@ -51,15 +38,41 @@ Error exec(const SealedImage& image, const Launch& launch) {
   return exec(image, launch, *target);
 }
 
+// The name link leads to /proc/self/fd/N, and N means whatever the process
+// that opens the link has there: a script that re-runs "$0" after `exec
+// 5<file`, or a child whose low descriptors are pipes (Python's
+// multiprocessing), would open something else at a low N. So the image
+// goes as high as the soft RLIMIT_NOFILE allows (at most 1023), where
+// programs rarely put anything; F_DUPFD takes the lowest free one from
+// there, and fails (we then stay low) when none is free.
+int high_descriptor_floor() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return 1023;
+  }
+  return static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1024)) - 1;
+}
+
 Expected<ExecTarget> prepare_exec_target(const SealedImage& image, const Launch& launch) {
   ExecTarget target;
   target.fd = image.fd();
+  const int high = high_descriptor_floor();
+  if (!launch.keep_image_fd && !launch.name.empty()) {
+    // AT_EXECFN names the link too, and the program may read it later.
+    target.high_fd.reset(::fcntl(image.fd(), F_DUPFD_CLOEXEC, std::max(high, k_lowest_script_fd)));
+    if (target.high_fd) {
+      target.fd = target.high_fd.get();
+    }
+  }
   if (launch.keep_image_fd) {
     // The kernel refuses (ENOENT) to run a script from a close-on-exec
     // descriptor, since the interpreter could not open /dev/fd/N. The
     // interpreter gets a read-only one.
     SEALEXEC_TRY_ASSIGN(const Fd read_only, reopen_read_only(image.fd(), image.source()));
-    target.script_fd.reset(::fcntl(read_only.get(), F_DUPFD, k_lowest_script_fd));
+    target.script_fd.reset(::fcntl(read_only.get(), F_DUPFD, std::max(high, k_lowest_script_fd)));
+    if (!target.script_fd) {
+      target.script_fd.reset(::fcntl(read_only.get(), F_DUPFD, k_lowest_script_fd));
+    }
     if (!target.script_fd) {
       return fail(system_error("cannot prepare the script's descriptor", image.source(),
                                "fcntl(F_DUPFD)"));
@@ -78,6 +91,10 @@ Expected<ExecTarget> prepare_exec_target(const SealedImage& image, const Launch&
 }
 
 Error exec(const SealedImage& image, const Launch& launch, const ExecTarget& target) {
+  // valgrind opens the program's path only after re-exec'ing its own
+  // launcher and tool: a close-on-exec descriptor behind /proc/self/fd/N is
+  // gone by then ("valgrind: /proc/self/fd/4: No such file or directory").
+  // Under valgrind only, the image's descriptor is left open across exec.
   if (running_on_valgrind()) {
     ::fcntl(target.fd, F_SETFD, 0);
   }

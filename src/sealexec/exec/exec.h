@@ -25,6 +25,7 @@ namespace sealexec {
 // a name link to it (exec/name_link.h), so that the process gets that name.
 struct ExecTarget {
   Fd script_fd;  // a script's inheritable read-only descriptor, if any
+  Fd high_fd;    // an ELF image's descriptor, moved up for the name link
   int fd = -1;   // the descriptor the kernel runs: the image's or script_fd
   std::string path; // a name link to `fd`; empty: exec by descriptor
   // Why there is no name link although the launch has a name. The process

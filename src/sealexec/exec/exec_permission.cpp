@@ -43,11 +43,16 @@ Expected<void> check_exec_permission(const std::string& path) {
         "is on a file system mounted noexec, so the kernel would refuse to execute it; "
         "--allow-non-executable runs a copy anyway"));
   }
+  // Execute bits that do not apply to us, or none at all: chmod helps. Bits
+  // that should apply: an ACL or a security module says no.
+  const bool bits_for_us = (st.st_uid == ::geteuid() ? (st.st_mode & S_IXUSR) != 0
+                                                     : (st.st_mode & (S_IXGRP | S_IXOTH)) != 0);
   return fail(make_error(
       Errc::not_runnable, path,
-      fmt::format("is not executable by you (mode {:04o}), so the kernel would refuse to "
-                  "execute it; chmod +x it, or --allow-non-executable runs a copy anyway",
-                  st.st_mode & 07777)));
+      fmt::format("is not executable by you (mode {:04o}{}), so the kernel would refuse to "
+                  "execute it; {}--allow-non-executable runs a copy anyway",
+                  st.st_mode & 07777, bits_for_us ? ", but an ACL or a security module denies it" : "",
+                  bits_for_us ? "" : "chmod +x it, or ")));
 }
 
 Error explain_unreadable(Error error, const std::string& path) {

@@ -14,6 +14,10 @@
 #include <cerrno>
 #include <charconv>
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+
 extern char** environ;
 
 namespace sealexec {
@@ -85,15 +89,20 @@ Expected<Launch> prepare_launch(const SealedImage& image, const ExecOptions& opt
                         plan_origin(image, origin, find_variable(env, "LD_LIBRARY_PATH")));
     if (launch.origin.library_path) {
       const auto& restorer = env_restorer();
-      if (restorer && can_preload_restorer(launch.program)) {
+      // Under valgrind, ld.so would preload the restorer into valgrind's
+      // own launcher, which would take the variable back before the program
+      // ever ran.
+      if (restorer && can_preload_restorer(launch.program) && !running_on_valgrind()) {
         set_library_path_for_program_only(env, *launch.origin.library_path, *restorer);
       } else {
         set_variable(env, "LD_LIBRARY_PATH", *launch.origin.library_path);
         launch.origin.warnings.push_back(fmt::format(
             "LD_LIBRARY_PATH={} will also reach the programs it starts: {}",
             *launch.origin.library_path,
-            restorer ? "it is not a program for this machine's glibc, which could preload "
-                       "sealexec-restore-env.so to take it back"
+            running_on_valgrind()
+                ? "under valgrind, sealexec-restore-env.so would run in valgrind itself"
+            : restorer ? "it is not a program for this machine's glibc, which could preload "
+                         "sealexec-restore-env.so to take it back"
                      : "sealexec-restore-env.so, which takes it back, is not installed next to "
                        "sealexec or in libexec/sealexec"));
       }
@@ -106,6 +115,14 @@ Expected<Launch> prepare_launch(const SealedImage& image, const ExecOptions& opt
   launch.argv = CStringArray(std::move(argv));
   launch.envp = CStringArray(std::move(env));
   return launch;
+}
+
+bool running_on_valgrind() noexcept {
+#if __has_include(<valgrind/valgrind.h>)
+  return RUNNING_ON_VALGRIND != 0;
+#else
+  return false;
+#endif
 }
 
 int exec_fd(int fd, char* const* argv, char* const* envp) noexcept {

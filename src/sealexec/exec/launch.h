@@ -79,6 +79,10 @@ struct Launch {
 [[nodiscard]] Expected<Launch> prepare_launch(const SealedImage& image, const ExecOptions& options,
                                               const std::filesystem::path& working_directory = {});
 
+// Whether this process runs under valgrind, which has no execveat and
+// re-execs itself (its launcher, then the tool) before it runs a program.
+[[nodiscard]] bool running_on_valgrind() noexcept;
+
 // execveat(fd, "", argv, envp, AT_EMPTY_PATH), falling back to
 // execve("/proc/self/fd/N") when execveat reports ENOENT or ENOSYS (qemu-user
 // under binfmt_misc does). Returns only on failure, with errno set. Uses only

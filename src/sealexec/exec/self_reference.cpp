@@ -175,32 +175,82 @@ bool contains_any(std::string_view text, std::span<const std::string_view> needl
 // Whether a line that mentions the script's path only takes its basename
 // from it: `${0##*/}`, `basename "$0"`, or a sed or Perl substitution that
 // deletes everything up to the last '/' (bzcmp's `sed 's|.*/||'`). Dispatching
-// on the name works through the name link, so none of these is a home.
+// on the name works through the name link, so none of these is a home. A
+// line that also strips a suffix (`${0%"${0##*/}"}`) keeps the directory.
 bool takes_basename_only(std::string_view line) {
+  if (line.find("${0%") != std::string_view::npos || line.find("dirname") != std::string_view::npos) {
+    return false;
+  }
   return line.find("${0##") != std::string_view::npos ||
-         (line.find("basename") != std::string_view::npos &&
-          line.find("dirname") == std::string_view::npos) ||
+         line.find("basename") != std::string_view::npos ||
          line.find(".*/") != std::string_view::npos;
 }
 
-// A shell script finds its home when a line that mentions its own path also
-// takes a directory from it (dirname, ${0%/*}, cd, sed), names something next
-// to it ($0.bin, $0/..), or resolves it (readlink, realpath); a line that
-// prints $0, re-runs or reads "$0" itself, or takes its basename, does not
-// depend on the directory. It may loop when, besides mentioning its path, it
-// resolves links in a loop (`while l=$(readlink "$p")`, `while [ -h "$p" ]`):
-// through the name link that ends in the memfd, not in its directory
-// (gcloud's launchers loop forever).
+// A line that only shows text: a usage message with $0 in it.
+bool only_prints(std::string_view active) {
+  const std::string_view code = trimmed_start(active);
+  return code.starts_with("echo ") || code.starts_with("printf ") || code.starts_with("print ");
+}
+
+// `NAME=` opening a line (a shell or Python assignment), or "".
+std::string_view assigned_name(std::string_view active) {
+  const std::string_view code = trimmed_start(active);
+  std::size_t end = 0;
+  while (end < code.size() && is_word_char(code[end])) {
+    ++end;
+  }
+  std::size_t equals = end;
+  while (equals < code.size() && code[equals] == ' ') {
+    ++equals;
+  }
+  if (end == 0 || equals >= code.size() || code[equals] != '=' ||
+      (equals + 1 < code.size() && code[equals + 1] == '=')) {
+    return {};
+  }
+  return code.substr(0, end);
+}
+
+// The first of `names` used as a shell variable ($NAME, ${NAME...}) in `text`.
+std::optional<std::string> uses_variable(std::string_view text,
+                                         const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    for (const std::string& form : {"$" + name, "${" + name}) {
+      for (std::size_t at = text.find(form); at != std::string_view::npos;
+           at = text.find(form, at + 1)) {
+        const std::size_t after = at + form.size();
+        if (after >= text.size() || !is_word_char(text[after])) {
+          return "$" + name;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// A shell script finds its home when a line that mentions its own path ($0,
+// BASH_SOURCE, or a variable assigned from them) also takes a directory from
+// it (dirname, ${0%...}, cd, sed, expr), names something next to it ($0.bin,
+// $0/..), or resolves it (readlink, realpath); a line that prints $0,
+// re-runs or reads "$0" itself, or takes its basename, does not depend on
+// the directory. It may loop when it mentions its path (other than to print
+// it or take its basename) and resolves links inside a loop (readlink,
+// realpath or a -h/-L test between while/until/for and done): through the
+// name link that ends in the memfd, not in its directory (gcloud's launchers
+// loop forever).
 std::optional<SelfReference> scan_shell(std::string_view text) {
   constexpr std::array<std::string_view, 1> self_words = {"BASH_SOURCE"};
-  constexpr std::array<std::string_view, 8> home_markers = {
-      "dirname", "%/", "sed ", "$0.", "$0/", "${0}.", "${0}/", "cd "};
+  constexpr std::array<std::string_view, 10> home_markers = {
+      "dirname", "%/", "${0%", "sed ", "expr ", "$0.", "$0/", "${0}.", "${0}/", "cd "};
   constexpr std::array<std::string_view, 8> resolvers = {
       "readlink", "realpath", " -h \"", " -L \"", " -h $", " -L $", " -h ${", " -L ${"};
-  constexpr std::array<std::string_view, 2> loops = {"while", "until"};
+  constexpr std::array<std::string_view, 3> loop_openers = {"while", "until", "for"};
+  constexpr std::array<std::string_view, 1> loop_closers = {"done"};
+  constexpr std::size_t k_max_tracked = 16;
   std::optional<SelfReference> any;
   std::optional<SelfReference> home;
   std::optional<std::pair<std::string, std::size_t>> looping_resolver;
+  std::vector<std::string> tracked; // variables that hold the script's path
+  int depth = 0;
   for_each_line(text, [&](std::string_view line, std::size_t number) {
     const std::string active = active_text(line);
     std::size_t at = 0;
@@ -209,23 +259,37 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
       construct = "$0";
     } else if (auto word = find_word(active, self_words)) {
       construct = std::move(word);
+    } else if (auto variable = uses_variable(active, tracked)) {
+      construct = std::move(variable);
     }
-    // Only the basename taken: no path to resolve (gdb-add-index's
-    // `${0##*/}` beside a loop that resolves its argument's links).
     const bool basename_only = construct && takes_basename_only(line);
-    if (construct && !any && !basename_only) {
+    if (construct && !basename_only) {
+      const std::string_view name = assigned_name(active);
+      if (!name.empty() && tracked.size() < k_max_tracked &&
+          std::ranges::find(tracked, name) == tracked.end()) {
+        tracked.emplace_back(name);
+      }
+    }
+    if (construct && !any && !basename_only && !only_prints(active)) {
       any = SelfReference{.construct = *construct, .line = number};
     }
-    if (construct && !home && !basename_only &&
+    if (construct && !home && !basename_only && !only_prints(active) &&
         (contains_any(active, home_markers) || contains_any(active, resolvers))) {
       home = SelfReference{.construct = *construct, .line = number};
     }
-    if (!looping_resolver && find_word(active, loops)) {
+    int opened = 0;
+    int closed = 0;
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      opened += std::ranges::any_of(loop_openers, [&](auto w) { return word_at(active, i, w); });
+      closed += std::ranges::any_of(loop_closers, [&](auto w) { return word_at(active, i, w); });
+    }
+    if (!looping_resolver && (depth > 0 || opened > 0)) {
       if (auto test = find_text(active, resolvers)) {
         looping_resolver.emplace(test->starts_with(" ") ? describe_link_test(*test) : *test,
                                  number);
       }
     }
+    depth = std::clamp(depth + opened - closed, 0, 1 << 16);
     return any && home && looping_resolver;
   });
   if (any && looping_resolver) {
@@ -243,8 +307,8 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
 std::optional<SelfReference> scan_perl(std::string_view text) {
   constexpr std::array<std::string_view, 1> find_bin = {"FindBin"};
   constexpr std::array<std::string_view, 1> file_word = {"__FILE__"};
-  constexpr std::array<std::string_view, 8> home_markers = {
-      "dirname", "abs_path", "realpath", "rel2abs", "catfile", "catdir", "s{", "s!"};
+  constexpr std::array<std::string_view, 9> home_markers = {
+      "dirname", "abs_path", "realpath", "rel2abs", "catfile", "catdir", "s{", "s!", "=~"};
   std::optional<SelfReference> found;
   bool in_pod = false;
   for_each_line(text, [&](std::string_view line, std::size_t number) {
@@ -270,6 +334,49 @@ std::optional<SelfReference> scan_perl(std::string_view text) {
       }
     }
     return found.has_value();
+  });
+  return found;
+}
+
+// Python: __file__ anywhere; sys.argv[0], or a variable assigned from it,
+// on a line that takes a directory from it or resolves it.
+std::optional<SelfReference> scan_python(std::string_view text) {
+  constexpr std::array<std::string_view, 1> file_word = {"__file__"};
+  constexpr std::array<std::string_view, 4> markers = {"dirname", "realpath", "abspath", "Path("};
+  constexpr std::size_t k_max_tracked = 16;
+  std::vector<std::string> tracked = {"sys.argv[0]"};
+  std::optional<SelfReference> found;
+  for_each_line(text, [&](std::string_view line, std::size_t number) {
+    if (trimmed_start(line).starts_with("#")) {
+      return false;
+    }
+    if (find_word(line, file_word)) {
+      found = SelfReference{.construct = "__file__", .line = number};
+      return true;
+    }
+    std::optional<std::string> self;
+    for (const std::string& name : tracked) {
+      for (std::size_t at = line.find(name); at != std::string_view::npos && !self;
+           at = line.find(name, at + 1)) {
+        if ((at == 0 || !is_word_char(line[at - 1])) &&
+            (at + name.size() >= line.size() || !is_word_char(line[at + name.size()]))) {
+          self = name;
+        }
+      }
+    }
+    if (!self) {
+      return false;
+    }
+    if (contains_any(line, markers)) {
+      found = SelfReference{.construct = *self, .line = number};
+      return true;
+    }
+    if (const std::string_view name = assigned_name(line);
+        !name.empty() && tracked.size() < k_max_tracked &&
+        std::ranges::find(tracked, name) == tracked.end()) {
+      tracked.emplace_back(name);
+    }
+    return false;
   });
   return found;
 }
@@ -332,23 +439,14 @@ std::optional<SelfReference> scan_script_text(std::string_view text, ScriptLangu
   case ScriptLanguage::perl:
     found = scan_perl(text);
     break;
-  case ScriptLanguage::python: {
-    constexpr std::array<std::string_view, 1> always = {"__file__"};
-    constexpr std::array<std::string_view, 1> with = {"sys.argv[0]"};
-    constexpr std::array<std::string_view, 4> markers = {"dirname", "realpath", "abspath",
-                                                         "Path("};
-    found = scan_plain(text, "#", always, with, markers);
+  case ScriptLanguage::python:
+    found = scan_python(text);
     break;
-  }
-  case ScriptLanguage::node: {
-    // node resolves its main script's links: every relative require breaks.
-    constexpr std::array<std::string_view, 12> always = {
-        "__dirname",    "__filename",   "process.argv[1]", "import.meta",
-        "require('./",  "require(\"./", "require('../",    "require(\"../",
-        "from './",     "from \"./",    "from '../",       "from \"../"};
-    found = scan_plain(text, "//", always, {}, {});
+  case ScriptLanguage::node:
+    // node resolves its main script's real path (fs.realpathSync), which for
+    // a sealed script is /memfd:… (deleted): every node script fails.
+    found = SelfReference{.construct = "node", .line = 0, .always_fails = true};
     break;
-  }
   case ScriptLanguage::ruby: {
     constexpr std::array<std::string_view, 2> always = {"__dir__", "require_relative"};
     constexpr std::array<std::string_view, 3> with = {"__FILE__", "$0", "$PROGRAM_NAME"};
@@ -479,6 +577,9 @@ find_self_reference(const SealedImage& image, const RunnableProgram& program,
   const ScriptLanguage language = script_language(*program.shebang);
   if (language == ScriptLanguage::unknown) {
     return std::optional<SelfReference>();
+  }
+  if (image.size() > k_max_scanned_script) {
+    return std::optional(SelfReference{.unscanned = true});
   }
   SEALEXEC_TRY_ASSIGN(const std::string text, script_text(image));
   auto found = scan_script_text(text, language);

@@ -38,15 +38,22 @@ enum class ScriptLanguage { unknown, shell, perl, python, node, ruby };
 struct SelfReference {
   std::string construct; // what gives it away: "$0", "__file__", "libjli.so"...
   std::size_t line = 0;  // 1-based line in a script; 0 for an ELF program
-  // A shell script that follows its own symbolic links ($0 and readlink,
-  // realpath or a -h/-L test): through the name link they lead to the
-  // memfd, so it looks for its files under / or loops (gcloud's launchers).
+  // A shell script that mentions its own path (not just to print it or take
+  // its basename) and resolves symbolic links in a loop (readlink, realpath
+  // or a -h/-L test inside while/until/for): through the name link they
+  // lead to the memfd, so it looks for its files under / or loops forever
+  // (gcloud's launchers).
   bool resolves_links = false;
   std::string resolver; // "readlink"..., when resolves_links
   std::size_t resolver_line = 0;
+  // No script in this language can run sealed: node resolves its main
+  // script's real path, which is the memfd, and fails.
+  bool always_fails = false;
+  // Larger than k_max_scanned_script: not looked at.
+  bool unscanned = false;
 };
 
-inline constexpr std::size_t k_max_scanned_script = 1U << 20;
+inline constexpr std::size_t k_max_scanned_script = 4U << 20;
 inline constexpr std::size_t k_max_sibling_imports = 64;
 
 // The first place where `text`, a script in `language`, refers to its own

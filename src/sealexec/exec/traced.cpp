@@ -55,14 +55,24 @@ std::string process_name(pid_t pid) {
   return name;
 }
 
-Expected<std::optional<Fd>> open_if_identical(const std::string& path, const SealedImage& image) {
+Expected<std::optional<IdenticalFile>>
+open_if_identical(const std::string& path, const SealedImage& image, std::string& why_not) {
   SEALEXEC_TRY_ASSIGN(Fd fd, open_fd(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  ReadLease lease = ReadLease::take(fd.get(), ReadLease::Descriptor::ours);
+  if (lease.state() != ReadLease::State::held) {
+    why_not = lease.state() == ReadLease::State::writers
+                  ? "it is open for writing"
+                  : "no read lease can be had on it (another user's file, or no leases on its "
+                    "file system), so nothing would hold a writer off until exec";
+    return std::optional<IdenticalFile>();
+  }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(system_error("cannot inspect", path, "fstat"));
   }
+  why_not = "it does not hold the sealed bytes";
   if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != image.size()) {
-    return std::optional<Fd>();
+    return std::optional<IdenticalFile>();
   }
   Xxh3Hasher hasher;
   std::vector<std::byte> buffer(256 * 1024);
@@ -76,15 +86,16 @@ Expected<std::optional<Fd>> open_if_identical(const std::string& path, const Sea
       return fail(system_error("cannot read", path, "pread"));
     }
     if (got == 0) {
-      return std::optional<Fd>(); // shrank
+      return std::optional<IdenticalFile>(); // shrank
     }
     hasher.update(std::span(buffer.data(), static_cast<std::size_t>(got)));
     offset += static_cast<std::uint64_t>(got);
   }
   if (hasher.digest() != image.digest()) {
-    return std::optional<Fd>();
+    return std::optional<IdenticalFile>();
   }
-  return std::optional<Fd>(std::move(fd));
+  why_not.clear();
+  return std::optional(IdenticalFile{.fd = std::move(fd), .lease = std::move(lease)});
 }
 
 } // namespace sealexec

@@ -10,6 +10,7 @@
 // sealed bytes, and says so on stderr (docs/run.md, "Debuggers").
 #pragma once
 
+#include "sealexec/image/read_lease.h"
 #include "sealexec/image/sealed_image.h"
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
@@ -28,10 +29,22 @@ namespace sealexec {
 // The tracer's name (its comm), for messages; "" when unknown.
 [[nodiscard]] std::string process_name(pid_t pid);
 
-// A close-on-exec descriptor of `path` when the file holds exactly `image`'s
-// bytes (the same size and XXH3-128, read through that descriptor); nullopt
-// when it holds anything else.
-[[nodiscard]] Expected<std::optional<Fd>> open_if_identical(const std::string& path,
-                                                            const SealedImage& image);
+// A file shown to hold exactly an image's bytes, and kept so until exec.
+struct IdenticalFile {
+  Fd fd;          // close-on-exec, read-only
+  ReadLease lease; // held on fd: nobody opens the file for writing meanwhile
+};
+
+// `path`'s file when it holds exactly `image`'s bytes (the same size and
+// XXH3-128, read through one descriptor) under a read lease taken before the
+// first byte is read: a writer that opens the file after that waits until
+// the lease goes, which is when exec closes the descriptor, by then the
+// kernel refuses it (ETXTBSY) for as long as the program runs. nullopt, with
+// the reason, when the file holds anything else, or when no lease can be had
+// (another user's file without CAP_LEASE, a file system without leases, a
+// file open for writing): nothing then holds a writer off between the check
+// and exec.
+[[nodiscard]] Expected<std::optional<IdenticalFile>>
+open_if_identical(const std::string& path, const SealedImage& image, std::string& why_not);
 
 } // namespace sealexec
