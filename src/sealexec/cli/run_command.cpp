@@ -231,6 +231,15 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
                      image.source()));
     return std::nullopt;
   }
+  if (self.respawns_itself && !arguments.allow_self_reference) {
+    return report(make_error(
+        Errc::not_runnable, image.source(),
+        fmt::format("starts multiprocessing workers with 'spawn' or 'forkserver' (line {}), "
+                    "which re-read the script from its path without its sealed descriptor and "
+                    "fail, so a Pool would start them again for ever; run it directly, or pass "
+                    "--allow-self-reference",
+                    self.line)));
+  }
   if (self.resolves_links && !arguments.allow_self_reference) {
     return report(make_error(
         Errc::not_runnable, image.source(),

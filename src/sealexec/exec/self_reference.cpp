@@ -344,15 +344,26 @@ std::optional<SelfReference> scan_python(std::string_view text) {
   constexpr std::array<std::string_view, 1> file_word = {"__file__"};
   constexpr std::array<std::string_view, 4> markers = {"dirname", "realpath", "abspath", "Path("};
   constexpr std::size_t k_max_tracked = 16;
+  constexpr std::array<std::string_view, 4> start_methods = {"\"spawn\"", "'spawn'",
+                                                               "\"forkserver\"", "'forkserver'"};
+  constexpr std::array<std::string_view, 3> start_method_calls = {"set_start_method", "get_context",
+                                                                  "start_method"};
   std::vector<std::string> tracked = {"sys.argv[0]"};
   std::optional<SelfReference> found;
+  std::optional<SelfReference> respawn;
   for_each_line(text, [&](std::string_view line, std::size_t number) {
     if (trimmed_start(line).starts_with("#")) {
       return false;
     }
-    if (find_word(line, file_word)) {
+    if (!respawn && contains_any(line, start_method_calls) && contains_any(line, start_methods)) {
+      respawn = SelfReference{.construct = "multiprocessing spawn", .line = number,
+                              .respawns_itself = true};
+    }
+    if (!found && find_word(line, file_word)) {
       found = SelfReference{.construct = "__file__", .line = number};
-      return true;
+    }
+    if (found) {
+      return respawn.has_value();
     }
     std::optional<std::string> self;
     for (const std::string& name : tracked) {
@@ -369,7 +380,7 @@ std::optional<SelfReference> scan_python(std::string_view text) {
     }
     if (contains_any(line, markers)) {
       found = SelfReference{.construct = *self, .line = number};
-      return true;
+      return respawn.has_value();
     }
     if (const std::string_view name = assigned_name(line);
         !name.empty() && tracked.size() < k_max_tracked &&
@@ -378,7 +389,7 @@ std::optional<SelfReference> scan_python(std::string_view text) {
     }
     return false;
   });
-  return found;
+  return respawn ? respawn : found;
 }
 
 // Languages whose comments start with `comment`: a line with one of

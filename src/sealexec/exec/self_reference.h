@@ -49,6 +49,11 @@ struct SelfReference {
   // No script in this language can run sealed: node resolves its main
   // script's real path, which is the memfd, and fails.
   bool always_fails = false;
+  // A Python script that starts multiprocessing workers with "spawn" or
+  // "forkserver": each worker re-reads the main script from its path,
+  // without the sealed descriptor, fails, and a Pool starts another, for
+  // ever.
+  bool respawns_itself = false;
   // Larger than k_max_scanned_script: not looked at.
   bool unscanned = false;
 };

@@ -122,6 +122,21 @@ TEST(SelfReference, PerlPythonNodeAndRubyRules) {
   EXPECT_FALSE(scan_script_text("#!/usr/bin/ruby\nputs $0\n", ScriptLanguage::ruby));
 }
 
+TEST(SelfReference, PythonWorkersThatReReadTheScriptAreMarked) {
+  const auto spawn = scan_script_text(
+      "#!/usr/bin/python3\nimport multiprocessing as mp\nhere = __file__\n"
+      "mp.set_start_method(\"spawn\")\n",
+      ScriptLanguage::python);
+  ASSERT_TRUE(spawn);
+  EXPECT_TRUE(spawn->respawns_itself);
+  EXPECT_EQ(spawn->line, 4);
+  EXPECT_TRUE(scan_script_text("#!/usr/bin/python3\nctx = mp.get_context('forkserver')\n",
+                               ScriptLanguage::python)
+                  ->respawns_itself);
+  EXPECT_FALSE(scan_script_text("#!/usr/bin/python3\nmp.set_start_method('fork')\n",
+                                ScriptLanguage::python));
+}
+
 TEST(SelfReference, PythonImportsAreListedOnceWithoutRelativeOnes) {
   EXPECT_EQ(python_imports("import os, sys\nfrom helper.sub import x\nfrom . import y\n"
                            "  import helper\nimport os\n"),
