@@ -227,6 +227,42 @@ std::optional<std::string> uses_variable(std::string_view text,
   return std::nullopt;
 }
 
+// The words of a line of shell in command position: the first, those after
+// ; & | ( ` and $(, and those after a keyword that takes a command (while,
+// until, if, do, then, else, elif, !). "for" in an echo's text, or
+// "readlink" in a list of names, is not one.
+std::vector<std::string_view> command_words(std::string_view active) {
+  constexpr std::array<std::string_view, 8> takes_command = {"while", "until", "if",   "do",
+                                                             "then",  "else",  "elif", "!"};
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  bool at_command = true;
+  while (i < active.size()) {
+    const char c = active[i];
+    if (c == ';' || c == '&' || c == '|' || c == '(' || c == '`') {
+      at_command = true;
+      ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < active.size() && std::isspace(static_cast<unsigned char>(active[end])) == 0 &&
+           std::string_view(";&|(`").find(active[end]) == std::string_view::npos) {
+      ++end;
+    }
+    const std::string_view word = active.substr(i, end - i);
+    if (at_command) {
+      words.push_back(word);
+      at_command = std::ranges::find(takes_command, word) != takes_command.end();
+    }
+    i = end;
+  }
+  return words;
+}
+
 // A shell script finds its home when a line that mentions its own path ($0,
 // BASH_SOURCE, or a variable assigned from them) also takes a directory from
 // it (dirname, ${0%...}, cd, sed, expr), names something next to it ($0.bin,
@@ -243,6 +279,8 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
       "dirname", "%/", "${0%", "sed ", "expr ", "$0.", "$0/", "${0}.", "${0}/", "cd "};
   constexpr std::array<std::string_view, 8> resolvers = {
       "readlink", "realpath", " -h \"", " -L \"", " -h $", " -L $", " -h ${", " -L ${"};
+  constexpr std::array<std::string_view, 6> link_tests = {" -h \"", " -L \"", " -h $",
+                                                          " -L $", " -h ${", " -L ${"};
   constexpr std::array<std::string_view, 3> loop_openers = {"while", "until", "for"};
   constexpr std::array<std::string_view, 1> loop_closers = {"done"};
   constexpr std::size_t k_max_tracked = 16;
@@ -279,15 +317,21 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
     }
     int opened = 0;
     int closed = 0;
-    for (std::size_t i = 0; i < active.size(); ++i) {
-      opened += std::ranges::any_of(loop_openers, [&](auto w) { return word_at(active, i, w); });
-      closed += std::ranges::any_of(loop_closers, [&](auto w) { return word_at(active, i, w); });
-    }
-    if (!looping_resolver && (depth > 0 || opened > 0)) {
-      if (auto test = find_text(active, resolvers)) {
-        looping_resolver.emplace(test->starts_with(" ") ? describe_link_test(*test) : *test,
-                                 number);
+    std::optional<std::string> resolver;
+    for (const std::string_view word : command_words(active)) {
+      opened += std::ranges::find(loop_openers, word) != loop_openers.end() ? 1 : 0;
+      closed += std::ranges::find(loop_closers, word) != loop_closers.end() ? 1 : 0;
+      if (!resolver && (word == "readlink" || word == "realpath")) {
+        resolver = std::string(word);
       }
+    }
+    if (!resolver) {
+      if (auto test = find_text(active, link_tests)) {
+        resolver = describe_link_test(*test);
+      }
+    }
+    if (!looping_resolver && resolver && (depth > 0 || opened > 0)) {
+      looping_resolver.emplace(std::move(*resolver), number);
     }
     depth = std::clamp(depth + opened - closed, 0, 1 << 16);
     return any && home && looping_resolver;

@@ -96,6 +96,13 @@ TEST(SelfReference, AShellScriptThatFollowsItsOwnLinksIsMarked) {
   ASSERT_TRUE(split);
   EXPECT_TRUE(split->resolves_links);
   EXPECT_EQ(split->resolver_line, 5);
+  // "for" in a message and readlink in a list of names are not a loop that
+  // resolves links (heaptrack, checksec).
+  const auto prose = shell("echo \"usage: for each file\"\nP=$(readlink -f \"$0\")\n");
+  ASSERT_TRUE(prose);
+  EXPECT_FALSE(prose->resolves_links);
+  const auto list = shell("me=\"$0\"\nfor c in cat readlink sed; do command -v $c; done\n");
+  EXPECT_FALSE(list && list->resolves_links);
   // Only a usage line mentions $0: not refused (lslinks).
   const auto lslinks =
       shell("echo \"usage: $0 DIR\"\nfind . | while read l; do readlink \"$l\"; done\n");
