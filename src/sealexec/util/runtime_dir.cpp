@@ -80,12 +80,19 @@ Expected<std::string> trusted_base(const std::string& wanted) {
 } // namespace
 
 Expected<void> ensure_private_subdirectory(const std::string& path) {
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-    return fail(system_error("cannot create", path, "mkdir"));
-  }
+  // Looked at first: on every run but the first it exists, and one lstat
+  // is all it costs.
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
-    return fail(system_error("cannot inspect", path, "lstat"));
+    if (errno != ENOENT) {
+      return fail(system_error("cannot inspect", path, "lstat"));
+    }
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(system_error("cannot create", path, "mkdir"));
+    }
+    if (::lstat(path.c_str(), &st) != 0) {
+      return fail(system_error("cannot inspect", path, "lstat"));
+    }
   }
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
     return fail(make_error(Errc::policy, path,
