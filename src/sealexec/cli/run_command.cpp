@@ -52,8 +52,9 @@ constexpr OptionSpec k_run_options[] = {
      "Run PROGRAM even where the kernel would refuse to execute the file itself: no execute "
      "permission for you, or a file system mounted noexec"},
     {"--allow-self-reference", "", "",
-     "Run a #! script that follows its own path's symbolic links (which lead to the sealed "
-     "memfd) with a warning instead of refusing it"},
+     "Run, with a warning, a #! script that would be refused because it cannot find itself "
+     "sealed: it resolves its own path's links in a loop, is a node script, or starts "
+     "multiprocessing workers that re-read it"},
     {"--verbose", "-v", "", "Say what is sealed and how it runs"},
 };
 
@@ -464,8 +465,11 @@ const Command k_run_command{
         "Exit codes of sealexec's own: 125 sealexec failed, bad usage, or PROGRAM larger\n"
         "than --max-size; 126 the program cannot run (not an ELF executable or #! script,\n"
         "wrong machine, bad interpreter, digest mismatch, refused by policy, not executable\n"
-        "by you or on a noexec mount, unreadable, or it kept changing while it was copied);\n"
-        "127 not found.",
+        "by you or on a noexec mount, unreadable, a script that cannot find itself sealed,\n"
+        "or it kept changing while it was copied); 127 not found.\n"
+        "The program keeps its name (ps, pgrep, a script's $0 ends in it), but not its\n"
+        "path: /proc/self/exe is the memfd, and a script's $0 is a link in sealexec's\n"
+        "runtime directory. Programs that look for themselves are warned about.",
     .options = k_run_options,
     .operands = Operands::program,
     .usage_exit_code = k_exit_failed,
