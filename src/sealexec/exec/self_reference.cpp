@@ -482,9 +482,11 @@ ScriptLanguage script_language(const Shebang& shebang) {
 std::optional<SelfReference> scan_script_text(std::string_view text, ScriptLanguage language) {
   text = text.substr(0, k_max_scanned_script);
   // The #! line names the interpreter, not the script's path.
+  std::size_t skipped_lines = 0;
   if (text.starts_with("#!")) {
     const std::size_t end = text.find('\n');
     text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    skipped_lines = 1;
   }
   std::optional<SelfReference> found;
   switch (language) {
@@ -513,9 +515,11 @@ std::optional<SelfReference> scan_script_text(std::string_view text, ScriptLangu
     break;
   }
   if (found) {
-    found->line += 1; // the #! line that was cut off
+    // Lines count from the file's first, the #! line that was cut off; a
+    // finding about the whole script (node) is on line 1.
+    found->line = std::max<std::size_t>(found->line + skipped_lines, 1);
     if (found->resolves_links) {
-      found->resolver_line += 1;
+      found->resolver_line += skipped_lines;
     }
   }
   return found;
