@@ -244,10 +244,10 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
   if (self.resolves_links && !arguments.allow_self_reference) {
     return report(make_error(
         Errc::not_runnable, image.source(),
-        fmt::format("follows symbolic links in a loop and uses its own path ({}; {}, line {}); "
-                    "its own path leads to the sealed memfd, not to its directory, so it would "
-                    "look for its files in the wrong place or loop forever; run it directly, or "
-                    "pass --allow-self-reference",
+        fmt::format("uses its own path and resolves links or walks up directories in a loop "
+                    "({}; {}, line {}); its own path leads to the sealed memfd, not to its "
+                    "directory, so it would look for its files in the wrong place or loop "
+                    "forever; run it directly, or pass --allow-self-reference",
                     where, self.resolver, self.resolver_line)));
   }
   if (self.construct == "libjli.so") {
@@ -285,6 +285,12 @@ std::optional<int> run_traced(const SealedImage& image, const std::string& path,
     warn(fmt::format("{}: traced by {}, but {}: running the sealed copy, whose symbols a "
                      "debugger cannot read from /memfd:…",
                      image.source(), who, file ? why_not : file.error().message()));
+    return std::nullopt;
+  }
+  if (!(*file)->lease.still_held()) {
+    warn(fmt::format("{}: traced by {}, but a writer is waiting to open its file: running the "
+                     "sealed copy, whose symbols a debugger cannot read from /memfd:…",
+                     image.source(), who));
     return std::nullopt;
   }
   note(fmt::format("{}: traced by {}: running it from its file, which holds exactly the sealed "

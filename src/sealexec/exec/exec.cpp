@@ -43,8 +43,8 @@ Error exec(const SealedImage& image, const Launch& launch) {
 // 5<file`, or a child whose low descriptors are pipes (Python's
 // multiprocessing), would open something else at a low N. So the image
 // goes as high as the soft RLIMIT_NOFILE allows (at most 1023), where
-// programs rarely put anything; F_DUPFD takes the lowest free one from
-// there, and fails (we then stay low) when none is free.
+// programs rarely put anything: the highest free one there (an outer sealed
+// script's may be taken), or, when none is, the lowest (duplicate_high).
 int high_descriptor_floor() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
@@ -53,13 +53,25 @@ int high_descriptor_floor() {
   return static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1024)) - 1;
 }
 
+// A duplicate of `fd` at the highest free descriptor from `high` down (64
+// tried: a sealed script run by a sealed script finds the outer one's
+// there), or an invalid Fd when none is free.
+Fd duplicate_high(int fd, int high, bool close_on_exec) {
+  for (int n = high; n >= std::max(high - 63, k_lowest_script_fd); --n) {
+    if (::fcntl(n, F_GETFD) == -1 && errno == EBADF) {
+      return Fd(::dup3(fd, n, close_on_exec ? O_CLOEXEC : 0));
+    }
+  }
+  return Fd();
+}
+
 Expected<ExecTarget> prepare_exec_target(const SealedImage& image, const Launch& launch) {
   ExecTarget target;
   target.fd = image.fd();
   const int high = high_descriptor_floor();
   if (!launch.keep_image_fd && !launch.name.empty()) {
     // AT_EXECFN names the link too, and the program may read it later.
-    target.high_fd.reset(::fcntl(image.fd(), F_DUPFD_CLOEXEC, std::max(high, k_lowest_script_fd)));
+    target.high_fd = duplicate_high(image.fd(), high, true);
     if (target.high_fd) {
       target.fd = target.high_fd.get();
     }
@@ -69,7 +81,7 @@ Expected<ExecTarget> prepare_exec_target(const SealedImage& image, const Launch&
     // descriptor, since the interpreter could not open /dev/fd/N. The
     // interpreter gets a read-only one.
     SEALEXEC_TRY_ASSIGN(const Fd read_only, reopen_read_only(image.fd(), image.source()));
-    target.script_fd.reset(::fcntl(read_only.get(), F_DUPFD, std::max(high, k_lowest_script_fd)));
+    target.script_fd = duplicate_high(read_only.get(), high, false);
     if (!target.script_fd) {
       target.script_fd.reset(::fcntl(read_only.get(), F_DUPFD, k_lowest_script_fd));
     }

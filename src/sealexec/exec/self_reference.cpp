@@ -35,8 +35,8 @@ std::string_view without_version(std::string_view name) {
 
 ScriptLanguage language_of_program(std::string_view program) {
   const std::string_view name = without_version(basename_of(program));
-  constexpr std::array<std::string_view, 8> shells = {"sh",  "bash", "dash", "zsh",
-                                                      "ksh", "mksh", "ash",  "yash"};
+  constexpr std::array<std::string_view, 9> shells = {"sh",  "bash", "dash", "zsh",  "ksh",
+                                                      "mksh", "ash", "yash", "rbash"};
   if (std::ranges::find(shells, name) != shells.end()) {
     return ScriptLanguage::shell;
   }
@@ -275,8 +275,8 @@ std::vector<std::string_view> command_words(std::string_view active) {
 // loop forever).
 std::optional<SelfReference> scan_shell(std::string_view text) {
   constexpr std::array<std::string_view, 1> self_words = {"BASH_SOURCE"};
-  constexpr std::array<std::string_view, 10> home_markers = {
-      "dirname", "%/", "${0%", "sed ", "expr ", "$0.", "$0/", "${0}.", "${0}/", "cd "};
+  constexpr std::array<std::string_view, 11> home_markers = {
+      "dirname", "%/", "${0%", "sed ", "expr ", "awk ", "$0.", "$0/", "${0}.", "${0}/", "cd "};
   constexpr std::array<std::string_view, 8> resolvers = {
       "readlink", "realpath", " -h \"", " -L \"", " -h $", " -L $", " -h ${", " -L ${"};
   constexpr std::array<std::string_view, 6> link_tests = {" -h \"", " -L \"", " -h $",
@@ -289,8 +289,39 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
   std::optional<std::pair<std::string, std::size_t>> looping_resolver;
   std::vector<std::string> tracked; // variables that hold the script's path
   int depth = 0;
+  std::string heredoc_end; // inside a here-document: the line that ends it
+  bool heredoc_tabs = false;
   for_each_line(text, [&](std::string_view line, std::size_t number) {
+    // A here-document's body is text (a usage message with $0 in it).
+    if (!heredoc_end.empty()) {
+      std::string_view body = line;
+      while (heredoc_tabs && body.starts_with('\t')) {
+        body.remove_prefix(1);
+      }
+      if (body == heredoc_end || (body.size() == heredoc_end.size() + 1 && body.back() == '\r' &&
+                                  body.starts_with(heredoc_end))) {
+        heredoc_end.clear();
+      }
+      return false;
+    }
     const std::string active = active_text(line);
+    if (const std::size_t at = line.find("<<"); at != std::string_view::npos &&
+                                                 line.find("<<<") != at) {
+      std::string_view rest = line.substr(at + 2);
+      heredoc_tabs = rest.starts_with('-');
+      rest = trimmed_start(heredoc_tabs ? rest.substr(1) : rest);
+      std::string word;
+      for (const char c : rest) {
+        if (c == '\'' || c == '"' || c == '\\') {
+          continue;
+        }
+        if (!is_word_char(c) && c != '.' && c != '-') {
+          break;
+        }
+        word += c;
+      }
+      heredoc_end = word;
+    }
     std::size_t at = 0;
     std::optional<std::string> construct;
     if (has_dollar_zero(active, at)) {
@@ -321,7 +352,9 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
     for (const std::string_view word : command_words(active)) {
       opened += std::ranges::find(loop_openers, word) != loop_openers.end() ? 1 : 0;
       closed += std::ranges::find(loop_closers, word) != loop_closers.end() ? 1 : 0;
-      if (!resolver && (word == "readlink" || word == "realpath")) {
+      // dirname in a loop walks up towards /, looking for something next to
+      // the script: from the name link's directory it reaches / and stays.
+      if (!resolver && (word == "readlink" || word == "realpath" || word == "dirname")) {
         resolver = std::string(word);
       }
     }
@@ -351,8 +384,9 @@ std::optional<SelfReference> scan_shell(std::string_view text) {
 std::optional<SelfReference> scan_perl(std::string_view text) {
   constexpr std::array<std::string_view, 1> find_bin = {"FindBin"};
   constexpr std::array<std::string_view, 1> file_word = {"__FILE__"};
-  constexpr std::array<std::string_view, 9> home_markers = {
-      "dirname", "abs_path", "realpath", "rel2abs", "catfile", "catdir", "s{", "s!", "=~"};
+  constexpr std::array<std::string_view, 10> home_markers = {
+      "dirname", "abs_path", "realpath", "rel2abs", "catfile", "catdir", "s{", "s!", "=~",
+      "fileparse"};
   std::optional<SelfReference> found;
   bool in_pod = false;
   for_each_line(text, [&](std::string_view line, std::size_t number) {
@@ -386,7 +420,8 @@ std::optional<SelfReference> scan_perl(std::string_view text) {
 // on a line that takes a directory from it or resolves it.
 std::optional<SelfReference> scan_python(std::string_view text) {
   constexpr std::array<std::string_view, 1> file_word = {"__file__"};
-  constexpr std::array<std::string_view, 4> markers = {"dirname", "realpath", "abspath", "Path("};
+  constexpr std::array<std::string_view, 5> markers = {"dirname", "realpath", "abspath", "Path(",
+                                                       "split("};
   constexpr std::size_t k_max_tracked = 16;
   constexpr std::array<std::string_view, 4> start_methods = {"\"spawn\"", "'spawn'",
                                                                "\"forkserver\"", "'forkserver'"};
@@ -395,13 +430,26 @@ std::optional<SelfReference> scan_python(std::string_view text) {
   std::vector<std::string> tracked = {"sys.argv[0]"};
   std::optional<SelfReference> found;
   std::optional<SelfReference> respawn;
+  std::size_t method_call_line = 0; // set_start_method or get_context seen
+  std::size_t method_name_line = 0; // "spawn" or "forkserver" seen
   for_each_line(text, [&](std::string_view line, std::size_t number) {
     if (trimmed_start(line).starts_with("#")) {
       return false;
     }
-    if (!respawn && contains_any(line, start_method_calls) && contains_any(line, start_methods)) {
-      respawn = SelfReference{.construct = "multiprocessing spawn", .line = number,
+    // The call and the method's name may be lines apart (a variable).
+    if (method_call_line == 0 && contains_any(line, start_method_calls)) {
+      method_call_line = number;
+    }
+    if (method_name_line == 0 && contains_any(line, start_methods)) {
+      method_name_line = number;
+    }
+    if (!respawn && method_call_line != 0 && method_name_line != 0) {
+      respawn = SelfReference{.construct = "multiprocessing spawn",
+                              .line = std::max(method_call_line, method_name_line),
                               .respawns_itself = true};
+    }
+    if (!found && line.find("sys.path[0]") != std::string_view::npos) {
+      found = SelfReference{.construct = "sys.path[0]", .line = number};
     }
     if (!found && find_word(line, file_word)) {
       found = SelfReference{.construct = "__file__", .line = number};

@@ -1,13 +1,14 @@
 #include "sealexec/exec/traced.h"
 
-#include "sealexec/util/digest.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <cerrno>
 #include <charconv>
 #include <string_view>
@@ -27,6 +28,24 @@ std::string read_small_file(const std::string& path, std::size_t limit) {
   const ssize_t got = ::read(fd.get(), text.data(), text.size());
   text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   return text;
+}
+
+// `destination.size()` bytes of `fd` from `offset`.
+Expected<void> read_exactly(int fd, std::span<std::byte> destination, std::uint64_t offset,
+                            std::string_view name) {
+  std::size_t done = 0;
+  while (done < destination.size()) {
+    const ssize_t got = ::pread(fd, destination.data() + done, destination.size() - done,
+                                static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return fail(system_error("cannot read the sealed copy of", name, "pread"));
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  return {};
 }
 
 } // namespace
@@ -74,11 +93,16 @@ open_if_identical(const std::string& path, const SealedImage& image, std::string
   if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != image.size()) {
     return std::optional<IdenticalFile>();
   }
-  Xxh3Hasher hasher;
-  std::vector<std::byte> buffer(256 * 1024);
+  // Byte for byte against the sealed copy: a fast hash such as XXH3 is not
+  // collision-resistant, and a file crafted to collide with the sealed
+  // bytes (a --sha256 pin included) must not run in their place.
+  std::vector<std::byte> file_bytes(256 * 1024);
+  std::vector<std::byte> sealed_bytes(file_bytes.size());
   std::uint64_t offset = 0;
   while (offset < image.size()) {
-    const ssize_t got = ::pread(fd.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(file_bytes.size(), image.size() - offset));
+    const ssize_t got = ::pread(fd.get(), file_bytes.data(), want, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) {
       continue;
     }
@@ -88,11 +112,13 @@ open_if_identical(const std::string& path, const SealedImage& image, std::string
     if (got == 0) {
       return std::optional<IdenticalFile>(); // shrank
     }
-    hasher.update(std::span(buffer.data(), static_cast<std::size_t>(got)));
-    offset += static_cast<std::uint64_t>(got);
-  }
-  if (hasher.digest() != image.digest()) {
-    return std::optional<IdenticalFile>();
+    const auto length = static_cast<std::size_t>(got);
+    SEALEXEC_TRY(read_exactly(image.fd(), std::span(sealed_bytes.data(), length), offset,
+                              image.source()));
+    if (std::memcmp(file_bytes.data(), sealed_bytes.data(), length) != 0) {
+      return std::optional<IdenticalFile>();
+    }
+    offset += length;
   }
   why_not.clear();
   return std::optional(IdenticalFile{.fd = std::move(fd), .lease = std::move(lease)});

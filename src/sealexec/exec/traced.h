@@ -35,15 +35,17 @@ struct IdenticalFile {
   ReadLease lease; // held on fd: nobody opens the file for writing meanwhile
 };
 
-// `path`'s file when it holds exactly `image`'s bytes (the same size and
-// XXH3-128, read through one descriptor) under a read lease taken before the
+// `path`'s file when it holds exactly `image`'s bytes (the same size, and
+// compared byte for byte with the sealed copy: a fast hash could be made to
+// collide) read through one descriptor under a read lease taken before the
 // first byte is read: a writer that opens the file after that waits until
 // the lease goes, which is when exec closes the descriptor, by then the
 // kernel refuses it (ETXTBSY) for as long as the program runs. nullopt, with
 // the reason, when the file holds anything else, or when no lease can be had
 // (another user's file without CAP_LEASE, a file system without leases, a
 // file open for writing): nothing then holds a writer off between the check
-// and exec.
+// and exec. Call still_held() on the lease right before exec: a writer that
+// waited out lease-break-time (45 s) gets the file.
 [[nodiscard]] Expected<std::optional<IdenticalFile>>
 open_if_identical(const std::string& path, const SealedImage& image, std::string& why_not);
 

@@ -29,6 +29,12 @@ ReadLease ReadLease::take(int fd, Descriptor descriptor) {
   return ReadLease(-1, Fd(), errno == EAGAIN ? State::writers : State::unavailable);
 }
 
+bool ReadLease::still_held() const {
+  // While a writer waits in open(), the lease is being broken and F_GETLEASE
+  // reports the type it is being broken to (F_UNLCK), not F_RDLCK.
+  return m_state == State::held && ::fcntl(m_fd, F_GETLEASE) == F_RDLCK;
+}
+
 ReadLease::~ReadLease() {
   if (m_state == State::held) {
     ::fcntl(m_fd, F_SETLEASE, F_UNLCK);

@@ -44,6 +44,9 @@ public:
   ~ReadLease();
 
   [[nodiscard]] State state() const { return m_state; }
+  // Held, and no writer has begun to break it: a writer that opens the file
+  // waits at most lease-break-time (45 s by default) before it gets in.
+  [[nodiscard]] bool still_held() const;
 
 private:
   ReadLease(int fd, Fd owned, State state) : m_fd(fd), m_owned(std::move(owned)), m_state(state) {}

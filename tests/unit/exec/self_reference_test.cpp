@@ -144,6 +144,30 @@ TEST(SelfReference, PythonWorkersThatReReadTheScriptAreMarked) {
                                 ScriptLanguage::python));
 }
 
+TEST(SelfReference, SecondRoundOfAttacks) {
+  // Walking up from the script's directory: from the name link's it reaches
+  // / and stays there.
+  const auto up = shell("d=$(dirname \"$0\")\nuntil [ -f \"$d/app.conf\" ]; do d=$(dirname \"$d\"); done\n");
+  ASSERT_TRUE(up);
+  EXPECT_TRUE(up->resolves_links);
+  EXPECT_EQ(up->resolver, "dirname");
+  // A usage message in a here-document is text.
+  const auto heredoc = shell("cat <<EOF\nusage: $0 DIR\nEOF\nfor f in *; do readlink \"$f\"; done\n");
+  EXPECT_FALSE(heredoc && heredoc->resolves_links);
+  EXPECT_TRUE(shell("here=$(echo \"$0\" | awk -F/ -v OFS=/ '{NF--; print}')\n"));
+  EXPECT_EQ(language("/bin/rbash"), ScriptLanguage::shell);
+  EXPECT_TRUE(scan_script_text("#!/usr/bin/perl\nmy ($n, $d) = fileparse($0);\n",
+                               ScriptLanguage::perl));
+  EXPECT_TRUE(scan_script_text("#!/usr/bin/python3\nconf = os.path.join(sys.path[0], 'a')\n",
+                               ScriptLanguage::python));
+  EXPECT_TRUE(scan_script_text("#!/usr/bin/python3\nd = os.path.split(sys.argv[0])[0]\n",
+                               ScriptLanguage::python));
+  const auto method = scan_script_text(
+      "#!/usr/bin/python3\nMETHOD = \"spawn\"\nmp.set_start_method(METHOD)\n", ScriptLanguage::python);
+  ASSERT_TRUE(method);
+  EXPECT_TRUE(method->respawns_itself);
+}
+
 TEST(SelfReference, PythonImportsAreListedOnceWithoutRelativeOnes) {
   EXPECT_EQ(python_imports("import os, sys\nfrom helper.sub import x\nfrom . import y\n"
                            "  import helper\nimport os\n"),
