@@ -219,13 +219,15 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
                      image.source(), k_max_scanned_script >> 20, seen_as));
     return std::nullopt;
   }
+  // A script that cannot work sealed: refused, unless the caller insists.
+  const auto refuse = [&](const std::string& reason) {
+    return report(make_error(Errc::not_runnable, image.source(),
+                             reason + "; run it directly, or pass --allow-self-reference"));
+  };
   if (self.always_fails) {
     if (!arguments.allow_self_reference) {
-      return report(make_error(
-          Errc::not_runnable, image.source(),
-          "is a node script, and node resolves its main script's real path, which for a sealed "
-          "script is the memfd (/memfd:…): it cannot run sealed; run it directly, or pass "
-          "--allow-self-reference to try anyway"));
+      return refuse("is a node script, and node resolves its main script's real path, which for "
+                    "a sealed script is the memfd (/memfd:…): it cannot run sealed");
     }
     warn(fmt::format("{}: node resolves its main script's real path, which is the memfd when it "
                      "runs sealed",
@@ -233,22 +235,18 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
     return std::nullopt;
   }
   if (self.respawns_itself && !arguments.allow_self_reference) {
-    return report(make_error(
-        Errc::not_runnable, image.source(),
-        fmt::format("starts multiprocessing workers with 'spawn' or 'forkserver' (line {}), "
-                    "which re-read the script from its path without its sealed descriptor and "
-                    "fail, so a Pool would start them again for ever; run it directly, or pass "
-                    "--allow-self-reference",
-                    self.line)));
+    return refuse(fmt::format(
+        "starts multiprocessing workers with 'spawn' or 'forkserver' (line {}), which re-read "
+        "the script from its path without its sealed descriptor and fail, so a Pool would "
+        "start them again for ever",
+        self.line));
   }
   if (self.resolves_links && !arguments.allow_self_reference) {
-    return report(make_error(
-        Errc::not_runnable, image.source(),
-        fmt::format("uses its own path and resolves links or walks up directories in a loop "
-                    "({}; {}, line {}); its own path leads to the sealed memfd, not to its "
-                    "directory, so it would look for its files in the wrong place or loop "
-                    "forever; run it directly, or pass --allow-self-reference",
-                    where, self.resolver, self.resolver_line)));
+    return refuse(fmt::format(
+        "uses its own path and resolves links or walks up directories in a loop ({}; {}, line "
+        "{}); its own path leads to the sealed memfd, not to its directory, so it would look "
+        "for its files in the wrong place or loop forever",
+        where, self.resolver, self.resolver_line));
   }
   if (self.construct == "libjli.so") {
     warn(fmt::format("{}: finds its home through /proc/self/exe (it links libjli.so, OpenJDK's "

@@ -239,42 +239,41 @@ Expected<std::vector<DynamicEntry>> ElfFile::dynamic_entries() const {
 bool ElfFile::has_section(std::string_view name) const {
   const FileHeader& h = m_header;
   const std::uint64_t entry_size = is_64() ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+  // Section headers and their names, each read in one go: `run` asks on
+  // every start.
+  constexpr std::uint64_t k_max_read = 1U << 20;
+  const std::uint64_t table_bytes = std::uint64_t{h.shnum} * h.shentsize;
   if (h.shoff == 0 || h.shnum == 0 || h.shnum > k_max_sections || h.shentsize < entry_size ||
-      h.shstrndx >= h.shnum || h.shoff >= m_source->size()) {
+      h.shstrndx >= h.shnum || table_bytes > k_max_read) {
     return false;
   }
+  std::vector<std::byte> table(table_bytes);
+  if (!m_source->read(h.shoff, table)) {
+    return false;
+  }
+  const auto header_at = [&](std::uint64_t index) {
+    return Decoder(std::span(table).subspan(index * h.shentsize, entry_size), h.byte_order);
+  };
   // sh_name (4 bytes) opens every section header; sh_offset follows sh_flags
   // and sh_addr, whose width is the class's.
   const std::uint64_t offset_field = is_64() ? offsetof(Elf64_Shdr, sh_offset)
                                              : offsetof(Elf32_Shdr, sh_offset);
   const std::uint64_t size_field = is_64() ? offsetof(Elf64_Shdr, sh_size)
                                            : offsetof(Elf32_Shdr, sh_size);
-  std::array<std::byte, sizeof(Elf64_Shdr)> raw{};
-  const auto header_at = [&](std::uint64_t index) -> std::optional<Decoder> {
-    const auto bytes = std::span(raw).first(entry_size);
-    if (!m_source->read(h.shoff + index * h.shentsize, bytes)) {
-      return std::nullopt;
-    }
-    return Decoder(bytes, h.byte_order);
-  };
-  const auto strings = header_at(h.shstrndx);
-  if (!strings) {
+  const Decoder strings = header_at(h.shstrndx);
+  const std::uint64_t names_offset =
+      is_64() ? strings.u64(offset_field) : strings.u32(offset_field);
+  const std::uint64_t names_size = is_64() ? strings.u64(size_field) : strings.u32(size_field);
+  // A name table larger than this is cut: only a hint is asked for.
+  std::vector<std::byte> names(std::min(names_size, k_max_read));
+  if (!m_source->read(names_offset, names)) {
     return false;
   }
-  const std::uint64_t table = is_64() ? strings->u64(offset_field) : strings->u32(offset_field);
-  const std::uint64_t table_size = is_64() ? strings->u64(size_field) : strings->u32(size_field);
   for (std::uint64_t index = 0; index < h.shnum; ++index) {
-    const auto section = header_at(index);
-    if (!section) {
-      return false;
-    }
-    const std::uint64_t name_offset = section->u32(0);
-    if (name_offset >= table_size) {
-      continue;
-    }
-    const auto text = read_string(table + name_offset,
-                                  std::min<std::uint64_t>(name.size() + 1, table_size - name_offset));
-    if (text && *text == name) {
+    const std::uint64_t at = header_at(index).u32(0);
+    if (at < names.size() && names.size() - at > name.size() &&
+        std::memcmp(names.data() + at, name.data(), name.size()) == 0 &&
+        names[at + name.size()] == std::byte{0}) {
       return true;
     }
   }

@@ -2,7 +2,7 @@
 
 #include "sealexec/elf/machine.h"
 #include "sealexec/exec/launch.h"
-#include "sealexec/version.h"
+#include "sealexec/util/companion.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -24,17 +24,7 @@ bool trusted_file(const std::filesystem::path& path) {
 }
 
 std::optional<std::string> find_restorer() {
-  std::vector<std::filesystem::path> candidates;
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error && self.is_absolute()) {
-    candidates.push_back(self.parent_path() / k_restorer_name);
-    candidates.push_back(self.parent_path().parent_path() / "libexec" / "sealexec" /
-                         k_restorer_name);
-  }
-  candidates.push_back(std::filesystem::path(SEALEXEC_INSTALL_LIBEXECDIR) / "sealexec" /
-                       k_restorer_name);
-  for (const auto& candidate : candidates) {
+  for (const auto& candidate : companion_candidates(k_restorer_name)) {
     // ld.so splits LD_PRELOAD at spaces and colons.
     if (candidate.string().find_first_of(" \t:") != std::string::npos) {
       continue;

@@ -2,7 +2,7 @@
 
 #include "sealexec/exec/command.h"
 #include "sealexec/remote/deadline_io.h"
-#include "sealexec/version.h"
+#include "sealexec/util/companion.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -126,20 +126,10 @@ Expected<void> HttpClient::put(Namespace space, const Sha256Digest& name,
 }
 
 std::optional<std::filesystem::path> locate_http_helper(const char* override_path) {
-  std::vector<std::filesystem::path> candidates;
-  if (override_path != nullptr && *override_path != '\0') {
-    candidates.emplace_back(override_path);
-  } else {
-    std::error_code error;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (!error) {
-      candidates.push_back(self.parent_path() / k_helper_name);
-      candidates.push_back(self.parent_path().parent_path() / "libexec" / "sealexec" /
-                           k_helper_name);
-    }
-    candidates.push_back(std::filesystem::path(SEALEXEC_INSTALL_LIBEXECDIR) / "sealexec" /
-                         k_helper_name);
-  }
+  const std::vector<std::filesystem::path> candidates =
+      override_path != nullptr && *override_path != '\0'
+          ? std::vector<std::filesystem::path>{override_path}
+          : companion_candidates(k_helper_name);
   for (const auto& candidate : candidates) {
     if (::access(candidate.c_str(), X_OK) == 0) {
       return candidate;

@@ -78,6 +78,23 @@ TEST(ElfFile, ReadsARealExecutableOfThisMachine) {
   EXPECT_TRUE(interpreter->value().starts_with("/lib"));
 }
 
+TEST(ElfFile, FindsSectionsByName) {
+  const auto bytes = test::read_bytes("/proc/self/exe");
+  const SpanSource source(bytes, "unit_tests");
+  const auto file = ElfFile::read(source);
+  ASSERT_OK(file);
+  EXPECT_TRUE(file->has_section(".text"));
+  EXPECT_TRUE(file->has_section(".dynamic"));
+  EXPECT_FALSE(file->has_section(".fpcdata"));
+  EXPECT_FALSE(file->has_section(".tex")); // a prefix of a name is not a name
+  // Without section headers (stripped of them, or cut before them): false.
+  const auto head = std::span(bytes).first(static_cast<std::size_t>(file->header().shoff));
+  const SpanSource cut(head, "cut");
+  const auto headless = ElfFile::read(cut);
+  ASSERT_OK(headless);
+  EXPECT_FALSE(headless->has_section(".text"));
+}
+
 TEST(ElfFile, ReadsThroughPreadTheSameAsFromMemory) {
   const auto path = test::example("origin-app/bin/greet");
   const auto fd = open_fd(path.c_str(), O_RDONLY);
