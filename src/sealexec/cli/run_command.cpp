@@ -258,7 +258,7 @@ std::optional<int> check_self_reference(const RunArguments& arguments, const Sea
                      image.source()));
   } else if (self.construct.starts_with("import ")) {
     warn(fmt::format("{}: imports a module that lives next to it ({}), but sealed, Python "
-                     "looks for it in /, the memfd's directory; run it directly or set "
+                     "looks for it in /proc/self/fd, where the name link leads; run it directly or set "
                      "PYTHONPATH",
                      image.source(), self.construct));
   } else {

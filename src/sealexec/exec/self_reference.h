@@ -74,10 +74,10 @@ inline constexpr std::size_t k_max_sibling_imports = 64;
 
 // What `image` (checked by check_runnable as `program`) does to find itself:
 // for a script, scan_script_text, and for Python, an import of a module that
-// lives next to the script in `directory` (Python looks for it in /, the
-// memfd's directory); for an ELF program, linking OpenJDK's libjli.so or
-// being a Free Pascal program (a .fpcdata section), which both take their
-// home from /proc/self/exe.
+// lives next to the script in `directory` (Python looks for it in
+// /proc/self/fd, where the name link leads); for an ELF program, linking
+// OpenJDK's libjli.so or being a Free Pascal program (a .fpcdata section),
+// which both take their home from /proc/self/exe.
 [[nodiscard]] Expected<std::optional<SelfReference>>
 find_self_reference(const SealedImage& image, const RunnableProgram& program,
                     const std::optional<std::filesystem::path>& directory);
