@@ -342,26 +342,42 @@ int kill9(const std::string& dir, int rounds) {
       ++intact;
     }
   }
+  // A writer killed while its gc was moving a file out ("moving-*.tmp",
+  // judged_file.h) leaves that file for gc's settle time (a minute), in case
+  // a live mover is about to put it back; every other leftover must go now.
   const auto tmp = std::filesystem::path(dir) / "tmp";
-  std::size_t leftovers = 0;
-  if (std::filesystem::exists(tmp)) {
-    leftovers = static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(tmp),
-                                                       std::filesystem::directory_iterator()));
-  }
+  const auto is_moving = [](const std::filesystem::directory_entry& file) {
+    return file.path().filename().string().starts_with("moving-");
+  };
+  const auto count_tmp = [&](bool moving) {
+    std::size_t count = 0;
+    if (std::filesystem::exists(tmp)) {
+      for (const auto& file : std::filesystem::directory_iterator(tmp)) {
+        count += is_moving(file) == moving ? 1 : 0;
+      }
+    }
+    return count;
+  };
+  const std::size_t leftovers = count_tmp(false);
+  const std::size_t settling = count_tmp(true);
   GcOptions options;
   options.temp_grace_s = 3600; // dead writers' files go because their pid is gone
   const auto collected = cache.gc(options);
   if (!collected) {
     broke(collected.error().message());
   }
-  if (std::filesystem::exists(tmp) && !std::filesystem::is_empty(tmp)) {
+  if (count_tmp(false) != 0) {
     broke("gc left temporary files of killed writers behind");
+  }
+  if (count_tmp(true) != settling) {
+    broke("gc removed a file being moved out before its settle time");
   }
   if (collected->temp_files_removed != leftovers) {
     broke("gc did not remove exactly the temporary files left behind");
   }
-  std::printf("%d kills: %llu entries intact, 0 damaged, %zu leftover temporary files removed\n",
-              rounds, static_cast<unsigned long long>(intact), leftovers);
+  std::printf("%d kills: %llu entries intact, 0 damaged, %zu leftover temporary files removed, "
+              "%zu being moved out left to settle\n",
+              rounds, static_cast<unsigned long long>(intact), leftovers, settling);
   return 0;
 }
 
