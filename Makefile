@@ -26,7 +26,7 @@ DEBIAN_PACKAGES := \
   libgtest-dev libgmock-dev libbenchmark-dev \
   clang-19 libclang-rt-19-dev llvm-19 \
   hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils \
-  tcc pax-utils checksec ccache \
+  tcc pax-utils checksec ccache zlib1g-dev libsqlite3-dev clangd \
   psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
   libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx
 

@@ -4,7 +4,7 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)   # SHA-256
 find_package(fmt REQUIRED)                            # messages (header-only use)
-find_package(nlohmann_json 3 REQUIRED)                # check --json
+find_package(nlohmann_json 3 REQUIRED)                # check --json, compile_commands.json
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # XXH3-128 content digests
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)       # optional cache compression
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)   # Ed25519 signatures on shared entries

@@ -1,9 +1,10 @@
 // Feeds arbitrary bytes to the parsers of what scripts keep in the cache
-// (manifests and compiler facts, hostile like any cache file) and to the
-// flags-comment reader of the scripts themselves. Whatever parses must
+// (manifests, compiler facts and pkg-config answers, hostile like any cache
+// file) and to the flags-comment and #! readers of the scripts themselves. Whatever parses must
 // serialize back to the same bytes: the formats have one encoding.
 #include "sealexec/script/compiler.h"
 #include "sealexec/script/manifest.h"
+#include "sealexec/script/pkg_config.h"
 #include "sealexec/script/script_source.h"
 
 #include <cstddef>
@@ -29,10 +30,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
   }
+  if (const auto flags = script::parse_package_flags(bytes, "fuzz")) {
+    if (!same(script::serialize(*flags))) {
+      std::abort();
+    }
+  }
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (const auto script = script::parse_script(text, "/fuzz/x.cpp", script::Language::cxx)) {
+  if (const auto script = script::parse_script(text, "/fuzz/x.cpp")) {
     // The compile text always starts with the #line directive.
     if (!script->compile_text.starts_with("#line ")) {
+      std::abort();
+    }
+    // The parse and the #! reader agree.
+    if (script->sealexec_shebang != script::starts_with_sealexec_shebang(text)) {
       std::abort();
     }
   }

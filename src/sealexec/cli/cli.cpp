@@ -11,7 +11,9 @@
 #include "sealexec/script/script_source.h"
 #include "sealexec/version.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,7 +44,9 @@ void print(std::string_view text) {
 std::string main_help() {
   std::string text =
       "Usage: sealexec COMMAND [OPTIONS] [ARGS...]\n"
-      "       sealexec FILE.c|FILE.cpp [ARGS...]   (the same as sealexec script FILE)\n\n"
+      "       sealexec [SCRIPT-OPTIONS] FILE [ARGS...]   (the same as sealexec script ...)\n"
+      "  FILE is named .c or .cpp (.cc, .cxx, .c++, .C), or starts with\n"
+      "  #!/usr/bin/env sealexec\n\n"
       "sealexec runs code from sealed memory, safely: binaries embedded in other\n"
       "programs, programs piped in from elsewhere, precompiled code from a cache.\n\n"
       "Commands:\n";
@@ -55,6 +59,27 @@ std::string main_help() {
 }
 
 bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
+
+// Whether the file `path` starts with a #! line naming sealexec: a script
+// of any name. Read without blocking, and only a regular file's first line.
+bool names_sealexec(std::string_view path) {
+  const std::string name(path);
+  const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return false;
+  }
+  struct stat st {};
+  std::array<char, 256> head{};
+  ssize_t got = -1;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    do {
+      got = ::read(fd, head.data(), head.size());
+    } while (got < 0 && errno == EINTR);
+  }
+  ::close(fd);
+  return got > 0 && script::starts_with_sealexec_shebang(
+                        std::string_view(head.data(), static_cast<std::size_t>(got)));
+}
 
 int run_command(const Command& command, std::span<char* const> args) {
   // --help anywhere before the operands asks for help; after PROGRAM it is
@@ -99,8 +124,10 @@ int main(int argc, char** argv) {
       return run_command(*command, args.subspan(1));
     }
   }
-  // `sealexec hello.cpp`, and what `#!/usr/bin/env sealexec` runs.
-  if (!first.starts_with("-") && script::language_of(first)) {
+  // `sealexec hello.cpp`, `sealexec -v tool`, and what `#!/usr/bin/env
+  // sealexec` and `#!/usr/bin/env -S sealexec --flags...` run.
+  if (first.starts_with("-") ? is_known_option(k_script_command.options, first)
+                             : script::language_of(first) || names_sealexec(first)) {
     return run_command(k_script_command, args);
   }
   return report(make_error(

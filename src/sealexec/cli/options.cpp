@@ -34,6 +34,21 @@ std::optional<std::string> ParsedOptions::value(std::string_view long_name) cons
   return std::nullopt;
 }
 
+std::vector<std::string> ParsedOptions::values(std::string_view long_name) const {
+  std::vector<std::string> found;
+  for (const auto& [name, value] : m_given) {
+    if (name == long_name) {
+      found.push_back(value);
+    }
+  }
+  return found;
+}
+
+bool is_known_option(std::span<const OptionSpec> specs, std::string_view arg) {
+  const std::size_t equals = arg.starts_with("--") ? arg.find('=') : std::string_view::npos;
+  return find_spec(specs, arg.substr(0, equals)) != nullptr;
+}
+
 ParsedOptions ParsedOptions::after(const ParsedOptions& earlier) const {
   ParsedOptions combined = earlier;
   combined.m_given.insert(combined.m_given.end(), m_given.begin(), m_given.end());

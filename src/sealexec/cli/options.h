@@ -47,6 +47,8 @@ public:
   [[nodiscard]] bool has(std::string_view long_name) const;
   // The value of an option that takes one; the last one given wins.
   [[nodiscard]] std::optional<std::string> value(std::string_view long_name) const;
+  // Every value of an option given more than once, in order.
+  [[nodiscard]] std::vector<std::string> values(std::string_view long_name) const;
   // Non-option arguments: files, or PROGRAM and its arguments.
   [[nodiscard]] const std::vector<std::string>& operands() const { return m_operands; }
 
@@ -67,6 +69,9 @@ private:
 [[nodiscard]] Expected<ParsedOptions> parse_options(std::span<const OptionSpec> specs,
                                                     std::span<char* const> args,
                                                     Operands operands);
+
+// Whether `arg` ("--lang", "--lang=c", "-v") names one of `specs`.
+[[nodiscard]] bool is_known_option(std::span<const OptionSpec> specs, std::string_view arg);
 
 // The "Options:" block of a help text, aligned.
 [[nodiscard]] std::string format_options(std::span<const OptionSpec> specs);

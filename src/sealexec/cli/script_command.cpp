@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <span>
 #include <string>
@@ -20,13 +21,23 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr std::array<OptionSpec, 4> k_script_only_options{{
+constexpr std::array<OptionSpec, 9> k_script_only_options{{
     {"--flags", "", "FLAGS",
      "More compiler and linker flags, split like sh words; they come after the file's own "
      "'// sealexec:' flags"},
+    {"--lang", "", "LANG", "c or c++: the script's language, whatever its name says"},
+    {"--pkg", "", "NAMES",
+     "Libraries by pkg-config name (zlib,sqlite3): their compile and link flags; repeatable"},
+    {"--source", "", "FILE",
+     "Another .c or .cpp file (relative to the script) compiled and linked with it; repeatable"},
     {"--compiler", "", "CMD", "The compiler (default: $CC for C, $CXX for C++, else cc or c++)"},
     {"--rebuild", "", "", "Compile even when the cache holds a binary"},
-    {"--verbose", "-v", "", "Say whether the binary came from the cache, and why not"},
+    {"--warnings", "", "", "Show the compiler's diagnostics, kept with the binary, on every run"},
+    {"--compile-commands", "", "",
+     "Write FILE's entry into compile_commands.json in its directory, for editors; do not run "
+     "it"},
+    {"--verbose", "-v", "",
+     "Say whether the binary came from the cache, and why not; show its diagnostics"},
 }};
 constexpr auto k_script_options = join_options(k_script_only_options, k_remote_options);
 
@@ -35,27 +46,50 @@ std::string environment(const char* name) {
   return value != nullptr ? value : "";
 }
 
-int run_script(const ParsedOptions& options) {
-  const std::vector<std::string>& operands = options.operands();
-  if (operands.empty()) {
-    return report(make_error(Errc::invalid_argument, "script", "no FILE given"));
+// Every PKG_CONFIG* variable as NAME=value, sorted: they all may change
+// pkg-config's answer.
+std::vector<std::string> pkg_config_environment() {
+  std::vector<std::string> found;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (std::string_view(*entry).starts_with("PKG_CONFIG")) {
+      found.emplace_back(*entry);
+    }
   }
+  std::ranges::sort(found);
+  return found;
+}
+
+Expected<script::ScriptOptions> script_options(const ParsedOptions& options) {
+  const std::vector<std::string>& operands = options.operands();
   script::ScriptOptions script;
   script.script = operands.front();
-  const auto language = script::language_of(operands.front());
-  const char* compiler_variable = language == script::Language::c ? "CC" : "CXX";
-  if (const auto compiler = options.value("--compiler")) {
-    script.compiler_command = *compiler;
-    script.compiler_chosen_by = "--compiler";
-  } else {
-    script.compiler_command = environment(compiler_variable);
-    script.compiler_chosen_by = fmt::format("${}", compiler_variable);
+  if (const auto language = options.value("--lang")) {
+    script.language = script::parse_language(*language);
+    if (!script.language) {
+      return fail(make_error(Errc::invalid_argument, "--lang",
+                             fmt::format("'{}': the language is c or c++", *language)));
+    }
   }
+  for (const std::string& value : options.values("--pkg")) {
+    if (auto why = script::add_packages(value, script.packages)) {
+      return fail(make_error(Errc::invalid_argument, "--pkg", *why));
+    }
+  }
+  for (std::string& source : options.values("--source")) {
+    if (source.empty()) {
+      return fail(make_error(Errc::invalid_argument, "--source", "needs a file name"));
+    }
+    // "./-x.c", not "-x.c": a file the compiler could take for an option.
+    script.sources.push_back(source.starts_with('-') ? "./" + source : std::move(source));
+  }
+  script.compiler_option = options.value("--compiler").value_or("");
+  script.cc_variable = environment("CC");
+  script.cxx_variable = environment("CXX");
   if (const auto flags = options.value("--flags")) {
     auto words = script::split_words(*flags);
     if (!words) {
-      return report(make_error(Errc::invalid_argument, "--flags",
-                               "unterminated quote or trailing backslash"));
+      return fail(make_error(Errc::invalid_argument, "--flags",
+                             "unterminated quote or trailing backslash"));
     }
     script.extra_flags = std::move(*words);
   }
@@ -66,7 +100,10 @@ int run_script(const ParsedOptions& options) {
       script.compiler_environment.push_back(fmt::format("{}={}", variable, value));
     }
   }
+  script.pkg_config_command = environment("PKG_CONFIG");
+  script.pkg_config_environment = pkg_config_environment();
   script.rebuild = options.has("--rebuild");
+  script.show_warnings = options.has("--warnings") || options.has("--verbose");
   if (options.has("--verbose")) {
     script.note = [path = operands.front()](std::string_view text) {
       note(fmt::format("{}: {}", path, text));
@@ -78,6 +115,37 @@ int run_script(const ParsedOptions& options) {
     (void)write_all(STDERR_FILENO, std::as_bytes(std::span(text.data(), text.size())),
                     "standard error");
   };
+  return script;
+}
+
+// --compile-commands: the entries, written; the script is not compiled.
+int write_compile_commands(cache::Cache& cache, const script::ScriptOptions& script) {
+  auto commands = script::editor_commands(cache, script);
+  if (!commands) {
+    return report(commands.error());
+  }
+  const std::filesystem::path database =
+      std::filesystem::path(commands->front().directory) / "compile_commands.json";
+  if (auto written = script::update_compile_commands(database, *commands); !written) {
+    return report(written.error());
+  }
+  note(fmt::format("{}: its compile command is in {}", script.script.string(), database.string()));
+  return k_exit_ok;
+}
+
+int run_script(const ParsedOptions& options) {
+  const std::vector<std::string>& operands = options.operands();
+  if (operands.empty()) {
+    return report(make_error(Errc::invalid_argument, "script", "no FILE given"));
+  }
+  auto parsed = script_options(options);
+  if (!parsed) {
+    Error error = std::move(parsed).error();
+    error.reason += " (see sealexec script --help)";
+    report(error);
+    return k_exit_failed;
+  }
+  const script::ScriptOptions& script = *parsed;
 
   auto cache = open_cache(options);
   if (!cache) {
@@ -85,6 +153,9 @@ int run_script(const ParsedOptions& options) {
     // (a missing key file must not read as "script not found", 127).
     report(cache.error());
     return k_exit_failed;
+  }
+  if (options.has("--compile-commands")) {
+    return write_compile_commands(*cache, script);
   }
   auto prepared = script::prepare_script(*cache, script);
   if (!prepared) {
@@ -112,19 +183,24 @@ int run_script(const ParsedOptions& options) {
 const Command k_script_command{
     .name = "script",
     .summary = "Compile a C or C++ FILE once, then run it from sealed memory (also: "
-               "sealexec FILE.cpp).",
-    .usage = "sealexec script [--flags FLAGS] [--compiler CMD] [--rebuild] [-v] [--] FILE "
-             "[ARGS...]\n       sealexec FILE [ARGS...]",
+               "sealexec FILE).",
+    .usage = "sealexec script [OPTIONS] [--] FILE [ARGS...]\n"
+             "       sealexec [OPTIONS] FILE [ARGS...]",
     .details =
-        "FILE ends in .c, .cc, .cpp, .cxx or .c++. A first line '#!/usr/bin/env sealexec' is\n"
-        "replaced by '#line 2 \"FILE\"', so an executable FILE runs like a shell script.\n"
-        "Lines '// sealexec: FLAGS' among the first 50 add compiler and linker flags.\n"
+        "FILE is C or C++ by --lang, else by its name (.c; .cc, .cpp, .cxx, .c++, .C), else,\n"
+        "when its first line is '#!/usr/bin/env sealexec' (or names sealexec otherwise), C++.\n"
+        "Then './FILE' runs it like a shell script; the #! line is replaced by\n"
+        "'#line 2 \"FILE\"'. Lines '// sealexec: ...' among the first 50 add compiler and\n"
+        "linker flags, and --lang, --pkg and --source as above.\n"
         "The compiler runs in FILE's directory, where \"...\" includes are found too.\n"
         "The binary is cached (sealexec cache) under the file's content, the flags, the\n"
-        "compiler's identity and the headers it read; a later run loads it from the cache\n"
-        "into sealed memory and runs it without starting the compiler (docs/scripts.md).\n"
-        "Exit codes of sealexec's own: 124 FILE did not compile (the compiler's messages\n"
-        "precede); 125 sealexec failed or bad usage; 126 FILE cannot run; 127 not found.\n"
+        "compiler's identity, the .pc files of its packages and every file it read; a later\n"
+        "run loads it from the cache into sealed memory and runs it without starting the\n"
+        "compiler or pkg-config. A successful compile's warnings are kept, not shown:\n"
+        "--warnings or -v shows them, on every run (docs/scripts.md).\n"
+        "Exit codes of sealexec's own: 124 FILE did not compile, or a --pkg package is\n"
+        "unknown (the compiler's or pkg-config's messages precede); 125 sealexec failed or\n"
+        "bad usage; 126 FILE cannot run; 127 not found (FILE, the compiler, pkg-config).\n"
         "Otherwise the program's own status passes through.",
     .options = k_script_options,
     .operands = Operands::program,

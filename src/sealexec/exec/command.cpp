@@ -36,9 +36,12 @@ private:
 
 // Sets up `target` for `output`; `parent_end` receives the reading end of a
 // capture pipe, `child_end` keeps the writing end alive until the spawn.
-int route(FileActions& actions, CommandSpec::Output output, int target, Fd& parent_end,
-          Fd& child_end) {
+int route(FileActions& actions, CommandSpec::Output output, int output_fd, int target,
+          Fd& parent_end, Fd& child_end) {
   switch (output) {
+  case CommandSpec::Output::to_fd:
+    return output_fd < 0 ? EBADF
+                         : ::posix_spawn_file_actions_adddup2(actions.get(), output_fd, target);
   case CommandSpec::Output::inherit:
     return 0;
   case CommandSpec::Output::to_stderr:
@@ -95,11 +98,11 @@ Expected<StartedCommand> start_command(const CommandSpec& spec) {
     result = ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
                                                 O_RDONLY, 0);
     if (result == 0) {
-      result = route(actions, spec.stdout_to, STDOUT_FILENO, started.out, out_child);
+      result = route(actions, spec.stdout_to, spec.output_fd, STDOUT_FILENO, started.out, out_child);
     }
   }
   if (result == 0) {
-    result = route(actions, spec.stderr_to, STDERR_FILENO, started.err, err_child);
+    result = route(actions, spec.stderr_to, spec.output_fd, STDERR_FILENO, started.err, err_child);
   }
   const std::string cwd = spec.cwd.string();
   if (result == 0 && !cwd.empty()) {

@@ -22,12 +22,15 @@ struct CommandSpec {
   // Where the program's standard output goes. Standard input is always
   // /dev/null: a compiler must never eat the input meant for the program
   // it builds.
-  enum class Output { inherit, to_stderr, capture, discard };
+  enum class Output { inherit, to_stderr, capture, discard, to_fd };
   Output stdout_to = Output::inherit;
   // When set: the program's standard input and output both, instead of
   // /dev/null and stdout_to (a socket to talk to a helper through).
   int stdio_channel = -1;
   Output stderr_to = Output::inherit; // to_stderr means inherit here
+  // The descriptor Output::to_fd writes to (a file collecting what a
+  // compiler says, say).
+  int output_fd = -1;
 };
 
 struct CommandResult {

@@ -27,6 +27,8 @@ constexpr std::string_view k_magic = "SEALXMF\n";
 constexpr std::uint32_t k_version = 2;
 constexpr std::size_t k_max_path = 4096;
 
+} // namespace
+
 void write_stamp(RecordWriter& w, const FileStamp& stamp) {
   w.u64(stamp.dev);
   w.u64(stamp.ino);
@@ -47,6 +49,8 @@ bool read_stamp(RecordReader& r, FileStamp& stamp) {
   return true;
 }
 
+namespace {
+
 // A count that is within the limits and could fit in the bytes that remain.
 bool read_count(RecordReader& r, std::uint32_t& count, std::size_t& total) {
   if (!r.u32(count) || count > k_max_manifest_items - total) {
@@ -60,17 +64,9 @@ std::int64_t nanoseconds(const struct timespec& time) {
   return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
 }
 
-// SHA-256 and stamp of the file at `path`, read through one descriptor;
-// nullopt when it cannot be read or changed while being read.
-struct HashedFile {
-  FileStamp stamp;
-  Sha256Digest sha256;
-};
-// A header larger than this is hashed but not scanned for the names it
-// includes (no header is near it).
-constexpr std::size_t k_max_scanned_size = 64 * 1024 * 1024;
-// `text`, when given, receives the content too (up to k_max_scanned_size).
-std::optional<HashedFile> hash_file(const std::string& path, std::string* text = nullptr) {
+} // namespace
+
+std::optional<HashedFile> hash_file(const std::string& path, std::string* text) {
   // Without blocking: a FIFO in place of a header would wait for a writer.
   auto fd = open_fd(path.c_str(), O_RDONLY | O_NONBLOCK);
   if (!fd) {
@@ -104,6 +100,8 @@ std::optional<HashedFile> hash_file(const std::string& path, std::string* text =
   }
   return HashedFile{FileStamp::of(after), hasher.digest()};
 }
+
+namespace {
 
 bool exists(const std::string& path) {
   struct stat st {};

@@ -15,6 +15,7 @@
 #include "sealexec/script/unchanged.h"
 #include "sealexec/util/digest.h"
 #include "sealexec/util/error.h"
+#include "sealexec/util/record.h"
 
 #include <sys/stat.h>
 
@@ -38,6 +39,24 @@ struct FileStamp {
   [[nodiscard]] static FileStamp of(const struct stat& st);
   friend bool operator==(const FileStamp&, const FileStamp&) = default;
 };
+
+// A stamp in a record (util/record.h), as manifests keep it.
+void write_stamp(RecordWriter& w, const FileStamp& stamp);
+[[nodiscard]] bool read_stamp(RecordReader& r, FileStamp& stamp);
+
+// SHA-256 and stamp of the file at `path`, read through one descriptor;
+// nullopt when it is not a regular file, cannot be read, or changed while
+// being read.
+struct HashedFile {
+  FileStamp stamp;
+  Sha256Digest sha256;
+};
+// A header larger than this is hashed but not scanned for the names it
+// includes (no header is near it).
+inline constexpr std::size_t k_max_scanned_size = 64 * 1024 * 1024;
+// `text`, when given, receives the content too (up to k_max_scanned_size).
+[[nodiscard]] std::optional<HashedFile> hash_file(const std::string& path,
+                                                  std::string* text = nullptr);
 
 struct HeaderRecord {
   std::string path; // absolute

@@ -6,11 +6,13 @@
 #include "sealexec/script/compiler.h"
 #include "sealexec/script/dependency_list.h"
 #include "sealexec/script/manifest.h"
+#include "sealexec/script/pkg_config.h"
 #include "sealexec/script/unchanged.h"
 #include "sealexec/util/fd.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,6 +133,48 @@ Expected<void> write_file(const std::filesystem::path& path, std::string_view co
   return {};
 }
 
+// Where the compiler's standard error goes: a file in memory, so that what
+// it says can be kept with the binary. Never on disk in a directory others
+// can read.
+Expected<Fd> diagnostics_file() {
+  const int fd = ::memfd_create("sealexec-compiler-diagnostics", MFD_CLOEXEC);
+  if (fd < 0) {
+    return fail(system_error("cannot create a file for the compiler's diagnostics", "memfd",
+                             "memfd_create"));
+  }
+  return Fd(fd);
+}
+
+// What the compiler wrote there, at most k_max_diagnostics bytes: a
+// template error can run to megabytes, and is cut with a note.
+constexpr std::size_t k_max_diagnostics = 4 * 1024 * 1024;
+std::string read_diagnostics(int fd) {
+  std::string text;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    return text;
+  }
+  text.resize(std::min(static_cast<std::size_t>(st.st_size), k_max_diagnostics));
+  std::size_t used = 0;
+  while (used < text.size()) {
+    const ssize_t got = ::pread(fd, text.data() + used, text.size() - used,
+                                static_cast<off_t>(used));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(got);
+  }
+  text.resize(used);
+  if (static_cast<std::size_t>(st.st_size) > k_max_diagnostics) {
+    text += fmt::format("\n[sealexec: the compiler's diagnostics were cut at {} of {} bytes]\n",
+                        k_max_diagnostics, st.st_size);
+  }
+  return text;
+}
+
 // "250 ms", "60 s".
 std::string describe(std::chrono::milliseconds duration) {
   return duration.count() % 1000 == 0 ? fmt::format("{} s", duration.count() / 1000)
@@ -141,30 +185,57 @@ class Runner {
 public:
   Runner(cache::Cache& cache, const ScriptOptions& options) : m_cache(cache), m_options(options) {}
 
-  Expected<PreparedScript> run() {
+  // Everything a compile or a cache lookup needs: the script read, its
+  // language, flags, packages and compiler, and its key.
+  Expected<void> load() {
     m_started_ns = fine_now_ns();
     SEALEXEC_TRY_ASSIGN(ScriptFile file, read_script(m_options.script));
-    auto language = language_of(m_options.script.string());
-    if (!language) {
-      language = language_of(file.real_path.string());
-    }
-    if (!language) {
-      return fail(make_error(Errc::not_runnable, m_options.script.string(),
-                             "is not a C or C++ file (.c, .cc, .cpp, .cxx or .c++)"));
-    }
-    SEALEXEC_TRY_ASSIGN(m_source, parse_script(file.content, file.real_path, *language));
+    SEALEXEC_TRY_ASSIGN(m_source, parse_script(file.content, file.real_path));
+    SEALEXEC_TRY_ASSIGN(m_language, choose_language(file.real_path));
     m_flags = m_source.flags;
     m_flags.insert(m_flags.end(), m_options.extra_flags.begin(), m_options.extra_flags.end());
+    m_sources = m_source.directives.sources;
+    m_sources.insert(m_sources.end(), m_options.sources.begin(), m_options.sources.end());
 
-    SEALEXEC_TRY_ASSIGN(m_compiler, choose_compiler(*language, m_options.compiler_command,
-                                                    m_options.compiler_chosen_by,
-                                                    m_options.path_variable));
-    SEALEXEC_TRY_ASSIGN(const CompilerIdentity identity, identify_compiler(m_compiler, m_options.path_variable));
+    std::string_view command = m_options.compiler_option;
+    std::string chosen_by = "--compiler";
+    if (command.empty()) {
+      command = m_language == Language::c ? m_options.cc_variable : m_options.cxx_variable;
+      chosen_by = m_language == Language::c ? "$CC" : "$CXX";
+    }
+    SEALEXEC_TRY_ASSIGN(m_compiler,
+                        choose_compiler(m_language, command, chosen_by, m_options.path_variable));
+    SEALEXEC_TRY_ASSIGN(const CompilerIdentity identity,
+                        identify_compiler(m_compiler, m_options.path_variable));
     SEALEXEC_TRY_ASSIGN(const CompilerFacts facts,
-                        compiler_facts(m_cache, m_compiler, identity, *language));
-    m_fingerprint = compiler_fingerprint(m_compiler, identity, facts, *language);
-    m_script_key = script_key();
+                        compiler_facts(m_cache, m_compiler, identity, m_language));
+    m_fingerprint = compiler_fingerprint(m_compiler, identity, facts, m_language);
 
+    std::vector<std::string> packages = m_source.directives.packages;
+    for (const std::string& name : m_options.packages) {
+      if (std::ranges::find(packages, name) == packages.end()) {
+        packages.push_back(name);
+      }
+    }
+    if (!packages.empty()) {
+      const PackageQuery query{.packages = std::move(packages),
+                               .pkg_config_command = m_options.pkg_config_command,
+                               .path_variable = m_options.path_variable,
+                               .environment = m_options.pkg_config_environment};
+      auto resolved = resolve_packages(m_cache, query, m_options.note);
+      if (!resolved) {
+        Error error = std::move(resolved).error();
+        error.path = m_options.script.string();
+        return fail(std::move(error));
+      }
+      m_packages = std::move(*resolved);
+    }
+    m_script_key = script_key();
+    return {};
+  }
+
+  Expected<PreparedScript> run() {
+    SEALEXEC_TRY(load());
     if (!m_options.rebuild) {
       SEALEXEC_TRY_ASSIGN(auto hit, cached(/*quiet=*/true));
       if (hit) {
@@ -202,7 +273,68 @@ public:
     return compile();
   }
 
+  std::vector<CompileCommand> editor_commands() const {
+    const std::string directory = m_source.path.parent_path().string();
+    std::vector<std::string> common = compiler_argv();
+    common.insert(common.end(), {"-iquote", directory});
+    // Only what compiles: no libraries, no linker options, no other inputs
+    // (a source file named among the flags gets an entry of its own).
+    std::vector<std::string> inputs;
+    const auto is_input = [](const std::string& word) {
+      return !word.starts_with('-') && (language_of(word) || word.ends_with(".o") ||
+                                        word.ends_with(".a") || word.ends_with(".so"));
+    };
+    for (const std::string& flag : m_flags) {
+      if (is_input(flag)) {
+        if (language_of(flag)) {
+          inputs.push_back(flag);
+        }
+      } else if (!flag.starts_with("-l") && !flag.starts_with("-Wl,")) {
+        common.push_back(flag);
+      }
+    }
+    common.insert(common.end(), m_packages.cflags.begin(), m_packages.cflags.end());
+    std::vector<CompileCommand> commands;
+    CompileCommand script{.directory = directory, .file = m_source.path.string(), .arguments = common};
+    // The script's language may not be its extension's (or it has none).
+    script.arguments.insert(script.arguments.end(),
+                            {"-x", std::string(language_name(m_language)), "-c", script.file});
+    commands.push_back(std::move(script));
+    inputs.insert(inputs.begin(), m_sources.begin(), m_sources.end());
+    for (const std::string& source : inputs) {
+      const std::string file = source.starts_with('/') ? source : directory + "/" + source;
+      CompileCommand helper{.directory = directory, .file = file, .arguments = common};
+      helper.arguments.insert(helper.arguments.end(), {"-c", file});
+      commands.push_back(std::move(helper));
+    }
+    return commands;
+  }
+
 private:
+  // --lang on the command line, else in the file; else the extension of
+  // the name it was run by, or of its real name; else, for a file whose #!
+  // line names sealexec, the default.
+  Expected<Language> choose_language(const std::filesystem::path& real_path) const {
+    if (m_options.language) {
+      return *m_options.language;
+    }
+    if (m_source.directives.language) {
+      return *m_source.directives.language;
+    }
+    if (const auto language = language_of(m_options.script.string())) {
+      return *language;
+    }
+    if (const auto language = language_of(real_path.string())) {
+      return *language;
+    }
+    if (m_source.sealexec_shebang) {
+      return k_default_language;
+    }
+    return fail(make_error(Errc::not_runnable, m_options.script.string(),
+                           "is not a C or C++ script: name it .c or .cpp (.cc, .cxx, .c++, .C), "
+                           "give --lang c or --lang c++, or start it with #!/usr/bin/env sealexec"));
+  }
+
   void note(std::string_view text) const {
     if (m_options.note) {
       m_options.note(text);
@@ -219,6 +351,20 @@ private:
     for (const std::string& variable : m_options.compiler_environment) {
       environment += variable;
       environment += '\0';
+    }
+    // Appended only when there are any: the keys of scripts without them
+    // stay what they were before --source and --pkg existed.
+    for (const std::string& source : m_sources) {
+      flags += "--source";
+      flags += '\0';
+      flags += source;
+      flags += '\0';
+    }
+    if (!m_packages.cflags.empty() || !m_packages.libs.empty() || !m_packages.pc_files.empty()) {
+      flags += "--pkg";
+      flags += '\0';
+      flags += key_text(m_packages);
+      flags += '\0';
     }
     const std::string directory = m_source.path.parent_path().string();
     const std::array<std::string_view, 5> inputs{"script", m_source.compile_text, flags,
@@ -268,6 +414,9 @@ private:
                         fmt::format("manifest: {}", m_source.path.string()));
     }
     note(fmt::format("cached binary, memfd {}", image->memfd_name()));
+    if (m_options.show_warnings) {
+      show_stored_warnings(manifest->result_key);
+    }
     return std::optional<PreparedScript>(PreparedScript{.image = std::move(*image),
                                                         .real_path = m_source.path,
                                                         .compiled = false,
@@ -282,8 +431,16 @@ private:
 
   Expected<PreparedScript> compile() {
     SEALEXEC_TRY_ASSIGN(const BuildDirectory build, BuildDirectory::create());
-    const std::string language(language_name(m_source.language));
-    const std::filesystem::path source = build.path() / m_source.path.filename();
+    const std::string language(language_name(m_language));
+    // Named so that the compiler takes the script's language from the
+    // name, as it would for the file itself: a "-x LANG" needs a "-x none"
+    // after it for the sources and libraries among the flags, and clang
+    // warns about a "-x none" with no input after it (-Werror: an error).
+    std::string source_name = m_source.path.filename().string();
+    if (language_of(source_name) != m_language) {
+      source_name += m_language == Language::c ? ".c" : ".cpp";
+    }
+    const std::filesystem::path source = build.path() / source_name;
     const std::filesystem::path output = build.path() / "a.out";
     const std::string script_directory = m_source.path.parent_path().string();
     SEALEXEC_TRY(write_file(source, m_source.compile_text));
@@ -291,9 +448,12 @@ private:
     CommandSpec compile;
     compile.program = m_compiler.program;
     compile.argv = compiler_argv();
-    compile.argv.insert(compile.argv.end(), {"-x", language, source.string(), "-x", "none", "-o",
-                                             output.string(), "-iquote", script_directory});
+    compile.argv.push_back(source.string());
+    compile.argv.insert(compile.argv.end(), m_sources.begin(), m_sources.end());
+    compile.argv.insert(compile.argv.end(), {"-o", output.string(), "-iquote", script_directory});
     compile.argv.insert(compile.argv.end(), m_flags.begin(), m_flags.end());
+    compile.argv.insert(compile.argv.end(), m_packages.cflags.begin(), m_packages.cflags.end());
+    compile.argv.insert(compile.argv.end(), m_packages.libs.begin(), m_packages.libs.end());
     // Every translation unit writes what it read to standard output
     // (dependency_list.h).
     compile.argv.insert(compile.argv.end(), std::begin(k_dependency_flags),
@@ -302,6 +462,11 @@ private:
     // The program's standard output is its own: what the compiler prints
     // besides its dependencies goes to the caller (compiler_output).
     compile.stdout_to = CommandSpec::Output::capture;
+    // Its diagnostics are kept with the binary (shown again by -v and
+    // --warnings); a failed compile shows them at once.
+    SEALEXEC_TRY_ASSIGN(const Fd diagnostics_fd, diagnostics_file());
+    compile.stderr_to = CommandSpec::Output::to_fd;
+    compile.output_fd = diagnostics_fd.get();
 
     // The include search list of this very compile, asked for alongside it
     // on the other core.
@@ -312,6 +477,7 @@ private:
     // the order given.
     search.argv.insert(search.argv.end(), {"-iquote", script_directory});
     search.argv.insert(search.argv.end(), m_flags.begin(), m_flags.end());
+    search.argv.insert(search.argv.end(), m_packages.cflags.begin(), m_packages.cflags.end());
     search.argv.insert(search.argv.end(), {"-x", language, "-E", "-v", "/dev/null"});
     search.cwd = script_directory;
     search.stdout_to = CommandSpec::Output::discard;
@@ -345,7 +511,9 @@ private:
         }
       }
     }
+    const std::string diagnostics = read_diagnostics(diagnostics_fd.get());
     if (!compiled.status.success()) {
+      show_compiler_output(diagnostics);
       return fail(make_error(Errc::compile_failed, m_source.path.string(),
                              fmt::format("did not compile ({} {})",
                                          m_compiler.program.filename().string(),
@@ -362,7 +530,14 @@ private:
                             .real_path = m_source.path,
                             .compiled = true,
                             .cached = false};
-    auto published = publish(build, source, dependencies, search_list, since_ns, prepared.image);
+    if (m_options.show_warnings) {
+      show_compiler_output(diagnostics);
+    } else if (!diagnostics.empty()) {
+      note("the compiler's diagnostics are kept with the binary: sealexec script --warnings "
+           "shows them");
+    }
+    auto published = publish(build, source, dependencies, search_list, since_ns, prepared.image,
+                             diagnostics);
     if (!published) {
       note(fmt::format("not cached: {}; this build runs once, uncached",
                        published.error().message()));
@@ -374,7 +549,8 @@ private:
 
   Expected<void> publish(const BuildDirectory& build, const std::filesystem::path& source,
                          const Expected<Depfile>& dependencies, const SearchList& search_list,
-                         std::int64_t since_ns, const SealedImage& image) {
+                         std::int64_t since_ns, const SealedImage& image,
+                         std::string_view diagnostics) {
     if (!dependencies) {
       return fail(dependencies.error());
     }
@@ -414,6 +590,11 @@ private:
     SEALEXEC_TRY_ASSIGN(const auto binary, image.map());
     SEALEXEC_TRY(m_cache.put(manifest.result_key, m_fingerprint, binary,
                              fmt::format("script: {}", m_source.path.string())));
+    // Then what the compiler said about it, empty when nothing: before the
+    // manifest, so that a binary found through it has its diagnostics.
+    SEALEXEC_TRY(m_cache.put(diagnostics_key(manifest.result_key), m_fingerprint,
+                             std::as_bytes(std::span(diagnostics.data(), diagnostics.size())),
+                             fmt::format("diagnostics: {}", m_source.path.string())));
     SEALEXEC_TRY(m_cache.put(m_script_key, m_fingerprint, serialize(manifest),
                              fmt::format("manifest: {}", m_source.path.string())));
     note(fmt::format("cached: {} headers, {} watched directories", manifest.headers.size(),
@@ -421,10 +602,40 @@ private:
     return {};
   }
 
+  Sha256Digest diagnostics_key(const Sha256Digest& result_key) const {
+    const std::string result = result_key.hex();
+    const std::array<std::string_view, 2> inputs{"diagnostics", result};
+    return cache::make_key(m_fingerprint, inputs);
+  }
+
+  // A binary compiled by a sealexec from before diagnostics were kept has
+  // none recorded: said, not shown as "no warnings".
+  void show_stored_warnings(const Sha256Digest& result_key) {
+    const Sha256Digest key = diagnostics_key(result_key);
+    auto mapped = m_cache.load_mapping(key, m_fingerprint);
+    if (!mapped || !*mapped) {
+      note("the compiler's diagnostics for this binary were not kept (it was compiled by an "
+           "older sealexec): --rebuild shows them");
+      return;
+    }
+    const auto bytes = (*mapped)->mapping.bytes();
+    show_compiler_output(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+
+  void show_compiler_output(std::string_view text) const {
+    if (!text.empty() && m_options.compiler_output) {
+      m_options.compiler_output(text);
+    }
+  }
+
   cache::Cache& m_cache;
   const ScriptOptions& m_options;
   ScriptSource m_source;
-  std::vector<std::string> m_flags;
+  Language m_language = Language::c;
+  std::vector<std::string> m_flags;   // the file's, then the command line's
+  std::vector<std::string> m_sources; // --source files, the file's first
+  PackageFlags m_packages;
   CompilerCommand m_compiler;
   cache::Fingerprint m_fingerprint = cache::Fingerprint::opaque("");
   Sha256Digest m_script_key;
@@ -435,6 +646,13 @@ private:
 
 Expected<PreparedScript> prepare_script(cache::Cache& cache, const ScriptOptions& options) {
   return Runner(cache, options).run();
+}
+
+Expected<std::vector<CompileCommand>> editor_commands(cache::Cache& cache,
+                                                      const ScriptOptions& options) {
+  Runner runner(cache, options);
+  SEALEXEC_TRY(runner.load());
+  return runner.editor_commands();
 }
 
 } // namespace sealexec::script

@@ -2,8 +2,9 @@
 // cached binary from sealed memory.
 //
 // The key of a script is its content (with the #! line replaced), its
-// flags, the compiler's fingerprint and the environment variables that
-// change what a compiler reads. It names a manifest (manifest.h) that lists
+// flags, its --source files' names, what its --pkg packages resolve to
+// (pkg_config.h), the compiler's fingerprint and the environment variables
+// that change what a compiler reads. It names a manifest (manifest.h) that lists
 // the headers the last compile read and the key of the binary built from
 // them. A warm run reads the script, stats the compiler, the manifest's
 // headers and watched directories, and loads the binary: it never starts
@@ -12,11 +13,13 @@
 
 #include "sealexec/cache/cache.h"
 #include "sealexec/image/sealed_image.h"
+#include "sealexec/script/compile_commands.h"
 #include "sealexec/script/script_source.h"
 #include "sealexec/util/error.h"
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,20 +29,32 @@ namespace sealexec::script {
 struct ScriptOptions {
   std::filesystem::path script;         // as the caller named it
   std::vector<std::string> extra_flags; // from the command line, after the file's own
-  // The compiler command: --compiler's value, else $CC or $CXX (empty when
-  // unset), with what chose it for messages.
-  std::string compiler_command;
-  std::string compiler_chosen_by;
+  // From the command line, besides the file's own directives (script_source.h):
+  std::optional<Language> language;  // --lang, which wins over the file's
+  std::vector<std::string> packages; // --pkg, after the file's
+  std::vector<std::string> sources;  // --source, after the file's
+  // The compiler command: --compiler's value (empty: not given), else $CC
+  // or $CXX by the script's language (empty when unset).
+  std::string compiler_option;
+  std::string cc_variable;
+  std::string cxx_variable;
   std::string path_variable; // $PATH
   // Environment variables that change what the compiler reads, as
   // "NAME=value" (see k_compiler_environment); they are part of the key.
   std::vector<std::string> compiler_environment;
+  // $PKG_CONFIG, and every PKG_CONFIG* variable as "NAME=value", sorted.
+  std::string pkg_config_command;
+  std::vector<std::string> pkg_config_environment;
   bool rebuild = false; // compile even on a hit
+  // Show the stored diagnostics of a successful compile on every run (-v,
+  // --warnings); otherwise they are stored, not shown.
+  bool show_warnings = false;
   // Says what happens (--verbose); empty: quiet.
   std::function<void(std::string_view)> note;
-  // What the compiler printed on its standard output, when that was more
-  // than its dependency list (a linker's --verbose, say): the caller shows
-  // it where the compiler's messages go. Empty: dropped.
+  // The compiler's own words: its diagnostics, and what it printed on its
+  // standard output when that was more than its dependency list (a
+  // linker's --verbose, say). The caller shows them where the compiler's
+  // messages go. Empty: dropped.
   std::function<void(std::string_view)> compiler_output;
 };
 
@@ -59,6 +74,12 @@ struct PreparedScript {
   bool compiled = false;           // this run compiled it
   bool cached = false;             // the binary is in the cache
 };
+
+// What an editor needs to compile the script and each of its --source
+// files as sealexec does (compile_commands.h), without compiling it: the
+// language, compiler and flags, pkg-config's included.
+[[nodiscard]] Expected<std::vector<CompileCommand>> editor_commands(cache::Cache& cache,
+                                                                    const ScriptOptions& options);
 
 // The script's binary, sealed and ready to exec: from the cache when its
 // manifest still holds, compiled otherwise (once, whoever else is trying at

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace sealexec::script {
@@ -44,7 +45,7 @@ std::optional<Language> language_of(std::string_view path) {
   if (extension == "c") {
     return Language::c;
   }
-  constexpr std::array<std::string_view, 4> k_cxx{"cc", "cpp", "cxx", "c++"};
+  constexpr std::array<std::string_view, 5> k_cxx{"cc", "cpp", "cxx", "c++", "C"};
   for (const std::string_view known : k_cxx) {
     if (extension == known) {
       return Language::cxx;
@@ -55,6 +56,93 @@ std::optional<Language> language_of(std::string_view path) {
 
 std::string_view language_name(Language language) {
   return language == Language::c ? "c" : "c++";
+}
+
+std::optional<Language> parse_language(std::string_view name) {
+  if (name == "c" || name == "C") {
+    return Language::c;
+  }
+  if (name == "c++" || name == "C++" || name == "cxx" || name == "cpp") {
+    return Language::cxx;
+  }
+  return std::nullopt;
+}
+
+bool starts_with_sealexec_shebang(std::string_view content) {
+  if (!content.starts_with("#!")) {
+    return false;
+  }
+  const std::size_t newline = content.find('\n');
+  const std::string_view line = content.substr(2, newline == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : newline - 2);
+  const auto basename = [](std::string_view word) {
+    const std::size_t slash = word.rfind('/');
+    return slash == std::string_view::npos ? word : word.substr(slash + 1);
+  };
+  // Words split on blanks, as the kernel and env -S split them (quotes
+  // do not matter for finding the program's name).
+  std::vector<std::string_view> words;
+  for (std::size_t at = 0; at < line.size();) {
+    while (at < line.size() && is_blank(line[at])) {
+      ++at;
+    }
+    const std::size_t end = line.find_first_of(" \t\r", at);
+    const std::string_view word = line.substr(at, end == std::string_view::npos ? line.size() - at
+                                                                                 : end - at);
+    if (!word.empty()) {
+      words.push_back(word);
+    }
+    at = end == std::string_view::npos ? line.size() : end;
+  }
+  if (words.empty()) {
+    return false;
+  }
+  if (basename(words.front()) == "sealexec") {
+    return true;
+  }
+  if (basename(words.front()) != "env") {
+    return false;
+  }
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    const std::string_view word = words[i];
+    if (word == "-S" || word == "--split-string" || word == "-i" || word == "--ignore-environment" ||
+        word == "-") {
+      continue;
+    }
+    if (word.starts_with("-S")) {
+      return basename(word.substr(2)) == "sealexec"; // -Ssealexec
+    }
+    if (word.starts_with('-') || word.find('=') != std::string_view::npos) {
+      continue; // another option of env's, or NAME=value
+    }
+    return basename(word) == "sealexec";
+  }
+  return false;
+}
+
+std::optional<std::string> add_packages(std::string_view value,
+                                        std::vector<std::string>& packages) {
+  for (std::size_t at = 0; at <= value.size();) {
+    const std::size_t comma = std::min(value.find(',', at), value.size());
+    const std::string_view name = value.substr(at, comma - at);
+    at = comma + 1;
+    if (name.empty()) {
+      continue; // "zlib," and "a,,b" mean what they say
+    }
+    const bool valid =
+        name.front() != '-' && std::ranges::all_of(name, [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '+' || c == '-';
+        });
+    if (!valid) {
+      return fmt::format("'{}' is not a package name (letters, digits and ._+- only)", name);
+    }
+    if (std::ranges::find(packages, name) == packages.end()) {
+      packages.emplace_back(name);
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> split_words(std::string_view text) {
@@ -127,8 +215,53 @@ std::string c_string_body(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Takes the directives out of one line's words; the rest are flags.
+std::optional<std::string> take_directives(std::vector<std::string>& words,
+                                           ScriptDirectives& directives) {
+  std::vector<std::string> flags;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    std::string_view name = word;
+    std::optional<std::string> value;
+    if (const std::size_t equals = word.find('='); equals != std::string::npos) {
+      name = std::string_view(word).substr(0, equals);
+      value = word.substr(equals + 1);
+    }
+    if (name != "--lang" && name != "--pkg" && name != "--source") {
+      flags.push_back(word);
+      continue;
+    }
+    if (!value) {
+      if (i + 1 == words.size()) {
+        return fmt::format("{} needs a value", name);
+      }
+      value = words[++i];
+    }
+    if (name == "--lang") {
+      directives.language = parse_language(*value);
+      if (!directives.language) {
+        return fmt::format("--lang '{}': the language is c or c++", *value);
+      }
+    } else if (name == "--pkg") {
+      if (auto why = add_packages(*value, directives.packages)) {
+        return fmt::format("--pkg: {}", *why);
+      }
+    } else if (value->empty() || value->starts_with('-')) {
+      return fmt::format("--source '{}' is not a file name", *value);
+    } else {
+      directives.sources.push_back(std::move(*value));
+    }
+  }
+  words = std::move(flags);
+  return std::nullopt;
+}
+
+} // namespace
+
 Expected<ScriptSource> parse_script(std::string_view content,
-                                    const std::filesystem::path& real_path, Language language) {
+                                    const std::filesystem::path& real_path) {
   const std::string name = real_path.string();
   if (content.size() > k_max_script_size) {
     return fail(make_error(Errc::too_large, name,
@@ -137,7 +270,7 @@ Expected<ScriptSource> parse_script(std::string_view content,
   }
   ScriptSource script;
   script.path = real_path;
-  script.language = language;
+  script.sealexec_shebang = starts_with_sealexec_shebang(content);
 
   std::string_view body = content;
   std::size_t first_line = 1;
@@ -163,6 +296,10 @@ Expected<ScriptSource> parse_script(std::string_view content,
       return fail(make_error(
           Errc::malformed, fmt::format("{}:{}", name, first_line + line),
           "unterminated quote or trailing backslash in the sealexec: flags comment"));
+    }
+    if (auto why = take_directives(*words, script.directives)) {
+      return fail(make_error(Errc::malformed, fmt::format("{}:{}", name, first_line + line),
+                             fmt::format("in the sealexec: line: {}", *why)));
     }
     script.flags.insert(script.flags.end(), words->begin(), words->end());
   }

@@ -1,0 +1,149 @@
+#include "sealexec/script/compile_commands.h"
+
+#include "sealexec/image/copy.h"
+#include "sealexec/util/fd.h"
+#include "sealexec/util/replacement_file.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace sealexec::script {
+
+namespace {
+
+// A database larger than this is not one a person keeps by hand or a build
+// system writes for one directory; it is not read whole into memory.
+constexpr std::size_t k_max_database_size = 256 * 1024 * 1024;
+
+// The file an entry is for, absolute (lexically: the database is text, and
+// its files need not exist).
+std::string entry_file(const nlohmann::json& entry) {
+  const auto file = entry.find("file");
+  if (file == entry.end() || !file->is_string()) {
+    return {};
+  }
+  std::filesystem::path path(file->get<std::string>());
+  if (path.is_relative()) {
+    const auto directory = entry.find("directory");
+    if (directory == entry.end() || !directory->is_string()) {
+      return {};
+    }
+    path = std::filesystem::path(directory->get<std::string>()) / path;
+  }
+  return path.lexically_normal().string();
+}
+
+Expected<std::string> read_existing(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  auto opened = open_fd(name.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (!opened) {
+    if (opened.error().sys_errno == ENOENT) {
+      return std::string();
+    }
+    return fail(std::move(opened).error());
+  }
+  struct stat st {};
+  if (::fstat(opened->get(), &st) != 0) {
+    return fail(system_error("cannot inspect", name, "fstat"));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(make_error(Errc::invalid_argument, name, "is not a regular file"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > k_max_database_size) {
+    return fail(make_error(Errc::too_large, name, "is larger than 256 MiB"));
+  }
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t used = 0;
+  while (used < text.size()) {
+    const ssize_t got = ::read(opened->get(), text.data() + used, text.size() - used);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return fail(system_error("cannot read", name, "read"));
+    }
+    if (got == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(got);
+  }
+  text.resize(used);
+  return text;
+}
+
+} // namespace
+
+Expected<std::string> merge_compile_commands(std::string_view existing,
+                                             std::span<const CompileCommand> ours,
+                                             std::string_view name) {
+  nlohmann::json database = nlohmann::json::array();
+  const bool blank = std::ranges::all_of(
+      existing, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  if (!blank) {
+    database = nlohmann::json::parse(existing, nullptr, /*allow_exceptions=*/false);
+    if (database.is_discarded()) {
+      return fail(make_error(Errc::malformed, name, "is not valid JSON; left as it is"));
+    }
+    if (!database.is_array() ||
+        !std::ranges::all_of(database, [](const nlohmann::json& e) { return e.is_object(); })) {
+      return fail(make_error(Errc::malformed, name,
+                             "is not a compilation database (a JSON array of objects); left as "
+                             "it is"));
+    }
+  }
+  for (const CompileCommand& command : ours) {
+    const std::string file = std::filesystem::path(command.file).lexically_normal().string();
+    nlohmann::json kept = nlohmann::json::array();
+    for (nlohmann::json& entry : database) {
+      if (entry_file(entry) != file) {
+        kept.push_back(std::move(entry));
+      }
+    }
+    database = std::move(kept);
+    database.push_back({{"directory", command.directory},
+                        {"file", command.file},
+                        {"arguments", command.arguments}});
+  }
+  // Invalid UTF-8 (a file name in Latin-1) is replaced, not refused: the
+  // database is for editors, and the rest of it is still useful.
+  return database.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+Expected<void> update_compile_commands(const std::filesystem::path& path,
+                                       std::span<const CompileCommand> ours) {
+  std::filesystem::path target = path;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    std::error_code error;
+    target = std::filesystem::weakly_canonical(path, error);
+    if (error) {
+      return fail(make_error(Errc::system, path.string(),
+                             fmt::format("cannot resolve the link: {}", error.message())));
+    }
+  }
+  SEALEXEC_TRY_ASSIGN(const std::string existing, read_existing(target));
+  SEALEXEC_TRY_ASSIGN(const std::string merged,
+                      merge_compile_commands(existing, ours, target.string()));
+  mode_t mode = 0;
+  if (::stat(target.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t umask = ::umask(0);
+    ::umask(umask);
+    mode = 0666 & ~umask;
+  }
+  SEALEXEC_TRY_ASSIGN(ReplacementFile out, ReplacementFile::create(target));
+  SEALEXEC_TRY(write_all(out.fd(), std::as_bytes(std::span(merged.data(), merged.size())),
+                         target.string()));
+  if (::fchmod(out.fd(), mode) != 0) {
+    return fail(system_error("cannot set the mode of", target.string(), "fchmod"));
+  }
+  return out.commit();
+}
+
+} // namespace sealexec::script
