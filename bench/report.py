@@ -232,6 +232,13 @@ def main():
 
     script_row("`sealexec hello.cpp`, warm / the same binary prebuilt, run directly (interleaved)",
                scripts_warm, "sealexec hello.cpp", "prebuilt (direct)", 1.5)
+    script_row("`sealexec hello-tool` (the same file, extensionless, `#!`), warm / "
+               "`sealexec hello.cpp`, warm", scripts_warm, "sealexec hello-tool (extensionless)",
+               "sealexec hello.cpp", 1.05)
+    script_row("`sealexec zlib-pkg.cpp` (`--pkg zlib`), warm / `sealexec zlib-flags.cpp` "
+               "(`-lz` written out), warm: pkg-config is not started",
+               scripts_warm, "sealexec zlib-pkg.cpp (--pkg zlib)", "sealexec zlib-flags.cpp (-lz)",
+               1.05)
     script_row("`minimal-runner` of the prebuilt binary / the binary run directly (any runner's floor)",
                scripts_warm, "minimal-runner prebuilt", "prebuilt (direct)")
     script_row("`sealexec hello.cpp`, warm / `sealexec run --policy=off` of the prebuilt binary "

@@ -163,12 +163,17 @@ cat "$OUT/check-memory.txt"
 #    interleaved rounds. Cold: a compile and run against a plain c++ -o.
 SCRIPTS=$WORK/scripts
 mkdir -p "$SCRIPTS"
-cp "$BENCH_SRC/scripts/hello.cpp" "$BENCH_SRC/scripts/hello.c" "$SCRIPTS/"
+cp "$BENCH_SRC/scripts/hello.cpp" "$BENCH_SRC/scripts/hello.c" "$BENCH_SRC/scripts/zlib-pkg.cpp" \
+  "$BENCH_SRC/scripts/zlib-flags.cpp" "$SCRIPTS/"
+# The same hello.cpp as an extensionless tool: the warm run must cost the same.
+{ echo '#!/usr/bin/env sealexec'; cat "$BENCH_SRC/scripts/hello.cpp"; } >"$SCRIPTS/hello-tool"
+chmod +x "$SCRIPTS/hello-tool"
 export SEALEXEC_CACHE_DIR=$WORK/script-cache CCACHE_DIR=$WORK/ccache
 CXX_PATH=$(command -v c++) # the timer and hyperfine -N do no PATH lookup
 TCC_PATH=$(command -v tcc)
 "$CXX_PATH" -o "$SCRIPTS/hello-prebuilt" "$SCRIPTS/hello.cpp"
-for cmd in "$SEALEXEC $SCRIPTS/hello.cpp" "$TCC_PATH -run $SCRIPTS/hello.c" \
+for cmd in "$SEALEXEC $SCRIPTS/hello.cpp" "$SEALEXEC $SCRIPTS/hello-tool" \
+  "$SEALEXEC $SCRIPTS/zlib-pkg.cpp" "$SEALEXEC $SCRIPTS/zlib-flags.cpp" "$TCC_PATH -run $SCRIPTS/hello.c" \
   "$BENCH_SRC/scripts/ccache-run.sh $SCRIPTS/hello.cpp $SCRIPTS/ccache-out"; do
   $cmd >/dev/null || die "'$cmd' failed"
 done
@@ -178,6 +183,9 @@ echo "== $SCRIPTS_WARM_CMD (scripts, warm)"
 $SCRIPTS_WARM_CMD \
   "prebuilt (direct)" "$SCRIPTS/hello-prebuilt" \
   "sealexec hello.cpp" "$SEALEXEC $SCRIPTS/hello.cpp" \
+  "sealexec hello-tool (extensionless)" "$SEALEXEC $SCRIPTS/hello-tool" \
+  "sealexec zlib-pkg.cpp (--pkg zlib)" "$SEALEXEC $SCRIPTS/zlib-pkg.cpp" \
+  "sealexec zlib-flags.cpp (-lz)" "$SEALEXEC $SCRIPTS/zlib-flags.cpp" \
   "sealexec run --policy=off prebuilt" "$SEALEXEC run --policy=off $SCRIPTS/hello-prebuilt" \
   "minimal-runner prebuilt" "$RUNNER $SCRIPTS/hello-prebuilt" \
   "tcc -run hello.c" "$TCC_PATH -run $SCRIPTS/hello.c" \
