@@ -48,6 +48,8 @@ expect_code 0 "$SEALEXEC" --rebuild -v mytool r
 expect_compiled "sealexec --rebuild -v mytool"
 # The compile names no language: the copy it compiles is named for it.
 grep -F 'compiling with' "$WORK/err" | grep -qF -- ' -x ' && fail "the compile still passes -x: $(cat "$WORK/err")"
+expect_code 0 "$SEALEXEC" -- mytool --
+expect_out "c++ says hello to --" "sealexec -- mytool --"
 expect_code 0 "$SEALEXEC" --flags=-DUNUSED=1 -- mytool dd
 expect_out "c++ says hello to dd" "sealexec --flags=... -- mytool"
 

@@ -126,8 +126,10 @@ int main(int argc, char** argv) {
   }
   // `sealexec hello.cpp`, `sealexec -v tool`, and what `#!/usr/bin/env
   // sealexec` and `#!/usr/bin/env -S sealexec --flags...` run.
-  if (first.starts_with("-") ? is_known_option(k_script_command.options, first)
-                             : script::language_of(first) || names_sealexec(first)) {
+  const bool is_script = first == "--" || (first.starts_with("-")
+                                            ? is_known_option(k_script_command.options, first)
+                                            : script::language_of(first) || names_sealexec(first));
+  if (is_script) {
     return run_command(k_script_command, args);
   }
   return report(make_error(
