@@ -105,7 +105,27 @@ expect_out "c++ says hello to told" "sealexec script --lang c++ plain"
 printf '#!/bin/sh\n# sealexec\necho shell\n' >shelltool
 chmod +x shelltool
 expect_code 125 "$SEALEXEC" shelltool
-expect_code 125 "$SEALEXEC" ./shelltool
+# As a path, it is taken for a script, and refused as none.
+expect_code 126 "$SEALEXEC" ./shelltool
+expect_file_contains "$WORK/err" "is not a C or C++ script"
+[ ! -s "$WORK/out" ] || fail "./shelltool ran"
+# A missing path is not found (127), not an unknown command.
+expect_code 127 "$SEALEXEC" ./no-such-tool
+expect_file_contains "$WORK/err" "no-such-tool"
+
+# `sealexec tool` applies the options of tool's #! line, as ./tool does.
+cat >lined <<'SRC'
+#!/usr/bin/env -S sealexec --lang c --flags "-DLEVEL=3 -DOTHER=4"
+#include <stdio.h>
+int main(void) { int new = LEVEL; printf("lined %d\n", new + OTHER - 4); return 0; }
+SRC
+chmod +x lined
+expect_code 0 ./lined
+expect_out "lined 3" "./lined (options on the #! line)"
+expect_code 0 "$SEALEXEC" lined
+expect_out "lined 3" "sealexec lined (the #! line's options applied)"
+# Options before the name: then the #! line's are not added (the kernel's
+# ./lined looks the same), as docs/scripts.md says.
 
 # Bad languages and unknown options before a file are usage errors.
 expect_code 125 "$SEALEXEC" --lang rust mytool

@@ -18,9 +18,11 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sealexec::cli {
 
@@ -60,16 +62,17 @@ std::string main_help() {
 
 bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
 
-// Whether the file `path` starts with a #! line naming sealexec: a script
-// of any name. Read without blocking, and only a regular file's first line.
-bool names_sealexec(std::string_view path) {
+// The arguments the #! line of the file `path` gives sealexec, when that
+// line names sealexec (a script of any name); nullopt otherwise. Read
+// without blocking, and only a regular file's first line.
+std::optional<std::vector<std::string>> shebang_arguments(std::string_view path) {
   const std::string name(path);
   const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
-    return false;
+    return std::nullopt;
   }
   struct stat st {};
-  std::array<char, 256> head{};
+  std::array<char, 512> head{};
   ssize_t got = -1;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
     do {
@@ -77,8 +80,11 @@ bool names_sealexec(std::string_view path) {
     } while (got < 0 && errno == EINTR);
   }
   ::close(fd);
-  return got > 0 && script::starts_with_sealexec_shebang(
-                        std::string_view(head.data(), static_cast<std::size_t>(got)));
+  if (got <= 0) {
+    return std::nullopt;
+  }
+  return script::sealexec_shebang_arguments(
+      std::string_view(head.data(), static_cast<std::size_t>(got)));
 }
 
 int run_command(const Command& command, std::span<char* const> args) {
@@ -126,11 +132,26 @@ int main(int argc, char** argv) {
   }
   // `sealexec hello.cpp`, `sealexec -v tool`, and what `#!/usr/bin/env
   // sealexec` and `#!/usr/bin/env -S sealexec --flags...` run.
-  const bool is_script = first == "--" || (first.starts_with("-")
-                                            ? is_known_option(k_script_command.options, first)
-                                            : script::language_of(first) || names_sealexec(first));
-  if (is_script) {
+  if (first == "--" || (first.starts_with("-") && is_known_option(k_script_command.options, first))) {
     return run_command(k_script_command, args);
+  }
+  if (!first.starts_with("-")) {
+    if (const auto from_shebang = shebang_arguments(first)) {
+      // `sealexec tool`: the options of tool's #! line, which the kernel
+      // passes before the name when it runs ./tool, are not here yet.
+      std::vector<std::string> words = *from_shebang;
+      words.insert(words.end(), args.begin(), args.end());
+      std::vector<char*> with_options;
+      for (std::string& word : words) {
+        with_options.push_back(word.data());
+      }
+      return run_command(k_script_command, with_options);
+    }
+    // A named script, or a path: a missing file is "not found" (127), not
+    // an unknown command.
+    if (script::language_of(first) || first.find('/') != std::string_view::npos) {
+      return run_command(k_script_command, args);
+    }
   }
   return report(make_error(
       Errc::invalid_argument, "",

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,52 @@ std::string entry_file(const nlohmann::json& entry) {
     path = std::filesystem::path(directory->get<std::string>()) / path;
   }
   return path.lexically_normal().string();
+}
+
+// A database is an array of flat objects; nlohmann's parser recurses once
+// per level, so a hostile file nested 60,000 deep would overflow the stack.
+constexpr std::size_t k_max_nesting = 64;
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Where a symbolic link leads, followed link by link (also to a file that
+// does not exist yet: a link to a build directory's database, made before
+// the build). Lexically: the kernel resolves it the same way.
+Expected<std::filesystem::path> follow_links(std::filesystem::path path) {
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+      return path;
+    }
+    std::error_code error;
+    const std::filesystem::path target = std::filesystem::read_symlink(path, error);
+    if (error) {
+      return fail(make_error(Errc::system, path.string(),
+                             fmt::format("cannot read the link: {}", error.message())));
+    }
+    path = target.is_absolute() ? target : path.parent_path() / target;
+  }
+  return fail(make_error(Errc::invalid_argument, path.string(), "too many levels of links"));
 }
 
 Expected<std::string> read_existing(const std::filesystem::path& path) {
@@ -81,6 +128,11 @@ Expected<std::string> read_existing(const std::filesystem::path& path) {
 Expected<std::string> merge_compile_commands(std::string_view existing,
                                              std::span<const CompileCommand> ours,
                                              std::string_view name) {
+  if (nesting_depth(existing) > k_max_nesting) {
+    return fail(make_error(Errc::malformed, name,
+                           fmt::format("nests arrays or objects more than {} deep; left as it is",
+                                       k_max_nesting)));
+  }
   nlohmann::json database = nlohmann::json::array();
   const bool blank = std::ranges::all_of(
       existing, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
@@ -116,16 +168,19 @@ Expected<std::string> merge_compile_commands(std::string_view existing,
 
 Expected<void> update_compile_commands(const std::filesystem::path& path,
                                        std::span<const CompileCommand> ours) {
-  std::filesystem::path target = path;
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-    std::error_code error;
-    target = std::filesystem::weakly_canonical(path, error);
-    if (error) {
-      return fail(make_error(Errc::system, path.string(),
-                             fmt::format("cannot resolve the link: {}", error.message())));
+  SEALEXEC_TRY_ASSIGN(const std::filesystem::path target, follow_links(path));
+  // Read, merge and replace under a lock on the directory, or two scripts
+  // written at once would each drop the other's entry. (Other tools do not
+  // take it; they rewrite the whole file anyway.)
+  const std::string directory = target.parent_path().string();
+  SEALEXEC_TRY_ASSIGN(const Fd directory_fd,
+                      open_fd(directory.c_str(), O_RDONLY | O_DIRECTORY));
+  while (::flock(directory_fd.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      return fail(system_error("cannot lock", directory, "flock"));
     }
   }
+  struct stat st {};
   SEALEXEC_TRY_ASSIGN(const std::string existing, read_existing(target));
   SEALEXEC_TRY_ASSIGN(const std::string merged,
                       merge_compile_commands(existing, ours, target.string()));

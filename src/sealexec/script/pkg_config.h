@@ -33,7 +33,10 @@ struct PackageQuery {
   std::vector<std::string> packages;    // names, checked by add_packages
   std::string pkg_config_command;       // $PKG_CONFIG (a command, maybe with arguments); empty: unset
   std::string path_variable;            // $PATH, where pkg-config is looked for
-  std::vector<std::string> environment; // every PKG_CONFIG* variable as NAME=value, sorted
+  // As NAME=value: every PKG_CONFIG* variable, and those that change what
+  // the compiler reads (CPATH, LIBRARY_PATH...: pkgconf leaves out the
+  // directories they name). The answer's key.
+  std::vector<std::string> environment;
 };
 
 struct PcFile {

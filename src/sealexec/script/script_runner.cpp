@@ -175,6 +175,30 @@ std::string read_diagnostics(int fd) {
   return text;
 }
 
+// A flag only the link takes (clang -Werror refuses it in a compile
+// without a link, such as -E -v).
+bool is_link_only(std::string_view flag) {
+  return flag.starts_with("-l") || flag.starts_with("-L") || flag.starts_with("-Wl,") ||
+         flag.starts_with("-fuse-ld=") || flag == "-rdynamic" || flag == "-s" ||
+         flag == "-static" || flag == "-shared" || flag == "-pie" || flag == "-no-pie" ||
+         flag.ends_with(".o") || flag.ends_with(".a") || flag.ends_with(".so");
+}
+
+// `flags` without what only the link takes ("-L DIR" and "-Xlinker X"
+// with their words).
+std::vector<std::string> compile_only(const std::vector<std::string>& flags) {
+  std::vector<std::string> kept;
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    const std::string& flag = flags[i];
+    if (flag == "-l" || flag == "-L" || flag == "-Xlinker" || flag == "-T") {
+      ++i;
+    } else if (!is_link_only(flag)) {
+      kept.push_back(flag);
+    }
+  }
+  return kept;
+}
+
 // "250 ms", "60 s".
 std::string describe(std::chrono::milliseconds duration) {
   return duration.count() % 1000 == 0 ? fmt::format("{} s", duration.count() / 1000)
@@ -218,10 +242,15 @@ public:
       }
     }
     if (!packages.empty()) {
+      // pkgconf leaves out the -I and -L directories that CPATH and
+      // LIBRARY_PATH and the like already name: its answer depends on them.
+      std::vector<std::string> environment = m_options.pkg_config_environment;
+      environment.insert(environment.end(), m_options.compiler_environment.begin(),
+                         m_options.compiler_environment.end());
       const PackageQuery query{.packages = std::move(packages),
                                .pkg_config_command = m_options.pkg_config_command,
                                .path_variable = m_options.path_variable,
-                               .environment = m_options.pkg_config_environment};
+                               .environment = std::move(environment)};
       auto resolved = resolve_packages(m_cache, query, m_options.note);
       if (!resolved) {
         Error error = std::move(resolved).error();
@@ -229,6 +258,9 @@ public:
         return fail(std::move(error));
       }
       m_packages = std::move(*resolved);
+    }
+    if (auto why = refused_flag()) {
+      return fail(make_error(Errc::malformed, m_options.script.string(), *why));
     }
     m_script_key = script_key();
     return {};
@@ -311,6 +343,20 @@ public:
   }
 
 private:
+  // sealexec names the output: an "-o" among the flags, the file's, the
+  // command line's or pkg-config's, would make the compiler write (or, on
+  // failure, delete) another file.
+  std::optional<std::string> refused_flag() const {
+    for (const auto* list : {&m_flags, &m_packages.cflags, &m_packages.libs}) {
+      for (const std::string& flag : *list) {
+        if (flag.starts_with("-o") && !flag.starts_with("-objcmt")) {
+          return fmt::format("'{}' among the flags: sealexec chooses where the binary goes", flag);
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
   // --lang on the command line, else in the file; else the extension of
   // the name it was run by, or of its real name; else, for a file whose #!
   // line names sealexec, the default.
@@ -436,9 +482,11 @@ private:
     // name, as it would for the file itself: a "-x LANG" needs a "-x none"
     // after it for the sources and libraries among the flags, and clang
     // warns about a "-x none" with no input after it (-Werror: an error).
+    // A name no include of a neighbour is likely to ask for: "..."
+    // includes look first in the copy's own directory.
     std::string source_name = m_source.path.filename().string();
     if (language_of(source_name) != m_language) {
-      source_name += m_language == Language::c ? ".c" : ".cpp";
+      source_name += m_language == Language::c ? ".sealexec.c" : ".sealexec.cpp";
     }
     const std::filesystem::path source = build.path() / source_name;
     const std::filesystem::path output = build.path() / "a.out";
@@ -476,7 +524,10 @@ private:
     // -iquote first, as in the compile: quote directories are searched in
     // the order given.
     search.argv.insert(search.argv.end(), {"-iquote", script_directory});
-    search.argv.insert(search.argv.end(), m_flags.begin(), m_flags.end());
+    // Only what preprocessing takes: clang -Werror refuses "-E" with a
+    // linker input or option it would not use.
+    const std::vector<std::string> compile_flags = compile_only(m_flags);
+    search.argv.insert(search.argv.end(), compile_flags.begin(), compile_flags.end());
     search.argv.insert(search.argv.end(), m_packages.cflags.begin(), m_packages.cflags.end());
     search.argv.insert(search.argv.end(), {"-x", language, "-E", "-v", "/dev/null"});
     search.cwd = script_directory;
@@ -519,10 +570,6 @@ private:
                                          m_compiler.program.filename().string(),
                                          compiled.status.describe())));
     }
-    if (search_list.quote.empty() && search_list.bracket.empty()) {
-      note("could not learn the include search list: headers that would shadow others "
-           "are not watched");
-    }
 
     ImageOptions options = image_options();
     SEALEXEC_TRY_ASSIGN(SealedImage image, SealedImage::from_path(output, options));
@@ -554,9 +601,19 @@ private:
     if (!dependencies) {
       return fail(dependencies.error());
     }
-    if (const auto flag = flag_hiding_dependencies(m_flags)) {
+    std::vector<std::string> every_flag = m_flags;
+    every_flag.insert(every_flag.end(), m_packages.cflags.begin(), m_packages.cflags.end());
+    every_flag.insert(every_flag.end(), m_packages.libs.begin(), m_packages.libs.end());
+    if (const auto flag = flag_hiding_dependencies(every_flag)) {
       return fail(make_error(Errc::invalid_argument, *flag,
                              "may change or hide the compiler's dependency list"));
+    }
+    // Without the search list, a header that would shadow one read later
+    // cannot be watched: such a binary is not one to keep.
+    if (search_list.quote.empty() && search_list.bracket.empty()) {
+      return fail(make_error(Errc::invalid_argument, "the compiler's include search list",
+                             "could not be learned (the compiler refused -E -v with these "
+                             "flags)"));
     }
     const std::vector<std::string>& listed = dependencies->prerequisites;
     if (std::find(listed.begin(), listed.end(), source.string()) == listed.end()) {
@@ -614,8 +671,8 @@ private:
     const Sha256Digest key = diagnostics_key(result_key);
     auto mapped = m_cache.load_mapping(key, m_fingerprint);
     if (!mapped || !*mapped) {
-      note("the compiler's diagnostics for this binary were not kept (it was compiled by an "
-           "older sealexec): --rebuild shows them");
+      note("the compiler's diagnostics for this binary are not in the cache (compiled by an "
+           "older sealexec, or removed since): --rebuild shows them");
       return;
     }
     const auto bytes = (*mapped)->mapping.bytes();

@@ -68,57 +68,72 @@ std::optional<Language> parse_language(std::string_view name) {
   return std::nullopt;
 }
 
-bool starts_with_sealexec_shebang(std::string_view content) {
+std::optional<std::vector<std::string>> sealexec_shebang_arguments(std::string_view content) {
   if (!content.starts_with("#!")) {
-    return false;
+    return std::nullopt;
   }
   const std::size_t newline = content.find('\n');
-  const std::string_view line = content.substr(2, newline == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : newline - 2);
+  std::string_view line = content.substr(2, newline == std::string_view::npos
+                                                ? std::string_view::npos
+                                                : newline - 2);
+  while (!line.empty() && is_blank(line.back())) {
+    line.remove_suffix(1);
+  }
   const auto basename = [](std::string_view word) {
     const std::size_t slash = word.rfind('/');
     return slash == std::string_view::npos ? word : word.substr(slash + 1);
   };
-  // Words split on blanks, as the kernel and env -S split them (quotes
-  // do not matter for finding the program's name).
-  std::vector<std::string_view> words;
-  for (std::size_t at = 0; at < line.size();) {
-    while (at < line.size() && is_blank(line[at])) {
-      ++at;
+  // The kernel splits the interpreter from the rest at the first blank,
+  // and passes the rest as one argument.
+  line = trim_left(line);
+  const std::size_t blank = line.find_first_of(" \t");
+  const std::string_view interpreter = line.substr(0, blank);
+  const std::string_view rest =
+      blank == std::string_view::npos ? std::string_view() : trim_left(line.substr(blank));
+  if (basename(interpreter) == "sealexec") {
+    if (rest.empty()) {
+      return std::vector<std::string>{};
     }
-    const std::size_t end = line.find_first_of(" \t\r", at);
-    const std::string_view word = line.substr(at, end == std::string_view::npos ? line.size() - at
-                                                                                 : end - at);
-    if (!word.empty()) {
-      words.push_back(word);
-    }
-    at = end == std::string_view::npos ? line.size() : end;
+    return std::vector<std::string>{std::string(rest)};
   }
-  if (words.empty()) {
-    return false;
+  if (basename(interpreter) != "env") {
+    return std::nullopt;
   }
-  if (basename(words.front()) == "sealexec") {
-    return true;
+  // env: options, NAME=value, then the program. With -S (--split-string)
+  // env splits its argument into words itself, about as sh does.
+  auto split = split_words(rest);
+  if (!split) {
+    return std::nullopt;
   }
-  if (basename(words.front()) != "env") {
-    return false;
-  }
-  for (std::size_t i = 1; i < words.size(); ++i) {
-    const std::string_view word = words[i];
-    if (word == "-S" || word == "--split-string" || word == "-i" || word == "--ignore-environment" ||
-        word == "-") {
+  std::vector<std::string> words = std::move(*split);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string_view word = words[i];
+    if (word == "-S" || word == "--split-string" || word == "-i" ||
+        word == "--ignore-environment" || word == "-" || word == "-0" || word == "--null" ||
+        word == "-v" || word == "--debug") {
       continue;
     }
-    if (word.starts_with("-S")) {
-      return basename(word.substr(2)) == "sealexec"; // -Ssealexec
+    if (word == "-u" || word == "--unset" || word == "-C" || word == "--chdir") {
+      ++i; // and its argument
+      continue;
     }
-    if (word.starts_with('-') || word.find('=') != std::string_view::npos) {
-      continue; // another option of env's, or NAME=value
+    if (word.starts_with("--split-string=")) {
+      word.remove_prefix(std::string_view("--split-string=").size());
+    } else if (word.starts_with("-S")) {
+      word.remove_prefix(2); // -Ssealexec
+    } else if (word.starts_with('-') || word.find('=') != std::string_view::npos) {
+      continue; // another option of env's (-uNAME, --unset=NAME), or NAME=value
     }
-    return basename(word) == "sealexec";
+    if (basename(word) != "sealexec") {
+      return std::nullopt;
+    }
+    return std::vector<std::string>(words.begin() + static_cast<long>(i) + 1, words.end());
   }
-  return false;
+  return std::nullopt;
+}
+
+bool starts_with_sealexec_shebang(std::string_view content) {
+  return sealexec_shebang_arguments(content).has_value();
 }
 
 std::optional<std::string> add_packages(std::string_view value,

@@ -37,6 +37,11 @@ inline constexpr Language k_default_language = Language::cxx;
 // Whether `content` starts with a #! line whose interpreter is sealexec:
 // "#!/path/sealexec ..." or "#!/path/env [-S] [NAME=value...] sealexec ...".
 [[nodiscard]] bool starts_with_sealexec_shebang(std::string_view content);
+// The arguments such a line gives sealexec before the file's name, as the
+// kernel and env pass them ("#!/usr/bin/env -S sealexec --lang c" gives
+// "--lang" and "c"); nullopt when the line does not name sealexec.
+[[nodiscard]] std::optional<std::vector<std::string>> sealexec_shebang_arguments(
+    std::string_view content);
 
 // Options a `// sealexec:` line gives sealexec itself rather than the
 // compiler; the same as script's command-line options of those names.
