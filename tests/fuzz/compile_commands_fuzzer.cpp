@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!merged) {
     return 0;
   }
-  const auto database = nlohmann::json::parse(*merged, nullptr, false);
+  const auto database = nlohmann::ordered_json::parse(*merged, nullptr, false);
   if (!database.is_array()) {
     std::abort();
   }

@@ -282,3 +282,45 @@ rm "$P/.clangd"
 got=$(clangd_errors without-clangd-file)
 [ "$got" = 1 ] || { cat "$WORK/clangd.without-clangd-file" >&2; fail "(f) clangd --check without .clangd: '$got' errors, expected 1"; }
 expect_file_contains "$WORK/clangd.without-clangd-file" "pp_invalid_directive"
+
+# (g) Found in an attack: writers at once each keep the others' entries; a
+# link to a database not made yet is written through, not replaced; a
+# hostile nesting depth is refused, not a crash; a path that is not UTF-8
+# is refused, not written so that it duplicates itself.
+mkdir "$WORK/many"
+i=0
+while [ $i -lt 12 ]; do
+  printf '#!/usr/bin/env sealexec\nint main() {}\n' >"$WORK/many/s$i"
+  i=$((i + 1))
+done
+i=0
+while [ $i -lt 12 ]; do
+  "$SEALEXEC" script --compile-commands "$WORK/many/s$i" 2>/dev/null &
+  i=$((i + 1))
+done
+wait
+got=$(grep -c '"file"' "$WORK/many/compile_commands.json")
+[ "$got" = 12 ] || fail "(g) 12 writers at once left $got entries"
+
+mkdir -p "$WORK/dangling/build"
+printf '#!/usr/bin/env sealexec\nint main() {}\n' >"$WORK/dangling/t"
+ln -s build/compile_commands.json "$WORK/dangling/compile_commands.json"
+expect_code 0 "$SEALEXEC" script --compile-commands "$WORK/dangling/t"
+[ -L "$WORK/dangling/compile_commands.json" ] || fail "(g) a dangling link was replaced by a file"
+[ -s "$WORK/dangling/build/compile_commands.json" ] || fail "(g) the dangling link's target was not written"
+
+mkdir "$WORK/deep"
+printf '#!/usr/bin/env sealexec\nint main() {}\n' >"$WORK/deep/t"
+python3 -c "print('[{\"file\":\"a\",\"x\":' + '[' * 60000 + ']' * 60000 + '}]')" >"$WORK/deep/compile_commands.json"
+cp "$WORK/deep/compile_commands.json" "$WORK/deep.before"
+expect_code 126 "$SEALEXEC" script --compile-commands "$WORK/deep/t"
+expect_file_contains "$WORK/err" "deep"
+cmp -s "$WORK/deep/compile_commands.json" "$WORK/deep.before" || fail "(g) the deep database was changed"
+
+latin=$(printf 'lat\351')
+mkdir "$WORK/$latin"
+printf '#!/usr/bin/env sealexec\nint main() {}\n' >"$WORK/$latin/t"
+expect_code 125 "$SEALEXEC" script --compile-commands "$WORK/$latin/t"
+expect_file_contains "$WORK/err" "not UTF-8"
+[ ! -e "$WORK/$latin/compile_commands.json" ] || fail "(g) a database was written for a path that is not UTF-8"
+echo "compile_commands.json: written, merged, refused as documented"

@@ -84,3 +84,14 @@ printf '#!/usr/bin/env sealexec\n// sealexec: --source -lm\nint main() {}\n' >op
 expect_code 126 "$SEALEXEC" opt
 expect_file_contains "$WORK/err" "opt:2"
 echo "extra sources: tracked with their headers"
+
+# The same helper in the file and on the command line is linked once.
+sed -i 's|^// sealexec: --lang c$|// sealexec: --lang c --source lib/helper.c|' tool
+grep -q -- '--source lib/helper.c' tool || fail "could not put --source back into the tool"
+expect_code 0 "$SEALEXEC" --source lib/helper.c tool
+expect_out "main 2 helper 15" "--source named twice"
+# A FIFO as a source is refused at once, never handed to the compiler to
+# wait on.
+mkfifo fifo.c
+expect_code 126 timeout 20 "$SEALEXEC" --source fifo.c tool
+expect_file_contains "$WORK/err" "not a regular file"

@@ -17,13 +17,47 @@ namespace sealexec::script {
 
 namespace {
 
+// Keys keep their order: other tools' entries are rewritten as they were,
+// not sorted.
+using Json = nlohmann::ordered_json;
+
+// JSON holds text, not bytes: a path that is not UTF-8 cannot be written
+// so that the next run finds it again.
+bool is_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    if (byte < 0x80) {
+      length = 1;
+    } else if (byte >= 0xc2 && byte <= 0xdf) {
+      length = 2;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      length = 3;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      length = 4;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) {
+      return false;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) {
+        return false;
+      }
+    }
+    i += length;
+  }
+  return true;
+}
+
 // A database larger than this is not one a person keeps by hand or a build
 // system writes for one directory; it is not read whole into memory.
 constexpr std::size_t k_max_database_size = 256 * 1024 * 1024;
 
 // The file an entry is for, absolute (lexically: the database is text, and
 // its files need not exist).
-std::string entry_file(const nlohmann::json& entry) {
+std::string entry_file(const Json& entry) {
   const auto file = entry.find("file");
   if (file == entry.end() || !file->is_string()) {
     return {};
@@ -133,25 +167,36 @@ Expected<std::string> merge_compile_commands(std::string_view existing,
                            fmt::format("nests arrays or objects more than {} deep; left as it is",
                                        k_max_nesting)));
   }
-  nlohmann::json database = nlohmann::json::array();
+  Json database = Json::array();
   const bool blank = std::ranges::all_of(
       existing, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
   if (!blank) {
-    database = nlohmann::json::parse(existing, nullptr, /*allow_exceptions=*/false);
+    database = Json::parse(existing, nullptr, /*allow_exceptions=*/false);
     if (database.is_discarded()) {
       return fail(make_error(Errc::malformed, name, "is not valid JSON; left as it is"));
     }
     if (!database.is_array() ||
-        !std::ranges::all_of(database, [](const nlohmann::json& e) { return e.is_object(); })) {
+        !std::ranges::all_of(database, [](const Json& e) { return e.is_object(); })) {
       return fail(make_error(Errc::malformed, name,
                              "is not a compilation database (a JSON array of objects); left as "
                              "it is"));
     }
   }
   for (const CompileCommand& command : ours) {
+    const bool text = is_utf8(command.directory) && is_utf8(command.file) &&
+                      std::ranges::all_of(command.arguments, [](const std::string& argument) {
+                        return is_utf8(argument);
+                      });
+    if (!text) {
+      return fail(make_error(Errc::invalid_argument, command.file,
+                             "its path or flags are not UTF-8, which a compilation database "
+                             "(JSON) cannot hold"));
+    }
+  }
+  for (const CompileCommand& command : ours) {
     const std::string file = std::filesystem::path(command.file).lexically_normal().string();
-    nlohmann::json kept = nlohmann::json::array();
-    for (nlohmann::json& entry : database) {
+    Json kept = Json::array();
+    for (Json& entry : database) {
       if (entry_file(entry) != file) {
         kept.push_back(std::move(entry));
       }
@@ -163,7 +208,7 @@ Expected<std::string> merge_compile_commands(std::string_view existing,
   }
   // Invalid UTF-8 (a file name in Latin-1) is replaced, not refused: the
   // database is for editors, and the rest of it is still useful.
-  return database.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return database.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 Expected<void> update_compile_commands(const std::filesystem::path& path,

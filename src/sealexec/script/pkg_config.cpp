@@ -94,6 +94,11 @@ Expected<std::string> ask(const PkgConfig& pkg_config, std::vector<std::string> 
     if (said.empty()) {
       said = first_line_of(result.out);
     }
+    constexpr std::size_t k_max_said = 400; // a message, not a dump
+    if (said.size() > k_max_said) {
+      said.resize(k_max_said);
+      said += "...";
+    }
     return fail(make_error(Errc::compile_failed, "--pkg",
                            fmt::format("pkg-config {} failed ({}){}{}", fmt::join(args, " "),
                                        result.status.describe(), said.empty() ? "" : ": ",

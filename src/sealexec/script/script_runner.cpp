@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <optional>
+#include <utility>
 
 namespace sealexec::script {
 
@@ -218,8 +219,16 @@ public:
     SEALEXEC_TRY_ASSIGN(m_language, choose_language(file.real_path));
     m_flags = m_source.flags;
     m_flags.insert(m_flags.end(), m_options.extra_flags.begin(), m_options.extra_flags.end());
-    m_sources = m_source.directives.sources;
-    m_sources.insert(m_sources.end(), m_options.sources.begin(), m_options.sources.end());
+    // Each once: the same helper named in the file and on the command line
+    // would be linked twice.
+    for (const std::vector<std::string>* list :
+         {&std::as_const(m_source.directives.sources), &m_options.sources}) {
+      for (const std::string& source : *list) {
+        if (std::ranges::find(m_sources, source) == m_sources.end()) {
+          m_sources.push_back(source);
+        }
+      }
+    }
 
     std::string_view command = m_options.compiler_option;
     std::string chosen_by = "--compiler";
@@ -262,6 +271,7 @@ public:
     if (auto why = refused_flag()) {
       return fail(make_error(Errc::malformed, m_options.script.string(), *why));
     }
+    SEALEXEC_TRY(check_sources());
     m_script_key = script_key();
     return {};
   }
@@ -343,6 +353,23 @@ public:
   }
 
 private:
+  // A --source that is a FIFO or a device would make the compiler wait
+  // for ever or read without end; one that is missing is the compiler's
+  // to report (124), like a missing header.
+  Expected<void> check_sources() const {
+    const std::filesystem::path directory = m_source.path.parent_path();
+    for (const std::string& source : m_sources) {
+      const std::filesystem::path path = source.starts_with('/') ? std::filesystem::path(source)
+                                                                 : directory / source;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        return fail(make_error(Errc::not_runnable, path.string(),
+                               "is not a regular file (named by --source)"));
+      }
+    }
+    return {};
+  }
+
   // sealexec names the output: an "-o" among the flags, the file's, the
   // command line's or pkg-config's, would make the compiler write (or, on
   // failure, delete) another file.
