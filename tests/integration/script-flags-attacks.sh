@@ -64,4 +64,46 @@ expect_file_contains "$WORK/err" "'-o'"
 printf '#!/usr/bin/env sealexec\n// sealexec: -o%s/victim\nint main() {}\n' "$WORK" >oflag
 expect_code 126 "$SEALEXEC" oflag
 [ "$(cat "$WORK/victim")" = precious ] || fail "the file named by -o in the file was changed"
+# Every spelling of an output file, to the compiler or passed on.
+for flag in "--output=$WORK/victim" "-Wl,-o,$WORK/victim" "-Wl,--output=$WORK/victim" \
+  "-Xlinker --output=$WORK/victim" "-Wp,-o,$WORK/victim" "-o$WORK/victim"; do
+  expect_code 126 "$SEALEXEC" --flags "$flag" bar
+  [ "$(cat "$WORK/victim")" = precious ] || fail "the file named by $flag was changed"
+done
+# ...but not clang's -obj... options, nor an LLVM option after -mllvm.
+printf '#include <stdio.h>
+int main(void) { puts("fine"); return 0; }
+' >fine.c
+if command -v clang-19 >/dev/null 2>&1; then
+  expect_code 0 "$SEALEXEC" --compiler clang-19 --flags "-mllvm -opt-bisect-limit=100" fine.c
+  expect_out fine "-mllvm -opt-bisect-limit"
+fi
+
+# A C++ helper in a C script: its language's search list is not asked
+# for, so the binary runs uncached rather than with shadows unwatched.
+printf 'extern "C" int h(void) { return 3; }\n' >h.cpp
+cat >m.c <<'SRC'
+#include <stdio.h>
+int h(void);
+int main(void) { printf("%d\n", h()); return 0; }
+SRC
+expect_code 0 "$SEALEXEC" script -v --source h.cpp --flags -lstdc++ m.c
+expect_out 3 "a C script with a C++ helper"
+expect_file_contains "$WORK/err" "not cached"
+
+# The #! line's options count for `sealexec script tool` and for the
+# editor's entry, as for ./tool.
+printf '#!/usr/bin/env -S sealexec --lang c --flags -DX=1
+int main(void) { int new = X; return new - 1; }
+' >hashbang
+chmod +x hashbang
+expect_code 0 "$SEALEXEC" script hashbang
+expect_code 0 "$SEALEXEC" script --compile-commands hashbang
+grep -q '"-DX=1"' compile_commands.json || fail "the editor's entry lacks the #! line's flags"
+grep -q '"-x",' compile_commands.json && python3 - <<'PY' || fail "the editor's entry is not for C"
+import json
+entry = [e for e in json.load(open("compile_commands.json")) if e["file"].endswith("/hashbang")][0]
+args = entry["arguments"]
+assert args[args.index("-x") + 1] == "c", args
+PY
 echo "flags found in an attack: handled"

@@ -62,30 +62,9 @@ std::string main_help() {
 
 bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
 
-// The arguments the #! line of the file `path` gives sealexec, when that
-// line names sealexec (a script of any name); nullopt otherwise. Read
-// without blocking, and only a regular file's first line.
-std::optional<std::vector<std::string>> shebang_arguments(std::string_view path) {
-  const std::string name(path);
-  const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    return std::nullopt;
-  }
-  struct stat st {};
-  std::array<char, 512> head{};
-  ssize_t got = -1;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    do {
-      got = ::read(fd, head.data(), head.size());
-    } while (got < 0 && errno == EINTR);
-  }
-  ::close(fd);
-  if (got <= 0) {
-    return std::nullopt;
-  }
-  return script::sealexec_shebang_arguments(
-      std::string_view(head.data(), static_cast<std::size_t>(got)));
-}
+// `sealexec tool`: the options of tool's #! line, which the kernel passes
+// before the name when it runs ./tool, are not here yet.
+int run_with_options(std::vector<std::string> words, std::span<char* const> args);
 
 int run_command(const Command& command, std::span<char* const> args) {
   // --help anywhere before the operands asks for help; after PROGRAM it is
@@ -109,6 +88,15 @@ int run_command(const Command& command, std::span<char* const> args) {
   return command.run(*parsed);
 }
 
+int run_with_options(std::vector<std::string> words, std::span<char* const> args) {
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> with_options;
+  for (std::string& word : words) {
+    with_options.push_back(word.data());
+  }
+  return run_command(k_script_command, with_options);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -127,6 +115,13 @@ int main(int argc, char** argv) {
   }
   for (const Command* command : k_commands) {
     if (command->name == first) {
+      // `sealexec script tool`: tool's #! options, as for `sealexec tool`.
+      if (command == &k_script_command && args.size() > 1 &&
+          !std::string_view(args[1]).starts_with("-")) {
+        if (const auto from_shebang = shebang_arguments(args[1])) {
+          return run_with_options(*from_shebang, args.subspan(1));
+        }
+      }
       return run_command(*command, args.subspan(1));
     }
   }
@@ -137,15 +132,7 @@ int main(int argc, char** argv) {
   }
   if (!first.starts_with("-")) {
     if (const auto from_shebang = shebang_arguments(first)) {
-      // `sealexec tool`: the options of tool's #! line, which the kernel
-      // passes before the name when it runs ./tool, are not here yet.
-      std::vector<std::string> words = *from_shebang;
-      words.insert(words.end(), args.begin(), args.end());
-      std::vector<char*> with_options;
-      for (std::string& word : words) {
-        with_options.push_back(word.data());
-      }
-      return run_command(k_script_command, with_options);
+      return run_with_options(*from_shebang, args);
     }
     // A named script, or a path: a missing file is "not found" (127), not
     // an unknown command.

@@ -8,16 +8,44 @@
 #include "sealexec/image/copy.h"
 #include "sealexec/script/script_runner.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace sealexec::cli {
+
+// The arguments the #! line of the file `path` gives sealexec, when that
+// line names sealexec (a script of any name); nullopt otherwise. Read
+// without blocking, and only a regular file's first line.
+std::optional<std::vector<std::string>> shebang_arguments(std::string_view path) {
+  const std::string name(path);
+  const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  struct stat st {};
+  std::array<char, 512> head{};
+  ssize_t got = -1;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    do {
+      got = ::read(fd, head.data(), head.size());
+    } while (got < 0 && errno == EINTR);
+  }
+  ::close(fd);
+  if (got <= 0) {
+    return std::nullopt;
+  }
+  return script::sealexec_shebang_arguments(
+      std::string_view(head.data(), static_cast<std::size_t>(got)));
+}
 
 namespace {
 
@@ -51,7 +79,10 @@ std::string environment(const char* name) {
 std::vector<std::string> pkg_config_environment() {
   std::vector<std::string> found;
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (std::string_view(*entry).starts_with("PKG_CONFIG")) {
+    // pkgconf also reads OBJC_INCLUDE_PATH (the compiler's variables are
+    // added by the script runner).
+    if (std::string_view(*entry).starts_with("PKG_CONFIG") ||
+        std::string_view(*entry).starts_with("OBJC_INCLUDE_PATH=")) {
       found.emplace_back(*entry);
     }
   }
@@ -155,6 +186,25 @@ int run_script(const ParsedOptions& options) {
     return k_exit_failed;
   }
   if (options.has("--compile-commands")) {
+    // The entry is for the compile ./FILE runs: with its #! line's options,
+    // then the command line's.
+    if (auto from_shebang = shebang_arguments(operands.front()); from_shebang &&
+                                                                 !from_shebang->empty()) {
+      std::vector<char*> words;
+      for (std::string& word : *from_shebang) {
+        words.push_back(word.data());
+      }
+      auto earlier = parse_options(k_script_options, words, Operands::program);
+      if (!earlier || !earlier->operands().empty()) {
+        return report(make_error(Errc::malformed, operands.front(),
+                                 "its #! line gives sealexec arguments that are not options"));
+      }
+      auto combined = script_options(options.after(*earlier));
+      if (!combined) {
+        return report(combined.error());
+      }
+      return write_compile_commands(*cache, *combined);
+    }
     return write_compile_commands(*cache, script);
   }
   auto prepared = script::prepare_script(*cache, script);

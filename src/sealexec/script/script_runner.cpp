@@ -176,12 +176,25 @@ std::string read_diagnostics(int fd) {
   return text;
 }
 
+// An option of gcc's or clang's whose value is the next word.
+bool takes_separate_value(std::string_view flag) {
+  constexpr std::array<std::string_view, 18> k_options{
+      "-I",        "-D",          "-U",        "-include",  "-imacros",   "-isystem",
+      "-idirafter", "-iquote",    "-iprefix",  "-isysroot", "-iwithprefix", "-x",
+      "-Xclang",   "-mllvm",      "-Xpreprocessor", "-Xassembler", "-cxx-isystem",
+      "-iwithprefixbefore"};
+  return std::ranges::find(k_options, flag) != k_options.end();
+}
+
 // A flag only the link takes (clang -Werror refuses it in a compile
 // without a link, such as -E -v).
 bool is_link_only(std::string_view flag) {
   return flag.starts_with("-l") || flag.starts_with("-L") || flag.starts_with("-Wl,") ||
          flag.starts_with("-fuse-ld=") || flag == "-rdynamic" || flag == "-s" ||
          flag == "-static" || flag == "-shared" || flag == "-pie" || flag == "-no-pie" ||
+         flag == "-static-libgcc" || flag == "-shared-libgcc" || flag == "-static-pie" ||
+         flag == "-nostartfiles" || flag == "-nostdlib" || flag.starts_with("--ld-path=") ||
+         flag.starts_with("--rtlib=") ||
          flag.ends_with(".o") || flag.ends_with(".a") || flag.ends_with(".so");
 }
 
@@ -191,8 +204,12 @@ std::vector<std::string> compile_only(const std::vector<std::string>& flags) {
   std::vector<std::string> kept;
   for (std::size_t i = 0; i < flags.size(); ++i) {
     const std::string& flag = flags[i];
-    if (flag == "-l" || flag == "-L" || flag == "-Xlinker" || flag == "-T") {
+    if (flag == "-l" || flag == "-L" || flag == "-Xlinker" || flag == "-T" || flag == "-z" ||
+        flag == "-u" || flag == "-e") {
       ++i;
+    } else if (takes_separate_value(flag) && i + 1 < flags.size()) {
+      kept.push_back(flag); // and its value, whatever it looks like ("-I dir.a")
+      kept.push_back(flags[++i]);
     } else if (!is_link_only(flag)) {
       kept.push_back(flag);
     }
@@ -224,7 +241,10 @@ public:
     for (const std::vector<std::string>* list :
          {&std::as_const(m_source.directives.sources), &m_options.sources}) {
       for (const std::string& source : *list) {
-        if (std::ranges::find(m_sources, source) == m_sources.end()) {
+        const auto same = [&](const std::string& other) {
+          return source_path(other) == source_path(source);
+        };
+        if (std::ranges::none_of(m_sources, same)) {
           m_sources.push_back(source);
         }
       }
@@ -322,17 +342,15 @@ public:
     // Only what compiles: no libraries, no linker options, no other inputs
     // (a source file named among the flags gets an entry of its own).
     std::vector<std::string> inputs;
-    const auto is_input = [](const std::string& word) {
-      return !word.starts_with('-') && (language_of(word) || word.ends_with(".o") ||
-                                        word.ends_with(".a") || word.ends_with(".so"));
-    };
-    for (const std::string& flag : m_flags) {
-      if (is_input(flag)) {
-        if (language_of(flag)) {
-          inputs.push_back(flag);
-        }
-      } else if (!flag.starts_with("-l") && !flag.starts_with("-Wl,")) {
-        common.push_back(flag);
+    std::vector<std::string> flags = compile_only(m_flags);
+    for (std::size_t i = 0; i < flags.size(); ++i) {
+      if (takes_separate_value(flags[i]) && i + 1 < flags.size()) {
+        common.push_back(flags[i]);
+        common.push_back(flags[++i]);
+      } else if (!flags[i].starts_with('-') && language_of(flags[i])) {
+        inputs.push_back(flags[i]);
+      } else {
+        common.push_back(flags[i]);
       }
     }
     common.insert(common.end(), m_packages.cflags.begin(), m_packages.cflags.end());
@@ -356,11 +374,17 @@ private:
   // A --source that is a FIFO or a device would make the compiler wait
   // for ever or read without end; one that is missing is the compiler's
   // to report (124), like a missing header.
+  // A --source file's path, as the compiler (in the script's directory)
+  // opens it, normalised lexically to compare spellings.
+  std::filesystem::path source_path(const std::string& source) const {
+    const std::filesystem::path path = source.starts_with('/') ? std::filesystem::path(source)
+                                                               : m_source.path.parent_path() / source;
+    return path.lexically_normal();
+  }
+
   Expected<void> check_sources() const {
-    const std::filesystem::path directory = m_source.path.parent_path();
     for (const std::string& source : m_sources) {
-      const std::filesystem::path path = source.starts_with('/') ? std::filesystem::path(source)
-                                                                 : directory / source;
+      const std::filesystem::path path = source_path(source);
       struct stat st {};
       if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
         return fail(make_error(Errc::not_runnable, path.string(),
@@ -374,9 +398,29 @@ private:
   // command line's or pkg-config's, would make the compiler write (or, on
   // failure, delete) another file.
   std::optional<std::string> refused_flag() const {
+    // "-o", "-oFILE", "--output[=FILE]", and the same passed on to the
+    // linker, preprocessor or assembler (-Wl,-o,FILE); not clang's -obj...
+    // options, nor the word after -mllvm (an LLVM option).
+    const auto names_output = [](std::string_view word) {
+      return (word.starts_with("-o") && !word.starts_with("-obj")) ||
+             word.starts_with("--output");
+    };
     for (const auto* list : {&m_flags, &m_packages.cflags, &m_packages.libs}) {
-      for (const std::string& flag : *list) {
-        if (flag.starts_with("-o") && !flag.starts_with("-objcmt")) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string& flag = (*list)[i];
+        if (flag == "-mllvm") {
+          ++i;
+          continue;
+        }
+        bool refused = names_output(flag);
+        if (flag.starts_with("-Wl,") || flag.starts_with("-Wp,") || flag.starts_with("-Wa,")) {
+          for (std::string_view rest = std::string_view(flag).substr(4); !rest.empty();) {
+            const std::size_t comma = std::min(rest.find(','), rest.size());
+            refused = refused || names_output(rest.substr(0, comma));
+            rest.remove_prefix(std::min(rest.size(), comma + 1));
+          }
+        }
+        if (refused) {
           return fmt::format("'{}' among the flags: sealexec chooses where the binary goes", flag);
         }
       }
@@ -634,6 +678,17 @@ private:
     if (const auto flag = flag_hiding_dependencies(every_flag)) {
       return fail(make_error(Errc::invalid_argument, *flag,
                              "may change or hide the compiler's dependency list"));
+    }
+    // A source of the other language has its own search list (C++'s
+    // directories, CPLUS_INCLUDE_PATH, -cxx-isystem), which was not asked
+    // for: its shadows could not be watched.
+    for (const std::string& extra : m_sources) {
+      if (const auto language = language_of(extra); language && *language != m_language) {
+        return fail(make_error(Errc::invalid_argument, extra,
+                               fmt::format("is {} in a {} script: the other language's include "
+                                           "search list is not watched",
+                                           language_name(*language), language_name(m_language))));
+      }
     }
     // Without the search list, a header that would shadow one read later
     // cannot be watched: such a binary is not one to keep.
