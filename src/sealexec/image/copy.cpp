@@ -52,6 +52,24 @@ Expected<void> for_each_chunk(int source, std::uint64_t offset, std::uint64_t le
 
 } // namespace
 
+Expected<std::size_t> read_up_to(int fd, std::span<char> into, std::string_view path) {
+  std::size_t used = 0;
+  while (used < into.size()) {
+    const ssize_t got = ::read(fd, into.data() + used, into.size() - used);
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(system_error("cannot read", path, "read"));
+    }
+    if (got == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(got);
+  }
+  return used;
+}
+
 Expected<void> write_all(int fd, std::span<const std::byte> data, std::string_view path) {
   while (!data.empty()) {
     const ssize_t wrote = ::write(fd, data.data(), data.size());

@@ -62,6 +62,11 @@ struct StreamCopy {
                                                        std::uint64_t length,
                                                        std::string_view path);
 
+// Reads from `fd` at its file position until `into` is full or the file
+// ends; returns how many bytes were read (fewer than `into` holds: the end).
+[[nodiscard]] Expected<std::size_t> read_up_to(int fd, std::span<char> into,
+                                               std::string_view path);
+
 // Writes all of `data` to `fd` at its file position.
 [[nodiscard]] Expected<void> write_all(int fd, std::span<const std::byte> data,
                                        std::string_view path);

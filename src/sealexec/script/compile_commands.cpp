@@ -139,20 +139,7 @@ Expected<std::string> read_existing(const std::filesystem::path& path) {
     return fail(make_error(Errc::too_large, name, "is larger than 256 MiB"));
   }
   std::string text(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t used = 0;
-  while (used < text.size()) {
-    const ssize_t got = ::read(opened->get(), text.data() + used, text.size() - used);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      return fail(system_error("cannot read", name, "read"));
-    }
-    if (got == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(got);
-  }
+  SEALEXEC_TRY_ASSIGN(const std::size_t used, read_up_to(opened->get(), text, name));
   text.resize(used);
   return text;
 }

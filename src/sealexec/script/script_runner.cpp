@@ -74,23 +74,16 @@ Expected<ScriptFile> read_script(const std::filesystem::path& path) {
   file.content.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t used = 0;
   for (;;) {
-    if (used == file.content.size()) {
-      if (file.content.size() > k_max_script_size) {
-        return fail(make_error(Errc::too_large, name, "grew past the limit for a script"));
-      }
-      file.content.resize(file.content.size() * 2);
+    SEALEXEC_TRY_ASSIGN(const std::size_t got,
+                        read_up_to(fd.get(), std::span(file.content).subspan(used), name));
+    used += got;
+    if (used < file.content.size()) {
+      break; // the end of the file
     }
-    const ssize_t got = ::read(fd.get(), file.content.data() + used, file.content.size() - used);
-    if (got < 0 && errno == EINTR) {
-      continue;
+    if (file.content.size() > k_max_script_size) {
+      return fail(make_error(Errc::too_large, name, "grew past the limit for a script"));
     }
-    if (got < 0) {
-      return fail(system_error("cannot read", name, "read"));
-    }
-    if (got == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(got);
+    file.content.resize(file.content.size() * 2);
   }
   file.content.resize(used);
   return file;
