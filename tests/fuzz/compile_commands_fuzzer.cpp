@@ -23,9 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   std::size_t found = 0;
+  // Other entries may hold anything (a "file" that is an array, say):
+  // only strings are compared.
+  const auto is = [](const nlohmann::ordered_json& entry, const char* key, const char* text) {
+    const auto value = entry.find(key);
+    return value != entry.end() && value->is_string() && value->get<std::string>() == text;
+  };
   for (const auto& entry : database) {
-    if (entry.is_object() && entry.value("file", std::string()) == "/w/tool" &&
-        entry.value("directory", std::string()) == "/w") {
+    if (entry.is_object() && is(entry, "file", "/w/tool") && is(entry, "directory", "/w")) {
       ++found;
     }
   }
