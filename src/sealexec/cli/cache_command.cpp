@@ -2,6 +2,7 @@
 
 #include "sealexec/cache/cache.h"
 #include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/memory_tier_setting.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/remote_options.h"
 #include "sealexec/exec/exec.h"
@@ -184,6 +185,8 @@ int exec_entry(Cache& cache, const ParsedOptions& options, const std::vector<std
   }
   ImageOptions image_options;
   image_options.name = std::filesystem::path(args[0]).filename().string();
+  auto memory_tier = memory_tier_from_environment();
+  image_options.memory_tier = memory_tier ? &*memory_tier : nullptr;
   auto image = cache.load_image(key_of(options, args[0]), fingerprint_of(options), image_options);
   if (!image) {
     report(image.error()); // the cache, not the program: sealexec's own failure

@@ -8,6 +8,7 @@
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/run_command.h"
 #include "sealexec/cli/script_command.h"
+#include "sealexec/cli/serve_command.h"
 #include "sealexec/script/script_source.h"
 #include "sealexec/version.h"
 
@@ -28,8 +29,8 @@ namespace sealexec::cli {
 
 namespace {
 
-constexpr std::array k_commands{&k_run_command,   &k_script_command, &k_check_command,
-                                &k_fix_command, &k_cache_command};
+constexpr std::array k_commands{&k_run_command, &k_script_command, &k_check_command,
+                                &k_fix_command, &k_cache_command,  &k_serve_command};
 
 void print(std::string_view text) {
   // Help and version go to stdout; a failed write (closed pipe) is no error

@@ -3,6 +3,7 @@
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/fd_headroom.h"
 #include "sealexec/cli/memory_limit.h"
+#include "sealexec/cli/memory_tier_setting.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/exec/program_lookup.h"
 #include "sealexec/audit/culprits.h"
@@ -311,6 +312,9 @@ int run(const RunArguments& arguments) {
   if (!options) {
     return report(options.error());
   }
+  auto memory_tier = memory_tier_from_environment();
+  options->memory_tier = memory_tier ? &*memory_tier : nullptr;
+  options->remember_digests = true;
   std::string path = program;
   if (!from_stdin) {
     const char* search_path = std::getenv("PATH");
@@ -335,8 +339,10 @@ int run(const RunArguments& arguments) {
     return report(explain_unreadable(with_max_size_hint(std::move(image).error()), path));
   }
   if (arguments.verbose) {
-    note(fmt::format("sealed {} ({} bytes) into memfd {}, XXH3-128 {}", image->source(),
-                     image->size(), image->memfd_name(), image->digest().hex()));
+    note(fmt::format("{} {} ({} bytes){} memfd {}, XXH3-128 {}",
+                     image->from_memory_tier() ? "took" : "sealed", image->source(),
+                     image->size(), image->from_memory_tier() ? " from the memory tier:" : " into",
+                     image->memfd_name(), image->digest().hex()));
   }
   warn_about_lost_privileges(*image);
   if (arguments.fix_execstack && image->kind() == ImageKind::elf) {

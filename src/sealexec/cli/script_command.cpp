@@ -2,6 +2,7 @@
 
 #include "sealexec/cli/cache_command.h"
 #include "sealexec/cli/exit_codes.h"
+#include "sealexec/cli/memory_tier_setting.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/cli/remote_options.h"
 #include "sealexec/exec/exec.h"
@@ -207,7 +208,10 @@ int run_script(const ParsedOptions& options) {
     }
     return write_compile_commands(*cache, script);
   }
-  auto prepared = script::prepare_script(*cache, script);
+  auto memory_tier = memory_tier_from_environment();
+  script::ScriptOptions with_tier = script;
+  with_tier.memory_tier = memory_tier ? &*memory_tier : nullptr;
+  auto prepared = script::prepare_script(*cache, with_tier);
   if (!prepared) {
     return report(prepared.error());
   }

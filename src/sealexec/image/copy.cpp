@@ -5,6 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
 #include <cerrno>
 #include <vector>
 
@@ -14,6 +19,8 @@ namespace {
 
 // sendfile moves at most about 2 GiB per call.
 constexpr std::uint64_t k_sendfile_chunk = 1U << 30;
+// A hashed copy tells the hashing thread of its progress this often.
+constexpr std::uint64_t k_hashed_copy_chunk = 4U << 20;
 
 Error source_shrank(std::string_view path, std::uint64_t expected, std::uint64_t got) {
   return make_error(Errc::changed, path,
@@ -119,8 +126,136 @@ Expected<void> copy_range_with_pread(int source, std::uint64_t offset, std::uint
   });
 }
 
+namespace {
+
+// The copy's progress, from the thread that copies to the one that hashes
+// behind it.
+class Progress {
+public:
+  void advance(std::uint64_t done) {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_done = done;
+    }
+    m_changed.notify_one();
+  }
+  void stop() {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_stopped = true;
+    }
+    m_changed.notify_one();
+  }
+  // Waits until more than `seen` bytes are copied; nullopt once stopped.
+  std::optional<std::uint64_t> wait_beyond(std::uint64_t seen) {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_stopped || m_done > seen; });
+    return m_done > seen ? std::optional(m_done) : std::nullopt;
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::uint64_t m_done = 0;
+  bool m_stopped = false;
+};
+
+// The kernel copies (sendfile, no bytes through our buffers) while a second
+// thread reads back what has arrived in `destination` and hashes it, so the
+// digest is of what the copy holds and the hashing costs no time on a
+// machine with a second core. nullopt when the kernel refuses to copy before
+// anything was written (the caller copies through its own buffer), or when
+// no thread can be started.
+std::optional<Expected<Xxh3Digest>> copy_hashing_behind(int source, std::uint64_t offset,
+                                                        std::uint64_t length, int destination,
+                                                        std::string_view path) {
+  const off_t start = ::lseek(destination, 0, SEEK_CUR);
+  if (start < 0) {
+    return std::nullopt;
+  }
+  Progress progress;
+  Xxh3Hasher hasher;
+  std::optional<Error> hash_error;
+  auto hash_behind = [&] {
+    std::vector<std::byte> buffer(k_copy_buffer_size);
+    std::uint64_t hashed = 0;
+    while (hashed < length) {
+      const auto copied = progress.wait_beyond(hashed);
+      if (!copied) {
+        return;
+      }
+      while (hashed < *copied) {
+        const std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), *copied - hashed));
+        const ssize_t got = ::pread(destination, buffer.data(), want,
+                                    static_cast<off_t>(static_cast<std::uint64_t>(start) + hashed));
+        if (got < 0 && errno == EINTR) {
+          continue;
+        }
+        if (got <= 0) {
+          hash_error = got < 0 ? system_error("cannot read back the copy of", path, "pread")
+                               : source_shrank(path, length, hashed);
+          return;
+        }
+        hasher.update(std::span<const std::byte>(buffer).first(static_cast<std::size_t>(got)));
+        hashed += static_cast<std::uint64_t>(got);
+      }
+    }
+  };
+  std::thread worker;
+  try {
+    worker = std::thread(hash_behind);
+  } catch (const std::system_error&) {
+    return std::nullopt; // no thread (a tight ulimit -v): one thread does both
+  }
+  auto finish = [&](Expected<void> copied) -> Expected<Xxh3Digest> {
+    if (!copied) {
+      progress.stop();
+    }
+    worker.join();
+    if (!copied) {
+      return fail(std::move(copied).error());
+    }
+    if (hash_error) {
+      return fail(std::move(*hash_error));
+    }
+    return hasher.digest();
+  };
+  std::uint64_t done = 0;
+  while (done < length) {
+    auto position = static_cast<off_t>(offset + done);
+    const std::size_t want =
+        static_cast<std::size_t>(std::min(k_hashed_copy_chunk, length - done));
+    const ssize_t sent = ::sendfile(destination, source, &position, want);
+    if (sent < 0 && errno == EINTR) {
+      continue;
+    }
+    if (sent < 0 && done == 0 &&
+        (errno == EINVAL || errno == ENOSYS || errno == EPERM || errno == EACCES ||
+         errno == EOPNOTSUPP)) {
+      progress.stop();
+      worker.join();
+      return std::nullopt;
+    }
+    if (sent <= 0) {
+      return finish(fail(sent < 0 ? system_error("cannot copy", path, "sendfile")
+                                  : source_shrank(path, length, done)));
+    }
+    done += static_cast<std::uint64_t>(sent);
+    progress.advance(done);
+  }
+  return finish({});
+}
+
+} // namespace
+
 Expected<Xxh3Digest> copy_range_hashing(int source, std::uint64_t offset, std::uint64_t length,
                                         int destination, std::string_view path) {
+  if (length >= k_hashed_copy_parallel_min) {
+    if (auto copied = copy_hashing_behind(source, offset, length, destination, path)) {
+      return std::move(*copied);
+    }
+  }
   Xxh3Hasher hasher;
   SEALEXEC_TRY(for_each_chunk(source, offset, length, path, [&](std::span<const std::byte> chunk) {
     hasher.update(chunk);

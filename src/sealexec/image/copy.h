@@ -27,8 +27,13 @@ inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
                                                    std::uint64_t length, int destination,
                                                    std::string_view path);
 
-// copy_range_with_pread that also returns the XXH3-128 of the bytes it
-// wrote, hashed from its own buffer while they are hot in the CPU cache.
+// Copies like copy_range and returns the XXH3-128 of the bytes written.
+// From k_hashed_copy_parallel_min bytes on, the kernel copies (sendfile)
+// while a second thread reads back and hashes what has arrived, so the
+// digest costs no time where there is a second core; below, or when sendfile
+// is refused or no thread can start, it is copy_range_with_pread hashing
+// from its own buffer while the bytes are hot in the CPU cache.
+inline constexpr std::uint64_t k_hashed_copy_parallel_min = 8U << 20;
 [[nodiscard]] Expected<Xxh3Digest> copy_range_hashing(int source, std::uint64_t offset,
                                                       std::uint64_t length, int destination,
                                                       std::string_view path);

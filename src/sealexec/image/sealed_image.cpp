@@ -1,6 +1,8 @@
 #include "sealexec/image/sealed_image.h"
 
 #include "sealexec/image/copy.h"
+#include "sealexec/image/file_stamp.h"
+#include "sealexec/image/memory_tier.h"
 #include "sealexec/image/sealing.h"
 #include "sealexec/util/fd.h"
 #include "sealexec/util/terminal_text.h"
@@ -22,6 +24,7 @@ struct SealedImage::Parts {
   std::optional<std::filesystem::path> origin;
   Privileges privileges;
   std::vector<std::byte> head;
+  bool from_memory_tier = false;
 };
 
 struct SealedImage::View {
@@ -39,7 +42,8 @@ SealedImage::SealedImage(Parts parts)
       m_source(std::move(parts.source)),
       m_origin(std::move(parts.origin)),
       m_privileges(parts.privileges),
-      m_kind(classify(m_head)) {}
+      m_kind(classify(m_head)),
+      m_from_memory_tier(parts.from_memory_tier) {}
 
 SealedImage::SealedImage(SealedImage&&) noexcept = default;
 SealedImage& SealedImage::operator=(SealedImage&&) noexcept = default;
@@ -66,6 +70,67 @@ std::optional<std::filesystem::path> directory_of(int fd, const std::filesystem:
   return real->parent_path();
 }
 
+// The memory tier's key for the regular file `st` about to be sealed as
+// `basename`: its content digest when the caller knows it (a cache blob),
+// else its identity.
+TierKey tier_key(const struct stat& st, std::string_view basename, const ImageOptions& options) {
+  TierKey key;
+  key.size = static_cast<std::uint64_t>(st.st_size);
+  key.executable = options.executable;
+  key.name = std::string(basename);
+  if (options.expected_xxh3) {
+    key.kind = TierKey::Kind::blob;
+    key.digest = *options.expected_xxh3;
+  } else {
+    key.kind = TierKey::Kind::file;
+    key.file = stamp_of(st);
+  }
+  return key;
+}
+
+// seal_regular_file, through the memory tier when the options name one:
+// what it holds for the file is used instead of a copy, and a copy made is
+// offered to it.
+Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view source,
+                           std::string_view basename, const ImageOptions& options,
+                           ReadLease::Descriptor descriptor, bool& from_memory_tier) {
+  MemoryTier* tier = options.memory_tier;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const bool use_tier = tier != nullptr && st.st_size > 0 && tier->wants(size) &&
+                        size <= options.max_size;
+  TierKey key;
+  if (use_tier) {
+    key = tier_key(st, basename, options);
+    if (auto served = tier->find(key);
+        served && (!options.expected_xxh3 || served->digest == *options.expected_xxh3)) {
+      if (options.expected_sha256) {
+        SEALEXEC_TRY_ASSIGN(const Sha256Digest actual,
+                            sha256_file_range(served->fd.get(), 0, size, source));
+        if (actual != *options.expected_sha256) {
+          return fail(make_error(Errc::digest_mismatch, source,
+                                 fmt::format("SHA-256 mismatch: expected {}, got {}",
+                                             options.expected_sha256->hex(), actual.hex())));
+        }
+      }
+      from_memory_tier = true;
+      return Sealed{.fd = std::move(served->fd),
+                    .size = size,
+                    .digest = served->digest,
+                    .memfd_name = std::move(served->memfd_name)};
+    }
+  }
+  SEALEXEC_TRY_ASSIGN(Sealed sealed,
+                      seal_regular_file(fd, st, source, basename, options, descriptor));
+  if (use_tier && (options.expected_xxh3 || sealed.settled)) {
+    if (key.kind == TierKey::Kind::file) {
+      key.file = *sealed.settled;
+      key.size = sealed.size;
+    }
+    tier->offer(key, sealed.fd.get(), sealed.digest);
+  }
+  return sealed;
+}
+
 std::string default_name(const std::filesystem::path& path) {
   std::string name = path.filename().string();
   return name.empty() ? std::string("program") : name;
@@ -79,9 +144,9 @@ Expected<SealedImage> SealedImage::from_path(const std::filesystem::path& path,
   Parts parts;
   parts.source = options.source.empty() ? path.string() : options.source;
   const std::string basename = options.name.empty() ? default_name(path) : options.name;
-  SEALEXEC_TRY_ASSIGN(parts.sealed, seal_regular_file(program.fd.get(), program.st,
-                                                      parts.source, basename, options,
-                                                      ReadLease::Descriptor::ours));
+  SEALEXEC_TRY_ASSIGN(parts.sealed,
+                      seal_file(program.fd.get(), program.st, parts.source, basename, options,
+                                ReadLease::Descriptor::ours, parts.from_memory_tier));
   parts.privileges = privileges_of(program.fd.get(), program.st);
   parts.origin = options.origin ? options.origin : directory_of(program.fd.get(), path);
   return finish(std::move(parts));
@@ -101,8 +166,8 @@ Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) 
   }
   if (S_ISREG(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed,
-                        seal_regular_file(fd, st, parts.source, basename, options,
-                                          ReadLease::Descriptor::shared));
+                        seal_file(fd, st, parts.source, basename, options,
+                                  ReadLease::Descriptor::shared, parts.from_memory_tier));
     parts.privileges = privileges_of(fd, st);
   } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed, seal_stream(fd, parts.source, basename, options));

@@ -18,6 +18,8 @@
 
 namespace sealexec {
 
+class MemoryTier;
+
 enum class ImageKind {
   elf,    // starts with the ELF magic
   script, // starts with "#!"
@@ -49,6 +51,14 @@ struct ImageOptions {
   // The image's source(), which errors name; by default the path, "<stdin>",
   // "<fd N>" or "<memory>".
   std::string source;
+  // When set, a regular file of at least memory_tier->wants() bytes is first
+  // asked of the memory tier (memory_tier.h), by its content digest when
+  // expected_xxh3 is set (a cache blob), else by its identity; a copy made
+  // here is offered to it. Not owned.
+  MemoryTier* memory_tier = nullptr;
+  // Remember the digests of large regular files by identity, so that the
+  // next copy reads them once (digest_hints.h).
+  bool remember_digests = false;
 };
 
 // How many of an image's first bytes it keeps in memory (SealedImage::head):
@@ -110,6 +120,8 @@ public:
   // Privileges the source file would have granted; all lost in memory.
   [[nodiscard]] const Privileges& lost_privileges() const { return m_privileges; }
   [[nodiscard]] ImageKind kind() const { return m_kind; }
+  // Whether the sealed memfd came from the memory tier instead of a copy.
+  [[nodiscard]] bool from_memory_tier() const { return m_from_memory_tier; }
 
 private:
   struct Parts;
@@ -127,6 +139,7 @@ private:
   std::optional<std::filesystem::path> m_origin;
   Privileges m_privileges;
   ImageKind m_kind = ImageKind::other;
+  bool m_from_memory_tier = false;
 };
 
 // The memfd name for `basename` and `digest`: "sealexec:<basename>:<12 hex>",

@@ -1,9 +1,11 @@
 #include "sealexec/image/sealing.h"
 
 #include "sealexec/image/copy.h"
+#include "sealexec/image/digest_hints.h"
 #include "sealexec/image/file_stamp.h"
 #include "sealexec/image/read_lease.h"
 #include "sealexec/image/memfd.h"
+#include "sealexec/util/file_time.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -71,8 +73,13 @@ Expected<Sealed> seal_and_check(Fd memfd, std::uint64_t size, const Xxh3Digest& 
 // and none that started earlier was still going on (wait_for_writers). The
 // second digest adds a check where the stamps are weaker (coarse timestamps,
 // other file systems).
+//
+// With a `hint` (digest_hints.h) the file is read once, like a caller's known
+// digest, but bytes that differ from the hint are Errc::changed (copied again
+// without it) rather than a mismatch.
 Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view source,
-                           std::string_view basename, const ImageOptions& options) {
+                           std::string_view basename, const ImageOptions& options,
+                           const std::optional<Xxh3Digest>& hint) {
   wait_for_writers(fd);
   if (before.size < 0) {
     return fail(make_error(Errc::malformed, source, "has a negative size"));
@@ -83,12 +90,14 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
   }
 
   // A file that fits in the bounce buffer is read once; a larger one twice.
-  const bool read_once = !options.expected_xxh3 && size <= k_copy_buffer_size;
+  const bool read_once = !options.expected_xxh3 && !hint && size <= k_copy_buffer_size;
   std::vector<std::byte> whole;
   Xxh3Digest named;
   if (options.expected_xxh3) {
     // A caller that knows the digest (a cache entry) saves the first read.
     named = *options.expected_xxh3;
+  } else if (hint) {
+    named = *hint;
   } else if (read_once) {
     whole.resize(static_cast<std::size_t>(size));
     SEALEXEC_TRY(read_range(fd, 0, whole, source));
@@ -113,6 +122,7 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
   if (copied != named && !options.expected_xxh3) {
     return fail(changed_during_copy(source));
   }
+
   // With a known digest, `copied` is what the memfd holds and
   // seal_and_check compares it with the one expected.
   return seal_and_check(std::move(memfd), size, copied, std::move(memfd_name), source, options);
@@ -124,6 +134,13 @@ Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string
                                    std::string_view basename, const ImageOptions& options,
                                    ReadLease::Descriptor descriptor) {
   FileStamp before = stamp_of(first);
+  // Changes stamped before this moment were over before the copy began.
+  const std::int64_t began_ns = coarse_now_ns();
+  std::optional<Xxh3Digest> hint;
+  if (options.remember_digests && !options.expected_xxh3 &&
+      before.size >= static_cast<std::int64_t>(k_digest_hint_min_size)) {
+    hint = recall_digest(before);
+  }
   std::chrono::milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
     // Under a lease nobody is in the middle of rewriting the file, with
@@ -149,9 +166,27 @@ Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string
       SEALEXEC_TRY_ASSIGN(before, read_stamp(fd, source));
       continue;
     }
-    auto sealed = copy_once(fd, before, source, basename, options);
-    if (sealed || sealed.error().code != Errc::changed) {
+    auto sealed = copy_once(fd, before, source, basename, options, hint);
+    if (sealed) {
+      const std::int64_t ctime_ns = before.ctime_sec * 1'000'000'000 + before.ctime_nsec;
+      if (stamped_before(ctime_ns, began_ns)) {
+        sealed->settled = before;
+        if (options.remember_digests && !hint && !options.expected_xxh3 &&
+            before.size >= static_cast<std::int64_t>(k_digest_hint_min_size)) {
+          remember_digest(before, sealed->digest);
+        }
+      }
       return sealed;
+    }
+    if (sealed.error().code != Errc::changed) {
+      return sealed;
+    }
+    if (hint) {
+      // The hint was wrong, or the file changed: either way, copy it the
+      // ordinary way.
+      forget_digest(before);
+      hint.reset();
+      --attempt; // the hint's failure is no copy attempt
     }
     if (attempt == k_copy_attempts) {
       return fail(make_error(

@@ -3,6 +3,7 @@
 // SealedImage's factories are built on these.
 #pragma once
 
+#include "sealexec/image/file_stamp.h"
 #include "sealexec/image/read_lease.h"
 #include "sealexec/image/sealed_image.h"
 #include "sealexec/util/digest.h"
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +27,11 @@ struct Sealed {
   std::uint64_t size = 0;
   Xxh3Digest digest;
   std::string memfd_name;
+  // For a regular file that had not changed for a clock tick before the copy
+  // began: the stamp of what was copied, an identity no later change can
+  // share (util/file_time.h). Only such copies are remembered by identity
+  // (digest hints, the memory tier).
+  std::optional<FileStamp> settled;
 };
 
 // A regular file that changes while it is copied is copied again; after this

@@ -512,8 +512,10 @@ private:
     if (!check.valid) {
       return miss(fmt::format("recompiling: {}", check.reason));
     }
+    ImageOptions options = image_options();
+    options.memory_tier = m_options.memory_tier;
     SEALEXEC_TRY_ASSIGN(auto image,
-                        m_cache.load_image(manifest->result_key, m_fingerprint, image_options()));
+                        m_cache.load_image(manifest->result_key, m_fingerprint, options));
     if (!image) {
       return miss("the binary is missing or damaged in the cache: recompiling");
     }

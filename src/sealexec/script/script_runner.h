@@ -56,6 +56,9 @@ struct ScriptOptions {
   // linker's --verbose, say). The caller shows them where the compiler's
   // messages go. Empty: dropped.
   std::function<void(std::string_view)> compiler_output;
+  // Where a cached binary is asked for first (image/memory_tier.h); not
+  // owned, may be null.
+  MemoryTier* memory_tier = nullptr;
 };
 
 // Variables gcc, clang and ld read that change the result of a compile:

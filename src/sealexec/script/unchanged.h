@@ -6,7 +6,7 @@
 // chmod or utimensat sets it to the kernel's clock, and nothing can set it
 // back: `mv`, `cp -p`, tar and `rsync -a` keep an old mtime, never an old
 // ctime (FACTS §5). A rename also gives the path another inode. Two things
-// make the comparison subtle:
+// make the comparison subtle (util/file_time.h has the clocks):
 //   - The kernel stamps files from its coarse clock (one tick, 4 ms here),
 //     or, once someone has looked at a file's ctime, from the fine clock
 //     (multigrain timestamps, Linux 6.13), never earlier than the coarse
@@ -19,6 +19,8 @@
 //     comparing.
 #pragma once
 
+#include "sealexec/util/file_time.h"
+
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -26,25 +28,6 @@
 #include <unordered_map>
 
 namespace sealexec::script {
-
-// CLOCK_REALTIME: when a run began.
-[[nodiscard]] std::int64_t fine_now_ns();
-// CLOCK_REALTIME_COARSE, the clock file times come from.
-[[nodiscard]] std::int64_t coarse_now_ns();
-
-// Waits until CLOCK_REALTIME_COARSE reads later than `instant_ns` (a
-// fine_now_ns() reading) and returns that reading: a moment after which
-// every change gets a later stamp (see above), and before which every
-// change made before `instant_ns` is stamped. Waiting costs at most about
-// two ticks of the coarse clock (the time a run spends before its compile
-// usually covers it), and never more than 50 ms, should the clock be set
-// back meanwhile.
-[[nodiscard]] std::int64_t coarse_clock_after(std::int64_t instant_ns);
-
-// Whether the file time `stamp_ns` shows that the change it records came
-// before `moment_ns` (a CLOCK_REALTIME_COARSE reading), whatever the
-// granularity of the file system that wrote it.
-[[nodiscard]] bool stamped_before(std::int64_t stamp_ns, std::int64_t moment_ns);
 
 // Checks the names on a path, the way the kernel resolves it: each
 // directory, each symbolic link (followed) and the file at the end.

@@ -1,0 +1,122 @@
+#include "sealexec/image/digest_hints.h"
+
+#include "sealexec/image/copy.h"
+#include "sealexec/util/fd.h"
+#include "sealexec/util/record.h"
+#include "sealexec/util/runtime_dir.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <array>
+
+namespace sealexec {
+
+namespace {
+
+constexpr std::string_view k_magic = "SXHINT1\n";
+constexpr std::uint32_t k_version = 1;
+constexpr std::size_t k_hint_max = 256;
+
+void write_stamp_fields(RecordWriter& out, const FileStamp& stamp) {
+  for (const std::int64_t field :
+       {static_cast<std::int64_t>(stamp.device), static_cast<std::int64_t>(stamp.inode),
+        stamp.size, stamp.mtime_sec, stamp.mtime_nsec, stamp.ctime_sec, stamp.ctime_nsec}) {
+    out.u64(static_cast<std::uint64_t>(field));
+  }
+}
+
+std::vector<std::byte> stamp_bytes(const FileStamp& stamp) {
+  RecordWriter out(k_magic, k_version);
+  write_stamp_fields(out, stamp);
+  return std::move(out).finish();
+}
+
+// The hint's path, or nullopt when the runtime directory cannot be trusted.
+std::optional<std::string> hint_path(const FileStamp& stamp) {
+  auto base = private_runtime_dir();
+  if (!base) {
+    return std::nullopt;
+  }
+  const std::string directory = *base + "/digests";
+  if (!ensure_private_subdirectory(directory)) {
+    return std::nullopt;
+  }
+  return fmt::format("{}/{}", directory, xxh3_128(stamp_bytes(stamp)).hex());
+}
+
+} // namespace
+
+std::optional<Xxh3Digest> recall_digest(const FileStamp& stamp) {
+  const auto path = hint_path(stamp);
+  if (!path) {
+    return std::nullopt;
+  }
+  auto fd = open_fd(path->c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  if (!fd) {
+    return std::nullopt;
+  }
+  std::array<char, k_hint_max + 1> buffer{};
+  const auto got = read_up_to(fd->get(), buffer, *path);
+  if (!got || *got > k_hint_max) {
+    return std::nullopt;
+  }
+  std::string why;
+  auto in = RecordReader::open(std::as_bytes(std::span(buffer).first(*got)), k_magic, k_version,
+                               k_hint_max, why);
+  if (!in) {
+    return std::nullopt;
+  }
+  FileStamp stored;
+  std::array<std::uint64_t, 7> fields{};
+  for (std::uint64_t& field : fields) {
+    if (!in->u64(field)) {
+      return std::nullopt;
+    }
+  }
+  stored.device = static_cast<dev_t>(fields[0]);
+  stored.inode = static_cast<ino_t>(fields[1]);
+  stored.size = static_cast<std::int64_t>(fields[2]);
+  stored.mtime_sec = static_cast<std::int64_t>(fields[3]);
+  stored.mtime_nsec = static_cast<std::int64_t>(fields[4]);
+  stored.ctime_sec = static_cast<std::int64_t>(fields[5]);
+  stored.ctime_nsec = static_cast<std::int64_t>(fields[6]);
+  Xxh3Digest digest;
+  if (stored != stamp || !in->bytes(std::as_writable_bytes(std::span(digest.bytes))) ||
+      !in->at_end()) {
+    return std::nullopt;
+  }
+  return digest;
+}
+
+void remember_digest(const FileStamp& stamp, const Xxh3Digest& digest) {
+  const auto path = hint_path(stamp);
+  if (!path) {
+    return;
+  }
+  RecordWriter out(k_magic, k_version);
+  write_stamp_fields(out, stamp);
+  out.bytes(std::as_bytes(std::span(digest.bytes)));
+  const std::vector<std::byte> record = std::move(out).finish();
+  // Written beside and renamed over, so a reader sees a whole hint or none;
+  // not fsynced: a hint lost in a crash only costs a read.
+  std::string temporary = *path + ".XXXXXX";
+  Fd file(::mkostemp(temporary.data(), O_CLOEXEC));
+  if (!file) {
+    return;
+  }
+  if (!write_all(file.get(), record, temporary) ||
+      ::rename(temporary.c_str(), path->c_str()) != 0) {
+    ::unlink(temporary.c_str());
+  }
+}
+
+void forget_digest(const FileStamp& stamp) {
+  if (const auto path = hint_path(stamp)) {
+    ::unlink(path->c_str());
+  }
+}
+
+} // namespace sealexec

@@ -1,0 +1,300 @@
+#include "sealexec/image/memory_tier.h"
+
+#include "sealexec/image/memfd.h"
+#include "sealexec/image/sealed_image.h"
+#include "sealexec/util/runtime_dir.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace sealexec {
+
+namespace {
+
+// Room for a few descriptors: a hostile server may send more than one, and
+// every one received must be closed.
+constexpr std::size_t k_max_received_fds = 8;
+
+Expected<sockaddr_un> socket_address(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
+    return fail(make_error(Errc::invalid_argument, path, "is too long for a unix socket path"));
+  }
+  std::memcpy(address.sun_path, path.data(), path.size());
+  return address;
+}
+
+bool peer_is_us(int socket) {
+  ucred credentials{};
+  socklen_t length = sizeof(credentials);
+  return ::getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 &&
+         length == sizeof(credentials) && credentials.uid == ::geteuid();
+}
+
+// Sends `message` with `fd` (when >= 0) as SCM_RIGHTS, without waiting.
+bool send_message(int socket, std::span<const std::byte> message, int fd) {
+  iovec part{const_cast<std::byte*>(message.data()), message.size()};
+  msghdr header{};
+  header.msg_iov = &part;
+  header.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  if (fd >= 0) {
+    header.msg_control = control.data();
+    header.msg_controllen = control.size();
+    cmsghdr* rights = CMSG_FIRSTHDR(&header);
+    rights->cmsg_level = SOL_SOCKET;
+    rights->cmsg_type = SCM_RIGHTS;
+    rights->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(rights), &fd, sizeof(int));
+  }
+  ssize_t sent = 0;
+  do {
+    sent = ::sendmsg(socket, &header, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  return sent == static_cast<ssize_t>(message.size());
+}
+
+} // namespace
+
+ReceivedMessage receive_message(int socket) {
+  ReceivedMessage received;
+  received.bytes.resize(k_tier_message_max + 1);
+  iovec part{received.bytes.data(), received.bytes.size()};
+  msghdr header{};
+  header.msg_iov = &part;
+  header.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int) * k_max_received_fds)> control{};
+  header.msg_control = control.data();
+  header.msg_controllen = control.size();
+  ssize_t got = 0;
+  do {
+    got = ::recvmsg(socket, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    received.bytes.clear();
+    received.ok = false;
+    return received;
+  }
+  for (cmsghdr* part_header = CMSG_FIRSTHDR(&header); part_header != nullptr;
+       part_header = CMSG_NXTHDR(&header, part_header)) {
+    if (part_header->cmsg_level != SOL_SOCKET || part_header->cmsg_type != SCM_RIGHTS) {
+      continue;
+    }
+    const std::size_t count = (part_header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t i = 0; i < count; ++i) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(part_header) + i * sizeof(int), sizeof(int));
+      received.fds.emplace_back(fd);
+    }
+  }
+  received.bytes.resize(static_cast<std::size_t>(got));
+  received.ok = (header.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 &&
+                received.bytes.size() <= k_tier_message_max;
+  return received;
+}
+
+bool send_tier_message(int socket, std::span<const std::byte> message, int fd) {
+  return send_message(socket, message, fd);
+}
+
+std::string memfd_link_text(const std::string& memfd_name) {
+  return fmt::format("/memfd:{} (deleted)", memfd_name);
+}
+
+bool fits_key(int fd, const TierKey& key, const Xxh3Digest& digest) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) != key.size || !has_base_seals(fd)) {
+    return false;
+  }
+  const bool executable = (st.st_mode & 0111) != 0;
+  if (executable != (key.executable == Executable::yes)) {
+    return false;
+  }
+  if (key.kind == TierKey::Kind::blob && digest != key.digest) {
+    return false;
+  }
+  std::array<char, 512> link{};
+  const std::string proc = fmt::format("/proc/self/fd/{}", fd);
+  const ssize_t length = ::readlink(proc.c_str(), link.data(), link.size());
+  return length > 0 && static_cast<std::size_t>(length) < link.size() &&
+         std::string_view(link.data(), static_cast<std::size_t>(length)) ==
+             memfd_link_text(image_memfd_name(key.name, digest));
+}
+
+Expected<std::string> default_tier_socket_path() {
+  SEALEXEC_TRY_ASSIGN(const std::string directory, private_runtime_dir());
+  return directory + "/tier.sock";
+}
+
+std::string tier_lock_path(const std::string& socket_path) {
+  const std::size_t slash = socket_path.rfind('/');
+  return (slash == std::string::npos ? std::string() : socket_path.substr(0, slash + 1)) +
+         "tier.lock";
+}
+
+Expected<std::optional<ClaimedSocket>> claim_tier_socket(const std::string& path) {
+  SEALEXEC_TRY_ASSIGN(const sockaddr_un address, socket_address(path));
+  const std::string lock_path = tier_lock_path(path);
+  SEALEXEC_TRY_ASSIGN(Fd lock, open_fd(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return std::optional<ClaimedSocket>();
+    }
+    return fail(system_error("cannot lock", lock_path, "flock"));
+  }
+  // Only a live server holds the lock, so what is at `path` is stale.
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return fail(system_error("cannot remove the stale socket", path, "unlink"));
+  }
+  Fd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listener) {
+    return fail(system_error("cannot create a socket for", path, "socket"));
+  }
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    return fail(system_error("cannot bind", path, "bind"));
+  }
+  if (::listen(listener.get(), 64) != 0) {
+    return fail(system_error("cannot listen on", path, "listen"));
+  }
+  return std::optional<ClaimedSocket>(
+      ClaimedSocket{.listener = std::move(listener), .lock = std::move(lock)});
+}
+
+MemoryTier::MemoryTier(MemoryTierOptions options) : m_options(std::move(options)) {}
+
+Expected<Fd> MemoryTier::connect_to_server() {
+  if (m_options.socket_path.empty()) {
+    SEALEXEC_TRY_ASSIGN(m_options.socket_path, default_tier_socket_path());
+  }
+  SEALEXEC_TRY_ASSIGN(const sockaddr_un address, socket_address(m_options.socket_path));
+  Fd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!socket) {
+    return fail(system_error("cannot create a socket", m_options.socket_path, "socket"));
+  }
+  if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    return fail(system_error("cannot connect to", m_options.socket_path, "connect"));
+  }
+  if (!peer_is_us(socket.get())) {
+    return fail(make_error(Errc::policy, m_options.socket_path, "is served by another user"));
+  }
+  return socket;
+}
+
+std::optional<TierImage> MemoryTier::find(const TierKey& key) {
+  auto socket = connect_to_server();
+  if (!socket) {
+    return std::nullopt;
+  }
+  if (!send_message(socket->get(), encode(TierRequest{.op = TierOp::find, .key = key}), -1)) {
+    return std::nullopt;
+  }
+  pollfd ready{.fd = socket->get(), .events = POLLIN, .revents = 0};
+  int polled = 0;
+  do {
+    polled = ::poll(&ready, 1, static_cast<int>(m_options.timeout.count()));
+  } while (polled < 0 && errno == EINTR);
+  if (polled <= 0 || (ready.revents & POLLIN) == 0) {
+    return std::nullopt;
+  }
+  ReceivedMessage received = receive_message(socket->get());
+  const auto reply = received.ok ? decode_reply(received.bytes) : std::nullopt;
+  if (!reply || !reply->found || received.fds.size() != 1 ||
+      !fits_key(received.fds.front().get(), key, reply->digest)) {
+    return std::nullopt; // every descriptor received is closed with `received`
+  }
+  return TierImage{.fd = std::move(received.fds.front()),
+                   .digest = reply->digest,
+                   .memfd_name = image_memfd_name(key.name, reply->digest)};
+}
+
+void MemoryTier::offer(const TierKey& key, int fd, const Xxh3Digest& digest) {
+  auto socket = connect_to_server();
+  if (!socket) {
+    const int error = socket.error().sys_errno;
+    if (error == ENOENT || error == ECONNREFUSED) {
+      start_server();
+      socket = connect_to_server();
+    }
+    if (!socket) {
+      return;
+    }
+  }
+  // A full socket buffer (a server that does not read) just loses the offer.
+  (void)send_message(socket->get(),
+                     encode(TierRequest{.op = TierOp::offer, .key = key, .digest = digest}), fd);
+}
+
+std::optional<std::string> MemoryTier::status() {
+  auto socket = connect_to_server();
+  if (!socket || !send_message(socket->get(), encode(TierRequest{.op = TierOp::status}), -1)) {
+    return std::nullopt;
+  }
+  pollfd ready{.fd = socket->get(), .events = POLLIN, .revents = 0};
+  if (::poll(&ready, 1, 1000) <= 0) {
+    return std::nullopt;
+  }
+  ReceivedMessage received = receive_message(socket->get());
+  const auto reply = received.ok ? decode_reply(received.bytes) : std::nullopt;
+  if (!reply) {
+    return std::nullopt;
+  }
+  return reply->status;
+}
+
+void MemoryTier::start_server() {
+  if (m_started || m_options.server_program.empty() || m_options.socket_path.empty()) {
+    return;
+  }
+  m_started = true;
+  auto claimed = claim_tier_socket(m_options.socket_path);
+  if (!claimed || !*claimed) {
+    return; // another server holds the lock: it is alive, or starting
+  }
+  const char* program = m_options.server_program.c_str();
+  const std::array<const char*, 4> argv{program, "serve", "--on-demand", nullptr};
+  const int listener = (*claimed)->listener.get();
+  const int lock = (*claimed)->lock.get();
+  // Two forks, so that the server is nobody's child: the process that
+  // starts it goes on to exec a program, which must not inherit a child it
+  // did not make (it would see its SIGCHLD, and wait(2) could reap it).
+  const pid_t first = ::fork();
+  if (first < 0) {
+    return;
+  }
+  if (first == 0) {
+    ::setsid();
+    if (::fork() == 0) {
+      const int null = ::open("/dev/null", O_RDWR);
+      // dup2 clears FD_CLOEXEC on the copies: the server keeps exactly
+      // these, stdio on /dev/null, the socket as 3 and the lock as 4.
+      if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 || ::dup2(null, 2) < 0 ||
+          ::dup2(listener, 3) < 0 || ::dup2(lock, 4) < 0) {
+        ::_exit(127);
+      }
+      ::execve(program, const_cast<char* const*>(argv.data()), environ);
+      ::_exit(127);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  while (::waitpid(first, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+} // namespace sealexec

@@ -1,0 +1,112 @@
+// The client side of the memory tier (docs/serve.md): a per-user server,
+// `sealexec serve`, holds sealed memfds and hands them out over a unix socket
+// in the private runtime directory, so that a program or cache blob loaded
+// again is not copied again.
+//
+// Every failure here is a miss, never an error: no server, a dead, stopped,
+// slow or hostile one, a socket directory that cannot be trusted. A find
+// waits at most `timeout` for the reply. What it receives is checked before
+// use: exactly one descriptor, a regular file of the key's size carrying
+// the image seals, with the mode the key asks for, named for the digest the
+// server claims (so what runs is named for what it is), and a server of our
+// own uid (SO_PEERCRED). The server itself hashes every image offered to it
+// before it hands it out.
+#pragma once
+
+#include "sealexec/image/tier_protocol.h"
+#include "sealexec/util/error.h"
+#include "sealexec/util/fd.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sealexec {
+
+struct MemoryTierOptions {
+  // The server's socket; empty: default_tier_socket_path().
+  std::string socket_path;
+  // How long a find waits for the server's reply before running without it.
+  std::chrono::milliseconds timeout{5};
+  // When set, an offer that finds no server starts `PROGRAM serve
+  // --on-demand` (detached, in its own session), which exits when idle.
+  std::string server_program;
+  // Images smaller than this are neither asked for nor offered: copying
+  // them costs less than the round trip (docs/benchmarks.md).
+  std::uint64_t min_size = std::uint64_t{1} << 20;
+};
+
+struct TierImage {
+  Fd fd;
+  Xxh3Digest digest;
+  std::string memfd_name;
+};
+
+class MemoryTier {
+public:
+  explicit MemoryTier(MemoryTierOptions options = {});
+
+  // Whether an image of `size` bytes is worth a round trip.
+  [[nodiscard]] bool wants(std::uint64_t size) const { return size >= m_options.min_size; }
+  // The image the server holds for `key`, checked as the header says, or
+  // nullopt.
+  [[nodiscard]] std::optional<TierImage> find(const TierKey& key);
+  // Hands the sealed memfd `fd`, which holds key.size bytes whose XXH3-128 is
+  // `digest`, to the server (which verifies it before serving it). Starts a
+  // server when none answers and server_program is set. Never waits for
+  // the server.
+  void offer(const TierKey& key, int fd, const Xxh3Digest& digest);
+  // The server's status line, or nullopt when none answers.
+  [[nodiscard]] std::optional<std::string> status();
+
+  [[nodiscard]] const MemoryTierOptions& options() const { return m_options; }
+
+private:
+  [[nodiscard]] Expected<Fd> connect_to_server();
+  void start_server();
+
+  MemoryTierOptions m_options;
+  bool m_started = false; // one start attempt per process
+};
+
+// <private runtime directory>/tier.sock, and tier.lock beside it, which a
+// live server holds (flock) for as long as it serves that socket.
+[[nodiscard]] Expected<std::string> default_tier_socket_path();
+[[nodiscard]] std::string tier_lock_path(const std::string& socket_path);
+
+struct ClaimedSocket {
+  Fd listener; // bound and listening, close-on-exec
+  Fd lock;     // tier.lock, held (flock LOCK_EX)
+};
+
+// Takes the server's lock and binds a fresh listening socket at `path`
+// (replacing a stale one). nullopt when another server holds the lock.
+[[nodiscard]] Expected<std::optional<ClaimedSocket>> claim_tier_socket(const std::string& path);
+
+// One datagram and the descriptors that came with it (closed with it).
+// `ok` is false when nothing could be read or the message or its
+// descriptors were cut short (too large to be one of ours).
+struct ReceivedMessage {
+  bool ok = true;
+  std::vector<std::byte> bytes;
+  std::vector<Fd> fds;
+};
+[[nodiscard]] ReceivedMessage receive_message(int socket);
+// Sends one datagram, with `fd` as SCM_RIGHTS when it is >= 0, without
+// waiting; false when it was not sent whole.
+[[nodiscard]] bool send_tier_message(int socket, std::span<const std::byte> message, int fd);
+
+// The name /proc/self/fd/N shows for a memfd named `memfd_name`.
+[[nodiscard]] std::string memfd_link_text(const std::string& memfd_name);
+
+// Whether `fd` is a sealed memfd fit to stand for `key` with content
+// `digest`: a regular file of key.size bytes, with the image seals, the mode
+// key.executable asks for, and named image_memfd_name(key.name, digest).
+// Used by the client on what it receives and by the server on what it is
+// offered (the server also hashes it).
+[[nodiscard]] bool fits_key(int fd, const TierKey& key, const Xxh3Digest& digest);
+
+} // namespace sealexec
