@@ -23,3 +23,11 @@ install(FILES ${PROJECT_BINARY_DIR}/sealexecConfig.cmake
 
 configure_file(cmake/sealexec.pc.in ${PROJECT_BINARY_DIR}/sealexec.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sealexec.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The memory tier's systemd user units (docs/serve.md). Optional: clients
+# start a server on demand without them.
+configure_file(${PROJECT_SOURCE_DIR}/dist/systemd/sealexec.service.in
+  ${PROJECT_BINARY_DIR}/dist/sealexec.service @ONLY)
+install(FILES ${PROJECT_SOURCE_DIR}/dist/systemd/sealexec.socket
+  ${PROJECT_BINARY_DIR}/dist/sealexec.service
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/systemd/user)

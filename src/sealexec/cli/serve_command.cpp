@@ -112,8 +112,10 @@ int serve(const ParsedOptions& options) {
   Fd listener;
   Fd lock;
   if (auto activated = systemd_socket()) {
-    // systemd owns the socket and starts us again on the next connection.
+    // systemd owns the socket and starts us again on the next connection;
+    // we still leave when the socket at our path is removed or replaced.
     listener = std::move(*activated);
+    settings.watched_socket = socket_path.value_or("");
   } else if (options.has("--on-demand")) {
     if (!is_socket(3)) {
       report(make_error(Errc::invalid_argument, "--on-demand",

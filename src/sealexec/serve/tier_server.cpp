@@ -4,6 +4,7 @@
 #include "sealexec/image/memory_tier.h"
 #include "sealexec/image/tier_protocol.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -230,6 +231,12 @@ struct TierServer::State {
 TierServer::TierServer(Fd listener, int stop, TierServerOptions options)
     : m_state(std::make_unique<State>()) {
   m_state->listener = std::move(listener);
+  // One inherited from systemd is blocking, and accept_all takes every
+  // pending connection until there is none.
+  const int flags = ::fcntl(m_state->listener.get(), F_GETFL);
+  if (flags >= 0) {
+    ::fcntl(m_state->listener.get(), F_SETFL, flags | O_NONBLOCK);
+  }
   m_state->stop = stop;
   if (options.memory_limit == 0) {
     options.memory_limit = default_tier_memory_limit();
