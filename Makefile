@@ -28,7 +28,8 @@ DEBIAN_PACKAGES := \
   hyperfine xxhash python3 libcap2-bin attr util-linux procps file binutils \
   tcc pax-utils checksec ccache zlib1g-dev libsqlite3-dev clangd \
   psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
-  libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx
+  libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx \
+  gnuplot-nox systemd
 
 .PHONY: run test deps build configure sanitize fuzz bench stress corpus clean install help
 

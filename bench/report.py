@@ -9,6 +9,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import charts  # noqa: E402  (the charts of the Targets table, with gnuplot)
+import report_large  # noqa: E402  (section 4b, also run alone by run-large.sh)
 import report_remote  # noqa: E402  (section 5, also run alone by run-remote.sh)
 
 
@@ -71,6 +73,8 @@ def main():
     parser.add_argument("--remote-redis-benchmark", required=True)
     parser.add_argument("--remote-concurrency", required=True)
     parser.add_argument("--remote-invocations", required=True)
+    # Section 4b's directory (bench/run-large.sh's files); likewise.
+    parser.add_argument("--large-dir", required=True)
     parser.add_argument("--machine", action="append", default=[])
     parser.add_argument("--invocation", action="append", default=[])
     args = parser.parse_args()
@@ -113,6 +117,10 @@ def main():
             return math.nan
 
     rows = []  # (comparison, ratio, cross-check, target text, verdict)
+    sections = []  # (chart name, title, index of its first row): one chart each
+
+    def section(name, title):
+        sections.append((name, title, len(rows)))
 
     def startup_row(label, a, b, target=None):
         hf_mean_ratio, _, _ = hf_ratio(a, b)
@@ -132,6 +140,7 @@ def main():
             verdict(mean_ratio, target, True) if target else "info",
         ))
 
+    section("startup", "Start-up")
     startup_row("`sealexec run` / `minimal-runner` (dynamic runner)",
                 "sealexec run", "minimal-runner", 1.10)
     startup_row("`sealexec run` / `minimal-runner-static`",
@@ -145,6 +154,7 @@ def main():
     startup_row("`sealexec run` / `hello` run directly", "sealexec run", "hello (direct)")
     startup_row("`python_runner.py` / `sealexec run`", "python_runner.py", "sealexec run")
 
+    section("images", "Spawn and images")
     for program in ("hello", "hello_static"):
         interleaved = f"BM_SpawnVsPosixSpawn/{program}/real_time"
         ratio = gb(spawn, interleaved, "mean", "ratio")
@@ -179,6 +189,7 @@ def main():
     rows.append(("image from 100 MiB buffer (`from_bytes`) / memcpy into fresh buffer",
                  f"{ratio * 100:.1f}%", f"{median_ratio * 100:.1f}% (medians)", "—", "info"))
 
+    section("cache", "The cache")
     sizes = (("4 KiB", 4096), ("1 MiB", 1 << 20), ("64 MiB", 64 << 20))
     for label, size in sizes:
         ratio = gb(cache, f"BM_HitVsSendfile/{size}/real_time", "mean", "ratio")
@@ -230,8 +241,12 @@ def main():
             target_text = f"≤ {target:.2f}×" if target else "—"
         rows.append((label, figure, check, target_text, verdict_text))
 
+    section("scripts", "C and C++ scripts")
     script_row("`sealexec hello.cpp`, warm / the same binary prebuilt, run directly (interleaved)",
                scripts_warm, "sealexec hello.cpp", "prebuilt (direct)", 1.5)
+    script_row("`sealexec hello-c.c` (a C `#!` script, `// sealexec: -O2`), warm / the same "
+               "binary prebuilt with `cc -O2`, run directly (interleaved)",
+               scripts_warm, "sealexec hello-c.c", "prebuilt C (direct)", 2.0)
     script_row("`sealexec hello-tool` (the same file, extensionless, `#!`), warm / "
                "`sealexec hello.cpp`, warm", scripts_warm, "sealexec hello-tool (extensionless)",
                "sealexec hello.cpp", 1.05)
@@ -246,6 +261,8 @@ def main():
                scripts_warm, "sealexec hello.cpp", "sealexec run --policy=off prebuilt")
     script_row("`tcc -run hello.c` / `sealexec hello.cpp`, warm",
                scripts_warm, "tcc -run hello.c", "sealexec hello.cpp")
+    script_row("`tcc -run hello.c` / `sealexec hello-c.c` (the same C program), warm",
+               scripts_warm, "tcc -run hello.c", "sealexec hello-c.c")
     script_row("`ccache c++ -c` (a hit), `c++ -o a.out`, `./a.out` / `sealexec hello.cpp`, warm",
                scripts_warm, "ccache c++ -c, c++, ./a.out", "sealexec hello.cpp")
     script_row("`sealexec script --rebuild hello.cpp` (compile, publish, run) over `c++ -o` "
@@ -258,6 +275,28 @@ def main():
                  f"{(fresh - 1) * 100:+.1f}%", f"{(fresh_median - 1) * 100:+.1f}% (medians)",
                  "—", "info"))
 
+    section("large", report_large.TITLE)
+    if os.path.exists(os.path.join(args.large_dir, "large-info.txt")) and os.path.exists(
+            os.path.join(args.large_dir, "large-off-hf.json")):
+        large = report_large.Large(args.large_dir)
+        rows.extend(large.target_rows())
+        large_section = large.section()
+        large_invocations = large.invocations
+        FAILURES.extend(large.failures)
+    else:
+        for label, target in (("`sealexec run` of a 100 MiB program, cold (memory tier off) / "
+                               "minimal runner", report_large.COLD_TARGET),
+                              ("`sealexec run` of a 100 MiB program again, memory tier on / run "
+                               "directly", report_large.TIER_TARGET)):
+            rows.append((label, "—", "—", f"≤ {target:.2f}×",
+                         "**NOT MEASURED** (bench/run-large.sh failed; see below)"))
+        large_section = [f"## {report_large.TITLE}\n",
+                         "Not measured: `bench/run-large.sh` failed; its output in the log "
+                         "says why.\n"]
+        large_invocations = []
+        FAILURES.append("large programs: bench/run-large.sh failed")
+
+    section("check", "sealexec check and its peers")
     check = {r["command"]: r for r in load(args.check)["results"]}
     ratio = check["sealexec check"]["mean"] / check["scanelf"]["mean"]
     median_ratio = check["sealexec check"]["median"] / check["scanelf"]["median"]
@@ -270,6 +309,7 @@ def main():
                  "hyperfine means", "—", "info"))
     remote_files = (args.remote_bench, args.remote_redis_benchmark, args.remote_concurrency,
                     args.remote_invocations)
+    section("remote", "The remote tier")
     if all(os.path.exists(path) for path in remote_files):
         remote = report_remote.Remote(*remote_files)
         rows.extend(remote.target_rows())
@@ -312,6 +352,12 @@ def main():
                "image ratios are of mean throughputs. The cross-check column gives the same "
                "ratio computed another way; where the two disagree on a verdict, the machine "
                "was too noisy to decide.\n")
+    chart_list = []
+    for k, (name, title, start) in enumerate(sections):
+        end = sections[k + 1][2] if k + 1 < len(sections) else len(rows)
+        chart_list.append((name, title, rows[start:end]))
+    out.extend(charts.markdown(charts.draw(os.path.dirname(os.path.abspath(args.out)),
+                                           chart_list)))
 
     out.append("## Start-up, interleaved (`interleaved-timer`, warm, output to /dev/null)\n")
     out.append("| Name | Mean | Median | Runs |")
@@ -395,7 +441,11 @@ def main():
     out.append("")
     out.append("Warm rows run in turn, round by round, with the script's cache and ccache's warm; "
                "the prebuilt binary is `c++ -o` of the same file, the same compiler sealexec "
-               "uses. Cold rows alternate a plain compile with a `--rebuild` of the script.\n")
+               "uses; the C script (`hello-c.c`: `#!/usr/bin/env sealexec`, "
+               "`// sealexec: -O2`, then `bench/scripts/hello.c`) is compared with `cc -O2` of "
+               "`hello.c`. Cold rows alternate a plain compile with a `--rebuild` of the "
+               "script.\n")
+    out.extend(large_section)
     out.extend(remote_section)
 
     if FAILURES:
@@ -406,6 +456,7 @@ def main():
     out.append("```")
     out.extend(commands.values())
     out.extend(args.invocation)
+    out.extend(large_invocations)
     out.extend(remote_invocations)
     out.append("```")
 

@@ -5,6 +5,7 @@ section by itself (results-remote.md). Nothing fails on a missed target."""
 import argparse
 import json
 import math
+import os
 import sys
 
 SIZES = (("4 KiB", 4096), ("1 MiB", 1 << 20))
@@ -312,6 +313,10 @@ def main():
     out.append("|---|---:|---:|---:|---|")
     out.extend(f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows)
     out.append("")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import charts  # noqa: E402  (beside this file)
+    out.extend(charts.markdown(charts.draw(os.path.dirname(os.path.abspath(args.out)),
+                                           [("remote", "The remote tier", rows)])))
     out.extend(section)
     if remote.failures:
         out.append("## Failed runs\n")

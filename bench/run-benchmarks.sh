@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Runs every sealexec benchmark against its baseline, in the same run, and
-# writes BUILD_DIR/bench/results.md (also printed at the end).
+# writes BUILD_DIR/bench/results.md (also printed at the end), with a chart
+# per section beside it (chart-startup.png, chart-images.png, chart-cache.png,
+# chart-scripts.png, chart-large.png, chart-check.png, chart-remote.png;
+# drawn by gnuplot, Debian gnuplot-nox, from the very figures of results.md;
+# skipped with a one-line note when gnuplot is not installed).
 #
 #   bench/run-benchmarks.sh BUILD_DIR
 #
@@ -12,7 +16,16 @@
 #   BENCH_GB_REPS    Google Benchmark repetitions [5]
 #   BENCH_ONLY       "remote": run only section 5, the remote tier (the same
 #                    as bench/run-remote.sh BUILD_DIR, whose header lists its
-#                    own knobs) []
+#                    own knobs); "large": run only section 4b, large programs
+#                    (a generated 100 MiB hello, and node or clangd) with the
+#                    memory tier off and on (the same as bench/run-large.sh
+#                    BUILD_DIR, whose header lists its own knobs:
+#                    BENCH_LARGE_RUNS, BENCH_LARGE_WARMUP). Either writes its
+#                    own results-remote.md / results-large.md and chart. []
+#   BENCH_INTERLEAVED_RUNS  rounds of the interleaved start-up timer [3000]
+#   BENCH_SCRIPT_RUNS       rounds of the warm-script timer [1000]
+#   BENCH_COLD_RUNS         rounds of the cold-script timer [30]
+#   BENCH_CHECK_TREE        the tree of the check rows [/usr/lib/x86_64-linux-gnu]
 #
 # No timing is asserted anywhere: the report marks each target MET or MISSED.
 set -eu
@@ -28,13 +41,14 @@ BENCH_SRC=$(cd "$(dirname "$0")" && pwd)
 case ${BENCH_ONLY:-} in
   '') ;;
   remote) exec "$BENCH_SRC/run-remote.sh" "$BUILD" ;;
-  *) die "BENCH_ONLY=$BENCH_ONLY: the only section that runs alone is 'remote'" ;;
+  large) exec "$BENCH_SRC/run-large.sh" "$BUILD" ;;
+  *) die "BENCH_ONLY=$BENCH_ONLY: the sections that run alone are 'remote' and 'large'" ;;
 esac
 WARMUP=${BENCH_WARMUP:-50}
 MIN_RUNS=${BENCH_MIN_RUNS:-300}
 GB_REPS=${BENCH_GB_REPS:-5}
 
-for tool in cmake hyperfine python3 uname nproc date scanelf checksec c++ tcc ccache \
+for tool in cmake hyperfine python3 uname nproc date scanelf checksec cc c++ tcc ccache \
   redis-server redis-cli redis-benchmark; do
   command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' is not installed (make deps installs it)"
 done
@@ -157,7 +171,9 @@ echo "== memory"
 cat "$OUT/check-memory.txt"
 
 # 4. C and C++ scripts. Warm: `sealexec hello.cpp` from the cache against
-#    the same binary prebuilt by the same compiler and run directly, with
+#    the same binary prebuilt by the same compiler and run directly (and a
+#    C `#!` script, hello-c.c, with `// sealexec: -O2`, against `cc -O2` of
+#    the same code), with
 #    the floors of any runner (minimal-runner, run --policy=off) and the
 #    other runners (tcc -run of the C version, a ccache loop) in the same
 #    interleaved rounds. Cold: a compile and run against a plain c++ -o.
@@ -168,11 +184,21 @@ cp "$BENCH_SRC/scripts/hello.cpp" "$BENCH_SRC/scripts/hello.c" "$BENCH_SRC/scrip
 # The same hello.cpp as an extensionless tool: the warm run must cost the same.
 { echo '#!/usr/bin/env sealexec'; cat "$BENCH_SRC/scripts/hello.cpp"; } >"$SCRIPTS/hello-tool"
 chmod +x "$SCRIPTS/hello-tool"
+# The C hello (the one tcc runs) as a `#!` script compiled at -O2, and the
+# same code prebuilt by the same compiler with the same flag.
+{
+  echo '#!/usr/bin/env sealexec'
+  echo '// sealexec: -O2'
+  cat "$BENCH_SRC/scripts/hello.c"
+} >"$SCRIPTS/hello-c.c"
+chmod +x "$SCRIPTS/hello-c.c"
+CC_PATH=$(command -v cc)
+"$CC_PATH" -O2 -o "$SCRIPTS/hello-c-prebuilt" "$SCRIPTS/hello.c"
 export SEALEXEC_CACHE_DIR=$WORK/script-cache CCACHE_DIR=$WORK/ccache
 CXX_PATH=$(command -v c++) # the timer and hyperfine -N do no PATH lookup
 TCC_PATH=$(command -v tcc)
 "$CXX_PATH" -o "$SCRIPTS/hello-prebuilt" "$SCRIPTS/hello.cpp"
-for cmd in "$SEALEXEC $SCRIPTS/hello.cpp" "$SEALEXEC $SCRIPTS/hello-tool" \
+for cmd in "$SEALEXEC $SCRIPTS/hello.cpp" "$SEALEXEC $SCRIPTS/hello-tool" "$SEALEXEC $SCRIPTS/hello-c.c" \
   "$SEALEXEC $SCRIPTS/zlib-pkg.cpp" "$SEALEXEC $SCRIPTS/zlib-flags.cpp" "$TCC_PATH -run $SCRIPTS/hello.c" \
   "$BENCH_SRC/scripts/ccache-run.sh $SCRIPTS/hello.cpp $SCRIPTS/ccache-out"; do
   $cmd >/dev/null || die "'$cmd' failed"
@@ -184,6 +210,8 @@ $SCRIPTS_WARM_CMD \
   "prebuilt (direct)" "$SCRIPTS/hello-prebuilt" \
   "sealexec hello.cpp" "$SEALEXEC $SCRIPTS/hello.cpp" \
   "sealexec hello-tool (extensionless)" "$SEALEXEC $SCRIPTS/hello-tool" \
+  "prebuilt C (direct)" "$SCRIPTS/hello-c-prebuilt" \
+  "sealexec hello-c.c" "$SEALEXEC $SCRIPTS/hello-c.c" \
   "sealexec zlib-pkg.cpp (--pkg zlib)" "$SEALEXEC $SCRIPTS/zlib-pkg.cpp" \
   "sealexec zlib-flags.cpp (-lz)" "$SEALEXEC $SCRIPTS/zlib-flags.cpp" \
   "sealexec run --policy=off prebuilt" "$SEALEXEC run --policy=off $SCRIPTS/hello-prebuilt" \
@@ -203,6 +231,17 @@ hyperfine -N --style basic --warmup 1 --runs 10 --export-json "$OUT/scripts-fres
   --command-name "sealexec hello.cpp, empty cache" \
   "$(command -v env) SEALEXEC_CACHE_DIR=$WORK/fresh-cache $SEALEXEC $SCRIPTS/hello.cpp"
 unset SEALEXEC_CACHE_DIR CCACHE_DIR
+
+# 4b. Large programs: a generated 100 MiB hello and the largest installed
+#     real program over 30 MB (node, clangd), `sealexec run` and `cache exec`
+#     with the memory tier off (against the minimal runner) and on, with a
+#     `sealexec serve` of the run (against the program run directly).
+#     bench/run-large.sh writes its JSON into $OUT and also runs alone
+#     (BENCH_ONLY=large, or bench/run-large.sh BUILD_DIR). Like section 5,
+#     its failure does not cost the other sections' report.
+echo "== $BENCH_SRC/run-large.sh $BUILD"
+LARGE_STATUS=0
+"$BENCH_SRC/run-large.sh" "$BUILD" || LARGE_STATUS=$?
 
 # 5. The remote tier: remote hits on Redis and HTTP (nginx) against bare
 #    clients of the same servers and redis-benchmark, and 64 script runs at
@@ -240,6 +279,7 @@ python3 "$BENCH_SRC/report.py" \
   --remote-redis-benchmark "$OUT/remote-redis-benchmark.json" \
   --remote-concurrency "$OUT/remote-concurrency.json" \
   --remote-invocations "$OUT/remote-invocations.txt" \
+  --large-dir "$OUT" \
   --machine "CPU: ${CPU_MODEL:-unknown}" \
   --machine "Cores (nproc): $(nproc)" \
   --machine "Kernel: $(uname -r)" \
@@ -256,11 +296,14 @@ python3 "$BENCH_SRC/report.py" \
   --invocation "/usr/bin/time -f '%M %e' $SEALEXEC check -R TREE --json (TREE: $CHECK_TREE, /usr)" \
   --invocation "TMPDIR=<temporary directory> $IMAGE_CMD" \
   --invocation "TMPDIR=<temporary directory> $CACHE_CMD" \
-  --invocation "$SCRIPTS_WARM_CMD NAME COMMAND ... (prebuilt: c++ -o hello-prebuilt hello.cpp; SEALEXEC_CACHE_DIR and CCACHE_DIR warm, in a temporary directory)" \
+  --invocation "$SCRIPTS_WARM_CMD NAME COMMAND ... (prebuilt: c++ -o hello-prebuilt hello.cpp; prebuilt C: $CC_PATH -O2 -o hello-c-prebuilt hello.c; SEALEXEC_CACHE_DIR and CCACHE_DIR warm, in a temporary directory)" \
   --invocation "$SCRIPTS_COLD_CMD 'c++ -o' 'c++ -o OUT hello.cpp' 'sealexec script --rebuild hello.cpp' '$SEALEXEC script --rebuild hello.cpp'" \
   --invocation "hyperfine -N --warmup 1 --runs 10 --prepare 'rm -rf CACHE' 'c++ -o OUT hello.cpp' 'env SEALEXEC_CACHE_DIR=CACHE $SEALEXEC hello.cpp'" \
   --machine "hyperfine: $(hyperfine --version), warm-up $WARMUP, min runs $MIN_RUNS; Google Benchmark: $GB_REPS repetitions"
 echo
 cat "$OUT/results.md"
+[ "$LARGE_STATUS" -eq 0 ] ||
+  echo "run-benchmarks.sh: section 4b, large programs, failed (status $LARGE_STATUS; its output above says why)" >&2
 [ "$REMOTE_STATUS" -eq 0 ] ||
-  die "section 5, the remote tier, failed (status $REMOTE_STATUS; its output above says why)"
+  echo "run-benchmarks.sh: section 5, the remote tier, failed (status $REMOTE_STATUS; its output above says why)" >&2
+[ "$LARGE_STATUS" -eq 0 ] && [ "$REMOTE_STATUS" -eq 0 ] || exit 1

@@ -16,6 +16,8 @@
 #                               the Redis-backed cache (remote_concurrency.py)
 #   remote-invocations.txt      the exact commands
 #   results-remote.md           this section's report alone
+#   chart-remote.png            its Targets rows as a chart (gnuplot; skipped
+#                               when gnuplot is not installed)
 #
 # Environment knobs (defaults in brackets):
 #   BENCH_GB_REPS            Google Benchmark repetitions [5]
@@ -74,7 +76,7 @@ OUT=$BUILD/bench
 mkdir -p "$OUT"
 # No figure of an earlier run may pass for this one's if this one fails.
 rm -f "$OUT/bench_remote.json" "$OUT/remote-redis-benchmark.json" "$OUT/remote-concurrency.json" \
-  "$OUT/remote-invocations.txt" "$OUT/results-remote.md"
+  "$OUT/remote-invocations.txt" "$OUT/results-remote.md" "$OUT/chart-remote.png"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sealexec-bench-remote.XXXXXX")
 REDIS_PID='' NGINX_PID=''
 
