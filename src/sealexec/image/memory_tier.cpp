@@ -85,6 +85,7 @@ ReceivedMessage receive_message(int socket) {
     got = ::recvmsg(socket, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   } while (got < 0 && errno == EINTR);
   if (got <= 0) {
+    received.would_block = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     received.bytes.clear();
     received.ok = false;
     return received;

@@ -91,6 +91,7 @@ struct ClaimedSocket {
 // descriptors were cut short (too large to be one of ours).
 struct ReceivedMessage {
   bool ok = true;
+  bool would_block = false; // nothing had arrived yet
   std::vector<std::byte> bytes;
   std::vector<Fd> fds;
 };

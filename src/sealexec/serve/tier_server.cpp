@@ -196,6 +196,21 @@ struct TierServer::State {
     }
   }
 
+  // Reads and answers the request waiting on `socket`; false when none has
+  // arrived yet.
+  bool serve_request(int socket) {
+    ReceivedMessage received = receive_message(socket);
+    if (!received.ok && received.bytes.empty() && received.would_block) {
+      return false;
+    }
+    if (received.ok) {
+      if (const auto request = decode_request(received.bytes)) {
+        answer(socket, *request, received.fds);
+      }
+    }
+    return true; // answered, or not worth an answer: either way, done
+  }
+
   void accept_all() {
     for (;;) {
       Fd socket(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
@@ -206,6 +221,12 @@ struct TierServer::State {
       if (!peer_is_us(socket.get())) {
         const std::lock_guard lock(store_mutex);
         ++refused_peers;
+        continue;
+      }
+      // A client sends its request right after connecting, so it is
+      // usually here already: answering now saves the client a round of
+      // this loop.
+      if (serve_request(socket.get())) {
         continue;
       }
       if (connections.size() >= k_max_connections) {
@@ -303,13 +324,8 @@ Expected<void> TierServer::run() {
         }
         continue;
       }
-      ReceivedMessage received = receive_message(connection.socket.get());
-      if (received.ok) {
-        if (const auto request = decode_request(received.bytes)) {
-          state.answer(connection.socket.get(), *request, received.fds);
-        }
-      }
       // One request per connection: closing it is the end of the exchange.
+      (void)state.serve_request(connection.socket.get());
     }
     state.connections = std::move(still_open);
     if ((watched[0].revents & POLLIN) != 0) {
