@@ -527,6 +527,7 @@ Expected<std::optional<SealedImage>> Cache::load_image(const Sha256Digest& key,
   // The sealed copy is hashed anyway; checking it against the entry's digest
   // verifies every byte of every hit, and spares hashing the file first.
   options.expected_xxh3 = entry->blob_xxh3;
+  options.file_privileges = false; // a blob sealexec wrote 0444 grants nothing
   SEALEXEC_TRY_ASSIGN(auto blob, open_blob(*entry, options));
   if (!blob) {
     return miss();

@@ -50,10 +50,16 @@ SealedImage& SealedImage::operator=(SealedImage&&) noexcept = default;
 SealedImage::~SealedImage() = default;
 
 Expected<SealedImage> SealedImage::finish(Parts parts) {
-  // Read back from the sealed memfd: what the checks look at is what runs.
-  parts.head.resize(static_cast<std::size_t>(
-      std::min<std::uint64_t>(parts.sealed.size, k_image_head_size)));
-  SEALEXEC_TRY(read_range(parts.sealed.fd.get(), 0, parts.head, parts.source));
+  // Read back from the sealed memfd, unless the copy kept the bytes it
+  // wrote there: what the checks look at is what runs.
+  const auto head_size =
+      static_cast<std::size_t>(std::min<std::uint64_t>(parts.sealed.size, k_image_head_size));
+  if (parts.sealed.head.size() == head_size) {
+    parts.head = std::move(parts.sealed.head);
+  } else {
+    parts.head.resize(head_size);
+    SEALEXEC_TRY(read_range(parts.sealed.fd.get(), 0, parts.head, parts.source));
+  }
   return SealedImage(std::move(parts));
 }
 
@@ -168,7 +174,9 @@ Expected<SealedImage> SealedImage::from_fd(int fd, const ImageOptions& options) 
     SEALEXEC_TRY_ASSIGN(parts.sealed,
                         seal_file(fd, st, parts.source, basename, options,
                                   ReadLease::Descriptor::shared, parts.from_memory_tier));
-    parts.privileges = privileges_of(fd, st);
+    if (options.file_privileges) {
+      parts.privileges = privileges_of(fd, st);
+    }
   } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
     SEALEXEC_TRY_ASSIGN(parts.sealed, seal_stream(fd, parts.source, basename, options));
   } else {

@@ -56,6 +56,11 @@ struct ImageOptions {
   // expected_xxh3 is set (a cache blob), else by its identity; a copy made
   // here is offered to it. Not owned.
   MemoryTier* memory_tier = nullptr;
+  // Read the privileges a source file would grant (set-id bits and the
+  // security.capability xattr: lost_privileges()). A content-addressed load
+  // (a cache blob, which sealexec wrote 0444 itself) has none to lose and
+  // skips the xattr read.
+  bool file_privileges = true;
   // Remember the digests of large regular files by identity, so that the
   // next copy reads them once (digest_hints.h).
   bool remember_digests = false;

@@ -80,7 +80,13 @@ Expected<Sealed> seal_and_check(Fd memfd, std::uint64_t size, const Xxh3Digest& 
 Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view source,
                            std::string_view basename, const ImageOptions& options,
                            const std::optional<Xxh3Digest>& hint) {
-  wait_for_writers(fd);
+  // A caller that knows the digest (a cache entry) needs neither the
+  // barrier nor the stamps: a copy that is not exactly those bytes is
+  // refused anyway.
+  const bool known = options.expected_xxh3.has_value();
+  if (!known) {
+    wait_for_writers(fd);
+  }
   if (before.size < 0) {
     return fail(make_error(Errc::malformed, source, "has a negative size"));
   }
@@ -89,19 +95,19 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
     return fail(too_large_error(source, size, options.max_size));
   }
 
-  // A file that fits in the bounce buffer is read once; a larger one twice.
-  const bool read_once = !options.expected_xxh3 && !hint && size <= k_copy_buffer_size;
+  // A file that fits in the bounce buffer is read once, into memory; a
+  // larger one twice, unless its digest is known or hinted.
+  const bool small = size <= k_copy_buffer_size;
   std::vector<std::byte> whole;
   Xxh3Digest named;
-  if (options.expected_xxh3) {
-    // A caller that knows the digest (a cache entry) saves the first read.
-    named = *options.expected_xxh3;
-  } else if (hint) {
-    named = *hint;
-  } else if (read_once) {
+  if (small) {
     whole.resize(static_cast<std::size_t>(size));
     SEALEXEC_TRY(read_range(fd, 0, whole, source));
     named = xxh3_128(whole);
+  } else if (known) {
+    named = *options.expected_xxh3;
+  } else if (hint) {
+    named = *hint;
   } else {
     SEALEXEC_TRY_ASSIGN(named, hash_file_range(fd, 0, size, source));
   }
@@ -109,23 +115,28 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
   std::string memfd_name = image_memfd_name(basename, named);
   SEALEXEC_TRY_ASSIGN(Fd memfd, create_memfd(memfd_name, options.executable, source));
   Xxh3Digest copied = named;
-  if (read_once) {
+  if (small) {
     SEALEXEC_TRY(write_all(memfd.get(), whole, source));
   } else {
     SEALEXEC_TRY_ASSIGN(copied, copy_range_hashing(fd, 0, size, memfd.get(), source));
   }
 
-  SEALEXEC_TRY_ASSIGN(const FileStamp after, read_stamp(fd, source));
-  if (after != before) {
-    return fail(changed_during_copy(source));
+  if (!known) {
+    SEALEXEC_TRY_ASSIGN(const FileStamp after, read_stamp(fd, source));
+    if (after != before || copied != named) {
+      return fail(changed_during_copy(source));
+    }
   }
-  if (copied != named && !options.expected_xxh3) {
-    return fail(changed_during_copy(source));
-  }
-
   // With a known digest, `copied` is what the memfd holds and
   // seal_and_check compares it with the one expected.
-  return seal_and_check(std::move(memfd), size, copied, std::move(memfd_name), source, options);
+  auto sealed =
+      seal_and_check(std::move(memfd), size, copied, std::move(memfd_name), source, options);
+  if (sealed && small) {
+    // What was written is what is sealed: the head needs no read back.
+    whole.resize(std::min<std::size_t>(whole.size(), k_image_head_size));
+    sealed->head = std::move(whole);
+  }
+  return sealed;
 }
 
 } // namespace

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sealexec {
 
@@ -32,6 +33,9 @@ struct Sealed {
   // share (util/file_time.h). Only such copies are remembered by identity
   // (digest hints, the memory tier).
   std::optional<FileStamp> settled;
+  // The first min(size, k_image_head_size) sealed bytes when the copy had
+  // them in memory anyway (a small file); empty otherwise.
+  std::vector<std::byte> head;
 };
 
 // A regular file that changes while it is copied is copied again; after this
