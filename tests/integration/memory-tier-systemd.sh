@@ -20,7 +20,7 @@ mkdir -m 700 "$XDG_RUNTIME_DIR/sealexec"
 systemd-socket-activate --seqpacket -l "$XDG_RUNTIME_DIR/sealexec/tier.sock" \
   "$SEALEXEC" serve --idle-timeout 20 >"$WORK/activate.log" 2>&1 &
 ACTIVATOR=$!
-trap 'kill $ACTIVATOR 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
+trap 'kill $ACTIVATOR 2>/dev/null || true; rm -rf "$WORK"' EXIT INT TERM
 i=0
 while [ ! -S "$XDG_RUNTIME_DIR/sealexec/tier.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 

@@ -581,8 +581,13 @@ Expected<Fd> CacheDir::walk(std::string_view relative, bool create) const {
       return fail(system_error("cannot open", describe(so_far), "openat"));
     }
     dir.reset(next);
-    SEALEXEC_TRY(check_private_directory(dir.get(), describe(so_far)));
-    m_checked_directories.insert(so_far);
+    // A directory checked before was opened the same way from the same
+    // checked parent, so it is the one that was checked: only a new one
+    // costs the fstat and the comparisons.
+    if (!m_checked_directories.contains(so_far)) {
+      SEALEXEC_TRY(check_private_directory(dir.get(), describe(so_far)));
+      m_checked_directories.insert(so_far);
+    }
     if (slash == std::string_view::npos) {
       return dir;
     }

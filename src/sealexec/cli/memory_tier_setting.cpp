@@ -43,7 +43,7 @@ std::optional<MemoryTier> memory_tier_from_environment() {
     return std::nullopt;
   }
   MemoryTierOptions options;
-  options.server_program = own_program();
+  options.server_program = own_program;
   return MemoryTier(std::move(options));
 }
 

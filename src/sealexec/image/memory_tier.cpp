@@ -259,15 +259,19 @@ std::optional<std::string> MemoryTier::status() {
 }
 
 void MemoryTier::start_server() {
-  if (m_started || m_options.server_program.empty() || m_options.socket_path.empty()) {
+  if (m_started || !m_options.server_program || m_options.socket_path.empty()) {
     return;
   }
   m_started = true;
+  const std::string server_program = m_options.server_program();
+  if (server_program.empty()) {
+    return;
+  }
   auto claimed = claim_tier_socket(m_options.socket_path);
   if (!claimed || !*claimed) {
     return; // another server holds the lock: it is alive, or starting
   }
-  const char* program = m_options.server_program.c_str();
+  const char* program = server_program.c_str();
   const std::array<const char*, 4> argv{program, "serve", "--on-demand", nullptr};
   const int listener = (*claimed)->listener.get();
   const int lock = (*claimed)->lock.get();
@@ -281,6 +285,10 @@ void MemoryTier::start_server() {
   if (first == 0) {
     ::setsid();
     if (::fork() == 0) {
+      // A daemon keeps no directory busy (an unmount would fail on it).
+      if (::chdir("/") != 0) {
+        ::_exit(127);
+      }
       const int null = ::open("/dev/null", O_RDWR);
       // dup2 clears FD_CLOEXEC on the copies: the server keeps exactly
       // these, stdio on /dev/null, the socket as 3 and the lock as 4.

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,9 +32,11 @@ struct MemoryTierOptions {
   std::string socket_path;
   // How long a find waits for the server's reply before running without it.
   std::chrono::milliseconds timeout{5};
-  // When set, an offer that finds no server starts `PROGRAM serve
-  // --on-demand` (detached, in its own session), which exits when idle.
-  std::string server_program;
+  // When set, an offer that finds no server starts the program it returns
+  // as `PROGRAM serve --on-demand` (detached, in its own session), which
+  // exits when idle. Asked only then, so that finding the path costs the
+  // runs that never start a server nothing.
+  std::function<std::string()> server_program;
   // Images smaller than this are neither asked for nor offered: copying
   // them costs less than the round trip (docs/benchmarks.md).
   std::uint64_t min_size = std::uint64_t{1} << 20;

@@ -14,6 +14,11 @@ set -eu
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sealexec-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
+# A runtime directory of the test's own (name links, the memory tier's
+# socket): a memory-tier server a run starts on demand exits as soon as its
+# socket is removed with $WORK, instead of outliving the test.
+mkdir -m 700 "$WORK/.runtime"
+export XDG_RUNTIME_DIR="$WORK/.runtime"
 
 fail() {
   echo "FAIL: $*" >&2
