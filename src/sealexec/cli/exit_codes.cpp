@@ -20,6 +20,7 @@ int exit_code_for(Errc code) {
   case Errc::invalid_argument:
   case Errc::too_large:
   case Errc::timed_out:
+  case Errc::cancelled:
     break;
   }
   return k_exit_failed;

@@ -5,9 +5,14 @@
 #include "sealexec/util/error.h"
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 namespace sealexec {
+
+// Asked between chunks of a long read or copy; returning true ends it with
+// Errc::cancelled (the memory tier's answer arrived meanwhile). Empty: never.
+using CopyStop = std::function<bool()>;
 
 // The bounce buffer used where the kernel cannot copy for us. Peak memory
 // beyond the image itself stays at this size.
@@ -36,7 +41,8 @@ inline constexpr std::size_t k_copy_buffer_size = 256 * 1024;
 inline constexpr std::uint64_t k_hashed_copy_parallel_min = 8U << 20;
 [[nodiscard]] Expected<Xxh3Digest> copy_range_hashing(int source, std::uint64_t offset,
                                                       std::uint64_t length, int destination,
-                                                      std::string_view path);
+                                                      std::string_view path,
+                                                      const CopyStop& stop = {});
 
 struct StreamCopy {
   std::uint64_t size = 0;
@@ -59,7 +65,8 @@ struct StreamCopy {
 // pread into a bounded buffer (never mmap: a file truncated meanwhile must
 // give an error, not SIGBUS).
 [[nodiscard]] Expected<Xxh3Digest> hash_file_range(int fd, std::uint64_t offset,
-                                                   std::uint64_t length, std::string_view path);
+                                                   std::uint64_t length, std::string_view path,
+                                                   const CopyStop& stop = {});
 
 // The SHA-256 of `length` bytes of `fd` from `offset`, read like
 // hash_file_range.

@@ -197,31 +197,50 @@ Expected<Fd> MemoryTier::connect_to_server() {
   return socket;
 }
 
-std::optional<TierImage> MemoryTier::find(const TierKey& key) {
+std::optional<PendingFind> MemoryTier::ask(const TierKey& key) {
   auto socket = connect_to_server();
-  if (!socket) {
+  if (!socket ||
+      !send_message(socket->get(), encode(TierRequest{.op = TierOp::find, .key = key}), -1)) {
     return std::nullopt;
   }
-  if (!send_message(socket->get(), encode(TierRequest{.op = TierOp::find, .key = key}), -1)) {
+  return PendingFind(std::move(*socket), key);
+}
+
+std::optional<TierImage> MemoryTier::find(const TierKey& key) {
+  auto pending = ask(key);
+  if (!pending) {
     return std::nullopt;
   }
-  pollfd ready{.fd = socket->get(), .events = POLLIN, .revents = 0};
+  return pending->ready(m_options.timeout);
+}
+
+std::optional<TierImage> PendingFind::ready(std::chrono::microseconds wait) {
+  if (!m_socket) {
+    return std::nullopt;
+  }
+  pollfd waiting{.fd = m_socket.get(), .events = POLLIN, .revents = 0};
+  const timespec limit{.tv_sec = static_cast<time_t>(wait.count() / 1'000'000),
+                       .tv_nsec = static_cast<long>(wait.count() % 1'000'000 * 1000)};
   int polled = 0;
   do {
-    polled = ::poll(&ready, 1, static_cast<int>(m_options.timeout.count()));
+    polled = ::ppoll(&waiting, 1, &limit, nullptr);
   } while (polled < 0 && errno == EINTR);
-  if (polled <= 0 || (ready.revents & POLLIN) == 0) {
+  if (polled == 0) {
+    return std::nullopt; // not yet
+  }
+  const Fd socket = std::move(m_socket); // one reply, whatever it is
+  if (polled < 0 || (waiting.revents & POLLIN) == 0) {
     return std::nullopt;
   }
-  ReceivedMessage received = receive_message(socket->get());
+  ReceivedMessage received = receive_message(socket.get());
   const auto reply = received.ok ? decode_reply(received.bytes) : std::nullopt;
   if (!reply || !reply->found || received.fds.size() != 1 ||
-      !fits_key(received.fds.front().get(), key, reply->digest)) {
+      !fits_key(received.fds.front().get(), m_key, reply->digest)) {
     return std::nullopt; // every descriptor received is closed with `received`
   }
   return TierImage{.fd = std::move(received.fds.front()),
                    .digest = reply->digest,
-                   .memfd_name = image_memfd_name(key.name, reply->digest)};
+                   .memfd_name = image_memfd_name(m_key.name, reply->digest)};
 }
 
 void MemoryTier::offer(const TierKey& key, int fd, const Xxh3Digest& digest) {

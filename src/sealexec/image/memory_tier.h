@@ -48,6 +48,25 @@ struct TierImage {
   std::string memfd_name;
 };
 
+// A find whose reply has not been read yet: the client asks, goes on
+// copying, and looks for the answer between chunks (sealed_image.cpp), so
+// that a miss or a slow server costs the copy nothing.
+class PendingFind {
+public:
+  // The image, once a reply has arrived within `wait` and the descriptor
+  // fits the key (checked as the header says); nullopt while none has, and
+  // for good once one was read or the connection failed (settled()).
+  [[nodiscard]] std::optional<TierImage> ready(std::chrono::microseconds wait);
+  // Whether nothing more can come: answered, refused or failed.
+  [[nodiscard]] bool settled() const { return !m_socket; }
+
+private:
+  friend class MemoryTier;
+  PendingFind(Fd socket, TierKey key) : m_socket(std::move(socket)), m_key(std::move(key)) {}
+  Fd m_socket;
+  TierKey m_key;
+};
+
 class MemoryTier {
 public:
   explicit MemoryTier(MemoryTierOptions options = {});
@@ -55,8 +74,11 @@ public:
   // Whether an image of `size` bytes is worth a round trip.
   [[nodiscard]] bool wants(std::uint64_t size) const { return size >= m_options.min_size; }
   // The image the server holds for `key`, checked as the header says, or
-  // nullopt.
+  // nullopt; waits at most `timeout`.
   [[nodiscard]] std::optional<TierImage> find(const TierKey& key);
+  // Sends a find and returns without waiting; nullopt when no server could
+  // be asked.
+  [[nodiscard]] std::optional<PendingFind> ask(const TierKey& key);
   // Hands the sealed memfd `fd`, which holds key.size bytes whose XXH3-128 is
   // `digest`, to the server (which verifies it before serving it). Starts a
   // server when none answers and server_program is set. Never waits for

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <array>
 #include <mutex>
 
@@ -97,6 +98,44 @@ TierKey tier_key(const struct stat& st, std::string_view basename, const ImageOp
 // seal_regular_file, through the memory tier when the options name one:
 // what it holds for the file is used instead of a copy, and a copy made is
 // offered to it.
+// How long to wait for the memory tier's answer before copying. The copy
+// listens for it between chunks anyway (every 256 KiB at first), so a small
+// image waits for nothing: a miss then costs nothing, and a hit a chunk at
+// most. A large one (k_hashed_copy_parallel_min and up, whose copy costs
+// milliseconds) waits for a tenth of what copying it costs (about 2 GB/s),
+// at least what a reply takes on an idle machine and at most the tier's
+// timeout.
+std::chrono::microseconds first_wait(std::uint64_t size, std::chrono::milliseconds timeout) {
+  if (size < k_hashed_copy_parallel_min) {
+    return std::chrono::microseconds(0);
+  }
+  const auto tenth_of_copy = std::chrono::microseconds(size / 20'000);
+  return std::clamp<std::chrono::microseconds>(tenth_of_copy, std::chrono::microseconds(150),
+                                               timeout);
+}
+
+Expected<Sealed> served_image(TierImage served, std::uint64_t size, std::string_view source,
+                              const ImageOptions& options) {
+  if (options.expected_sha256) {
+    SEALEXEC_TRY_ASSIGN(const Sha256Digest actual,
+                        sha256_file_range(served.fd.get(), 0, size, source));
+    if (actual != *options.expected_sha256) {
+      return fail(make_error(Errc::digest_mismatch, source,
+                             fmt::format("SHA-256 mismatch: expected {}, got {}",
+                                         options.expected_sha256->hex(), actual.hex())));
+    }
+  }
+  return Sealed{.fd = std::move(served.fd),
+                .size = size,
+                .digest = served.digest,
+                .memfd_name = std::move(served.memfd_name)};
+}
+
+// seal_regular_file, through the memory tier when the options name one. The
+// tier is asked first; its answer is awaited briefly, then listened for
+// between chunks while the file is copied, so a miss or a slow server costs
+// the copy almost nothing. An image served replaces the copy; a copy made
+// is offered to the tier.
 Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view source,
                            std::string_view basename, const ImageOptions& options,
                            ReadLease::Descriptor descriptor, bool& from_memory_tier) {
@@ -105,36 +144,38 @@ Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view sourc
   const bool use_tier = tier != nullptr && st.st_size > 0 && tier->wants(size) &&
                         size <= options.max_size;
   TierKey key;
+  std::optional<PendingFind> pending;
   if (use_tier) {
     key = tier_key(st, basename, options);
-    if (auto served = tier->find(key);
-        served && (!options.expected_xxh3 || served->digest == *options.expected_xxh3)) {
-      if (options.expected_sha256) {
-        SEALEXEC_TRY_ASSIGN(const Sha256Digest actual,
-                            sha256_file_range(served->fd.get(), 0, size, source));
-        if (actual != *options.expected_sha256) {
-          return fail(make_error(Errc::digest_mismatch, source,
-                                 fmt::format("SHA-256 mismatch: expected {}, got {}",
-                                             options.expected_sha256->hex(), actual.hex())));
+    pending = tier->ask(key);
+  }
+  std::optional<TierImage> served;
+  const auto listen = [&](std::chrono::microseconds wait) {
+    if (!pending || pending->settled()) {
+      return false;
+    }
+    served = pending->ready(wait);
+    if (served && options.expected_xxh3 && served->digest != *options.expected_xxh3) {
+      served.reset();
+    }
+    return served.has_value();
+  };
+  if (!listen(first_wait(size, tier ? tier->options().timeout : std::chrono::milliseconds(0)))) {
+    auto sealed = seal_regular_file(fd, st, source, basename, options, descriptor,
+                                    pending ? CopyStop([&] { return listen({}); }) : CopyStop());
+    if (sealed || sealed.error().code != Errc::cancelled || !served) {
+      if (sealed && use_tier && !served && (options.expected_xxh3 || sealed->settled)) {
+        if (key.kind == TierKey::Kind::file) {
+          key.file = *sealed->settled;
+          key.size = sealed->size;
         }
+        tier->offer(key, sealed->fd.get(), sealed->digest);
       }
-      from_memory_tier = true;
-      return Sealed{.fd = std::move(served->fd),
-                    .size = size,
-                    .digest = served->digest,
-                    .memfd_name = std::move(served->memfd_name)};
+      return sealed;
     }
   }
-  SEALEXEC_TRY_ASSIGN(Sealed sealed,
-                      seal_regular_file(fd, st, source, basename, options, descriptor));
-  if (use_tier && (options.expected_xxh3 || sealed.settled)) {
-    if (key.kind == TierKey::Kind::file) {
-      key.file = *sealed.settled;
-      key.size = sealed.size;
-    }
-    tier->offer(key, sealed.fd.get(), sealed.digest);
-  }
-  return sealed;
+  from_memory_tier = true;
+  return served_image(std::move(*served), size, source, options);
 }
 
 std::string default_name(const std::filesystem::path& path) {

@@ -79,7 +79,7 @@ Expected<Sealed> seal_and_check(Fd memfd, std::uint64_t size, const Xxh3Digest& 
 // without it) rather than a mismatch.
 Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view source,
                            std::string_view basename, const ImageOptions& options,
-                           const std::optional<Xxh3Digest>& hint) {
+                           const std::optional<Xxh3Digest>& hint, const CopyStop& stop) {
   // A caller that knows the digest (a cache entry) needs neither the
   // barrier nor the stamps: a copy that is not exactly those bytes is
   // refused anyway.
@@ -109,7 +109,7 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
   } else if (hint) {
     named = *hint;
   } else {
-    SEALEXEC_TRY_ASSIGN(named, hash_file_range(fd, 0, size, source));
+    SEALEXEC_TRY_ASSIGN(named, hash_file_range(fd, 0, size, source, stop));
   }
 
   std::string memfd_name = image_memfd_name(basename, named);
@@ -118,7 +118,7 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
   if (small) {
     SEALEXEC_TRY(write_all(memfd.get(), whole, source));
   } else {
-    SEALEXEC_TRY_ASSIGN(copied, copy_range_hashing(fd, 0, size, memfd.get(), source));
+    SEALEXEC_TRY_ASSIGN(copied, copy_range_hashing(fd, 0, size, memfd.get(), source, stop));
   }
 
   if (!known) {
@@ -143,7 +143,7 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
 
 Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string_view source,
                                    std::string_view basename, const ImageOptions& options,
-                                   ReadLease::Descriptor descriptor) {
+                                   ReadLease::Descriptor descriptor, const CopyStop& stop) {
   FileStamp before = stamp_of(first);
   // Changes stamped before this moment were over before the copy began.
   const std::int64_t began_ns = coarse_now_ns();
@@ -177,7 +177,7 @@ Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string
       SEALEXEC_TRY_ASSIGN(before, read_stamp(fd, source));
       continue;
     }
-    auto sealed = copy_once(fd, before, source, basename, options, hint);
+    auto sealed = copy_once(fd, before, source, basename, options, hint, stop);
     if (sealed) {
       const std::int64_t ctime_ns = before.ctime_sec * 1'000'000'000 + before.ctime_nsec;
       if (stamped_before(ctime_ns, began_ns)) {

@@ -3,6 +3,7 @@
 // SealedImage's factories are built on these.
 #pragma once
 
+#include "sealexec/image/copy.h"
 #include "sealexec/image/file_stamp.h"
 #include "sealexec/image/read_lease.h"
 #include "sealexec/image/sealed_image.h"
@@ -59,11 +60,15 @@ inline constexpr std::chrono::milliseconds k_writer_wait{256};
 // itself when `descriptor` says it is ours. A file another process has open
 // for writing is waited for, up to k_writer_wait, then refused
 // (Errc::changed).
+//
+// `stop` is asked between chunks of the reads; when it returns true the
+// copy ends with Errc::cancelled (copy.h).
 [[nodiscard]] Expected<Sealed> seal_regular_file(int fd, const struct stat& first,
                                                  std::string_view source,
                                                  std::string_view basename,
                                                  const ImageOptions& options,
-                                                 ReadLease::Descriptor descriptor);
+                                                 ReadLease::Descriptor descriptor,
+                                                 const CopyStop& stop = {});
 
 // Copies a pipe or socket to its end. A stream can be read only once, so it
 // goes into an unnamed staging memfd first, hashed on the way; the named

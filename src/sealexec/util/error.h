@@ -24,6 +24,8 @@ enum class Errc {
   too_large,        // over a configured size limit
   compile_failed,   // a script did not compile; the compiler has said why
   timed_out,        // a bounded wait ran out (a remote cache backend)
+  cancelled,        // the caller's stop callback ended the work (never shown:
+                    // the caller that asked for it handles it)
 };
 
 struct Error {

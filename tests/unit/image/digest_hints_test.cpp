@@ -116,3 +116,37 @@ TEST(HashedCopy, TheParallelCopyHoldsAndHashesEveryByte) {
 
 } // namespace
 } // namespace sealexec
+
+namespace sealexec {
+namespace {
+
+// The memory tier's answer ends a copy between chunks (sealed_image.cpp):
+// both the hashing pass and each kind of copy stop when asked, and only then.
+TEST(CopyStop, EndsEachKindOfCopyBetweenChunks) {
+  test::TempDir dir;
+  const std::string text(k_hashed_copy_parallel_min + 3 * k_copy_buffer_size, 'x');
+  test::write_file(dir / "source", text);
+  auto source = open_fd((dir / "source").c_str(), O_RDONLY);
+  ASSERT_OK(source);
+  for (const std::uint64_t length : {std::uint64_t{3} * k_copy_buffer_size,
+                                     static_cast<std::uint64_t>(text.size())}) {
+    int asked = 0;
+    const CopyStop stop_on_third = [&] { return ++asked == 3; };
+    auto memfd = create_memfd("stopped", Executable::no);
+    ASSERT_OK(memfd);
+    auto copied = copy_range_hashing(source->get(), 0, length, memfd->get(), "s", stop_on_third);
+    ASSERT_FALSE(copied);
+    EXPECT_EQ(copied.error().code, Errc::cancelled);
+    EXPECT_EQ(asked, 3);
+    asked = 0;
+    auto hashed = hash_file_range(source->get(), 0, length, "s", stop_on_third);
+    ASSERT_FALSE(hashed);
+    EXPECT_EQ(hashed.error().code, Errc::cancelled);
+    int never = 0;
+    EXPECT_TRUE(hash_file_range(source->get(), 0, length, "s", [&] { return ++never < 0; }));
+    EXPECT_GT(never, 2);
+  }
+}
+
+} // namespace
+} // namespace sealexec
