@@ -1,6 +1,7 @@
 #include "sealexec/image/sealed_image.h"
 
 #include "sealexec/image/copy.h"
+#include "sealexec/image/digest_hints.h"
 #include "sealexec/image/file_stamp.h"
 #include "sealexec/image/memory_tier.h"
 #include "sealexec/image/sealing.h"
@@ -98,17 +99,14 @@ TierKey tier_key(const struct stat& st, std::string_view basename, const ImageOp
 // seal_regular_file, through the memory tier when the options name one:
 // what it holds for the file is used instead of a copy, and a copy made is
 // offered to it.
-// How long to wait for the memory tier's answer before copying. The copy
-// listens for it between chunks anyway (every 256 KiB at first), so a small
-// image waits for nothing: a miss then costs nothing, and a hit a chunk at
-// most. A large one (k_hashed_copy_parallel_min and up, whose copy costs
-// milliseconds) waits for a tenth of what copying it costs (about 2 GB/s),
-// at least what a reply takes on an idle machine and at most the tier's
-// timeout.
+// How long to wait for the memory tier's answer before copying (the copy
+// then listens for it between chunks, every 256 KiB at first): a tenth of
+// what copying `size` bytes costs (about 2 GB/s), at least what a reply
+// takes on an idle machine (so that a hit is not lost to a copy already
+// under way) and at most the tier's timeout. A miss is answered as fast as
+// a hit, so only a stopped or overloaded server makes a client wait this
+// long.
 std::chrono::microseconds first_wait(std::uint64_t size, std::chrono::milliseconds timeout) {
-  if (size < k_hashed_copy_parallel_min) {
-    return std::chrono::microseconds(0);
-  }
   const auto tenth_of_copy = std::chrono::microseconds(size / 20'000);
   return std::clamp<std::chrono::microseconds>(tenth_of_copy, std::chrono::microseconds(150),
                                                timeout);
@@ -143,9 +141,21 @@ Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view sourc
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const bool use_tier = tier != nullptr && st.st_size > 0 && tier->wants(size) &&
                         size <= options.max_size;
+  // A remembered digest saves the copy a read. It also tells whether the
+  // file was ever copied by this user: a file copied once, and settled,
+  // leaves one, and the tier holds nothing that did not. A file seen for
+  // the first time is therefore not asked for (and, not settled or not, the
+  // copy makes its hint), so a first run pays the tier nothing.
+  std::optional<Xxh3Digest> hint;
+  bool asked_before = true;
+  if (options.remember_digests && !options.expected_xxh3 &&
+      size >= k_digest_hint_min_size) {
+    hint = recall_digest(stamp_of(st));
+    asked_before = hint.has_value();
+  }
   TierKey key;
   std::optional<PendingFind> pending;
-  if (use_tier) {
+  if (use_tier && asked_before) {
     key = tier_key(st, basename, options);
     pending = tier->ask(key);
   }
@@ -162,9 +172,12 @@ Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view sourc
   };
   if (!listen(first_wait(size, tier ? tier->options().timeout : std::chrono::milliseconds(0)))) {
     auto sealed = seal_regular_file(fd, st, source, basename, options, descriptor,
-                                    pending ? CopyStop([&] { return listen({}); }) : CopyStop());
+                                    pending ? CopyStop([&] { return listen({}); }) : CopyStop(),
+                                    hint);
     if (sealed || sealed.error().code != Errc::cancelled || !served) {
-      if (sealed && use_tier && !served && (options.expected_xxh3 || sealed->settled)) {
+      if (sealed && use_tier && asked_before && !served &&
+          (options.expected_xxh3 || sealed->settled)) {
+        key = tier_key(st, basename, options);
         if (key.kind == TierKey::Kind::file) {
           key.file = *sealed->settled;
           key.size = sealed->size;

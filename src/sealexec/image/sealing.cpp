@@ -143,15 +143,11 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
 
 Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string_view source,
                                    std::string_view basename, const ImageOptions& options,
-                                   ReadLease::Descriptor descriptor, const CopyStop& stop) {
+                                   ReadLease::Descriptor descriptor, const CopyStop& stop,
+                                   std::optional<Xxh3Digest> hint) {
   FileStamp before = stamp_of(first);
   // Changes stamped before this moment were over before the copy began.
   const std::int64_t began_ns = coarse_now_ns();
-  std::optional<Xxh3Digest> hint;
-  if (options.remember_digests && !options.expected_xxh3 &&
-      before.size >= static_cast<std::int64_t>(k_digest_hint_min_size)) {
-    hint = recall_digest(before);
-  }
   std::chrono::milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
     // Under a lease nobody is in the middle of rewriting the file, with

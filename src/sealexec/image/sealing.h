@@ -62,13 +62,17 @@ inline constexpr std::chrono::milliseconds k_writer_wait{256};
 // (Errc::changed).
 //
 // `stop` is asked between chunks of the reads; when it returns true the
-// copy ends with Errc::cancelled (copy.h).
+// copy ends with Errc::cancelled (copy.h). `hint` is a remembered digest
+// (digest_hints.h) that saves the first read; a copy that does not match
+// it is redone without it. With options.remember_digests, a large file
+// copied without a hint leaves one.
 [[nodiscard]] Expected<Sealed> seal_regular_file(int fd, const struct stat& first,
                                                  std::string_view source,
                                                  std::string_view basename,
                                                  const ImageOptions& options,
                                                  ReadLease::Descriptor descriptor,
-                                                 const CopyStop& stop = {});
+                                                 const CopyStop& stop = {},
+                                                 std::optional<Xxh3Digest> hint = {});
 
 // Copies a pipe or socket to its end. A stream can be read only once, so it
 // goes into an unnamed staging memfd first, hashed on the way; the named
