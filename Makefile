@@ -29,7 +29,7 @@ DEBIAN_PACKAGES := \
   tcc pax-utils checksec ccache zlib1g-dev libsqlite3-dev clangd \
   psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
   libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx \
-  gnuplot-nox systemd
+  gnuplot-nox systemd squashfs-tools
 
 .PHONY: run test deps build configure sanitize fuzz bench stress corpus clean install help
 

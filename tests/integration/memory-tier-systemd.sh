@@ -45,6 +45,10 @@ done
 [ -n "$served" ] || { cat "$WORK/activate.log" "$WORK/err" >&2; fail "a socket-activated server never served"; }
 # The activated server does not take the lock or remove systemd's socket.
 [ ! -e "$XDG_RUNTIME_DIR/sealexec/tier.lock" ] || fail "the activated server took the on-demand lock"
+# A server started by hand leaves systemd's socket alone: it is served.
+expect_code 1 "$SEALEXEC" serve --idle-timeout 1
+[ -S "$XDG_RUNTIME_DIR/sealexec/tier.sock" ] || fail "a hand-started server removed systemd's socket"
+expect_code 0 "$SEALEXEC" serve --status
 kill "$ACTIVATOR"
 wait "$ACTIVATOR" 2>/dev/null || true
 echo ok

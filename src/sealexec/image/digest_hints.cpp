@@ -44,7 +44,12 @@ std::optional<std::string> hint_path(const FileStamp& stamp) {
   if (!ensure_private_subdirectory(directory)) {
     return std::nullopt;
   }
-  return fmt::format("{}/{}", directory, xxh3_128(stamp_bytes(stamp)).hex());
+  // Named for the file (device and inode) alone, so that a file keeps one
+  // hint however often it changes; the hint holds the whole stamp.
+  FileStamp file;
+  file.device = stamp.device;
+  file.inode = stamp.inode;
+  return fmt::format("{}/{}", directory, xxh3_128(stamp_bytes(file)).hex());
 }
 
 } // namespace

@@ -1,28 +1,42 @@
 #include "sealexec/image/memory_tier.h"
 
 #include "sealexec/image/memfd.h"
+#include "sealexec/image/read_lease.h"
 #include "sealexec/image/sealed_image.h"
 #include "sealexec/util/runtime_dir.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 extern char** environ;
 
 namespace sealexec {
 
 namespace {
+
+// Newer than Debian 12's headers: a mount id no later mount reuses (Linux
+// 6.8), and ZFS's magic, which is not in <linux/magic.h>.
+constexpr unsigned k_statx_mnt_id_unique = 0x4000U;
+constexpr unsigned long k_zfs_magic = 0x2fc12fc1UL;
 
 // Room for a few descriptors: a hostile server may send more than one, and
 // every one received must be closed.
@@ -112,6 +126,44 @@ bool send_tier_message(int socket, std::span<const std::byte> message, int fd) {
   return send_message(socket, message, fd);
 }
 
+std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st, bool lease_is_ours) {
+  struct statfs fs {};
+  if (::fstatfs(fd, &fs) != 0) {
+    return std::nullopt;
+  }
+  switch (static_cast<unsigned long>(fs.f_type)) {
+  case EXT4_SUPER_MAGIC: // also ext2 and ext3
+  case XFS_SUPER_MAGIC:
+  case BTRFS_SUPER_MAGIC:
+  case TMPFS_MAGIC:
+  case F2FS_SUPER_MAGIC:
+  case SQUASHFS_MAGIC:
+  case EROFS_SUPER_MAGIC_V1:
+  case OVERLAYFS_SUPER_MAGIC:
+  case k_zfs_magic:
+    break;
+  default:
+    return std::nullopt;
+  }
+  const bool read_only = (fs.f_flags & ST_RDONLY) != 0;
+  if (!read_only) {
+    const ReadLease lease =
+        ReadLease::take(fd, lease_is_ours ? ReadLease::Descriptor::ours
+                                          : ReadLease::Descriptor::shared);
+    const bool only_root_writes = st.st_uid == 0 && (st.st_mode & 022) == 0;
+    if (lease.state() == ReadLease::State::writers ||
+        (lease.state() == ReadLease::State::unavailable && !only_root_writes)) {
+      return std::nullopt;
+    }
+  }
+  struct statx extended {};
+  if (::statx(fd, "", AT_EMPTY_PATH, k_statx_mnt_id_unique | STATX_MNT_ID, &extended) != 0 ||
+      (extended.stx_mask & (k_statx_mnt_id_unique | STATX_MNT_ID)) == 0) {
+    return std::nullopt;
+  }
+  return extended.stx_mnt_id;
+}
+
 std::string memfd_link_text(const std::string& memfd_name) {
   return fmt::format("/memfd:{} (deleted)", memfd_name);
 }
@@ -158,7 +210,17 @@ Expected<std::optional<ClaimedSocket>> claim_tier_socket(const std::string& path
     }
     return fail(system_error("cannot lock", lock_path, "flock"));
   }
-  // Only a live server holds the lock, so what is at `path` is stale.
+  // Only a live server of ours holds the lock, but systemd may be listening
+  // on the socket for one it starts on demand (docs/serve.md): a socket that
+  // accepts a connection is served. Anything else at `path` is stale.
+  {
+    const Fd probe(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (probe &&
+        ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) ==
+            0) {
+      return std::optional<ClaimedSocket>();
+    }
+  }
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return fail(system_error("cannot remove the stale socket", path, "unlink"));
   }
@@ -277,8 +339,72 @@ std::optional<std::string> MemoryTier::status() {
   return reply->status;
 }
 
+namespace {
+
+struct ServerStart {
+  const char* program;
+  int listener;
+  int lock;
+};
+
+// In the server's process, just before exec: only what the server needs
+// (stdio on /dev/null, the socket as 3, the lock as 4), default signal
+// handling and mask, no directory kept busy. Async-signal-safe calls only.
+[[noreturn]] void become_server(const ServerStart& start) {
+  // Above 0-4 first: with the caller's stdio closed, the socket or the lock
+  // may be one of those numbers.
+  const int listener = ::fcntl(start.listener, F_DUPFD, 10);
+  const int lock = ::fcntl(start.lock, F_DUPFD, 10);
+  const int null = ::open("/dev/null", O_RDWR);
+  if (listener < 0 || lock < 0 || null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 ||
+      ::dup2(null, 2) < 0 || ::dup2(listener, 3) < 0 || ::dup2(lock, 4) < 0 ||
+      ::chdir("/") != 0) {
+    ::_exit(127);
+  }
+  // Whatever else the caller had open without FD_CLOEXEC (a pipe its shell
+  // waits on, a lock) is not the server's to keep for its idle time.
+  if (::syscall(SYS_close_range, 5U, ~0U, 0U) != 0) {
+    for (int fd = 5; fd < 4096; ++fd) {
+      ::close(fd);
+    }
+  }
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int signal = 1; signal < NSIG; ++signal) {
+    ::signal(signal, SIG_DFL); // SIGKILL and SIGSTOP just fail
+  }
+  ::umask(077);
+  const std::array<const char*, 4> argv{start.program, "serve", "--on-demand", nullptr};
+  ::execve(start.program, const_cast<char* const*>(argv.data()), environ);
+  ::_exit(127);
+}
+
+// The first of the two processes: a session of its own, then the server as
+// its child, which becomes nobody's once this one exits.
+int start_in_new_session(void* argument) {
+  ::setsid();
+  const pid_t server = ::fork();
+  if (server == 0) {
+    become_server(*static_cast<const ServerStart*>(argument));
+  }
+  ::_exit(0);
+}
+
+// Whether an orphan of ours would come back to us: PID 1 of a PID namespace
+// (a container without an init) or a child subreaper. The server would then
+// be the child of the program we go on to exec.
+bool orphans_come_back() {
+  int subreaper = 0;
+  return ::getpid() == 1 ||
+         (::prctl(PR_GET_CHILD_SUBREAPER, &subreaper) == 0 && subreaper != 0);
+}
+
+} // namespace
+
 void MemoryTier::start_server() {
-  if (m_started || !m_options.server_program || m_options.socket_path.empty()) {
+  if (m_started || !m_options.server_program || m_options.socket_path.empty() ||
+      orphans_come_back()) {
     return;
   }
   m_started = true;
@@ -288,40 +414,23 @@ void MemoryTier::start_server() {
   }
   auto claimed = claim_tier_socket(m_options.socket_path);
   if (!claimed || !*claimed) {
-    return; // another server holds the lock: it is alive, or starting
+    return; // another server holds the lock, or serves the socket
   }
-  const char* program = server_program.c_str();
-  const std::array<const char*, 4> argv{program, "serve", "--on-demand", nullptr};
-  const int listener = (*claimed)->listener.get();
-  const int lock = (*claimed)->lock.get();
-  // Two forks, so that the server is nobody's child: the process that
+  ServerStart start{.program = server_program.c_str(),
+                    .listener = (*claimed)->listener.get(),
+                    .lock = (*claimed)->lock.get()};
+  // Two processes, so that the server is nobody's child: the process that
   // starts it goes on to exec a program, which must not inherit a child it
-  // did not make (it would see its SIGCHLD, and wait(2) could reap it).
-  const pid_t first = ::fork();
+  // did not make (it would see its SIGCHLD, and wait(2) could reap it). The
+  // first is cloned with no exit signal at all, so that no SIGCHLD is left
+  // pending for that program when the caller blocks the signal.
+  std::vector<char> stack(64 * 1024);
+  const pid_t first = ::clone(start_in_new_session, stack.data() + stack.size(), 0, &start);
   if (first < 0) {
     return;
   }
-  if (first == 0) {
-    ::setsid();
-    if (::fork() == 0) {
-      // A daemon keeps no directory busy (an unmount would fail on it).
-      if (::chdir("/") != 0) {
-        ::_exit(127);
-      }
-      const int null = ::open("/dev/null", O_RDWR);
-      // dup2 clears FD_CLOEXEC on the copies: the server keeps exactly
-      // these, stdio on /dev/null, the socket as 3 and the lock as 4.
-      if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 || ::dup2(null, 2) < 0 ||
-          ::dup2(listener, 3) < 0 || ::dup2(lock, 4) < 0) {
-        ::_exit(127);
-      }
-      ::execve(program, const_cast<char* const*>(argv.data()), environ);
-      ::_exit(127);
-    }
-    ::_exit(0);
-  }
   int status = 0;
-  while (::waitpid(first, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(first, &status, __WALL) < 0 && errno == EINTR) {
   }
 }
 

@@ -17,6 +17,8 @@
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -124,6 +126,17 @@ struct ReceivedMessage {
 // Sends one datagram, with `fd` as SCM_RIGHTS when it is >= 0, without
 // waiting; false when it was not sent whole.
 [[nodiscard]] bool send_tier_message(int socket, std::span<const std::byte> message, int fd);
+
+// Whether the file open as `fd`, described by `st`, may be known to the
+// tier by its identity, and if so the id of its mount (TierKey::mount_id).
+// Refused: file systems whose ctime can repeat or be set (FAT, network and
+// FUSE file systems: only local ones that stamp ctime themselves are
+// trusted), and a file someone may be changing through a writable shared
+// mapping, which moves no ctime after its first write. No writer is known
+// to exist when a read lease can be had, when the mount is read-only, or
+// when only root may write the file; otherwise the file is not asked for.
+[[nodiscard]] std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st,
+                                                          bool lease_is_ours);
 
 // The name /proc/self/fd/N shows for a memfd named `memfd_name`.
 [[nodiscard]] std::string memfd_link_text(const std::string& memfd_name);

@@ -155,9 +155,20 @@ Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view sourc
   }
   TierKey key;
   std::optional<PendingFind> pending;
+  bool identity_known = false;
   if (use_tier && asked_before) {
     key = tier_key(st, basename, options);
-    pending = tier->ask(key);
+    if (key.kind == TierKey::Kind::file) {
+      const auto mount =
+          identity_mount(fd, st, descriptor == ReadLease::Descriptor::ours);
+      identity_known = mount.has_value();
+      key.mount_id = mount.value_or(0);
+    } else {
+      identity_known = true;
+    }
+    if (identity_known) {
+      pending = tier->ask(key);
+    }
   }
   std::optional<TierImage> served;
   const auto listen = [&](std::chrono::microseconds wait) {
@@ -175,9 +186,7 @@ Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view sourc
                                     pending ? CopyStop([&] { return listen({}); }) : CopyStop(),
                                     hint);
     if (sealed || sealed.error().code != Errc::cancelled || !served) {
-      if (sealed && use_tier && asked_before && !served &&
-          (options.expected_xxh3 || sealed->settled)) {
-        key = tier_key(st, basename, options);
+      if (sealed && identity_known && !served && (options.expected_xxh3 || sealed->settled)) {
         if (key.kind == TierKey::Kind::file) {
           key.file = *sealed->settled;
           key.size = sealed->size;

@@ -19,6 +19,7 @@ void write_key(RecordWriter& out, const TierKey& key) {
   out.u64(static_cast<std::uint64_t>(key.file.mtime_nsec));
   out.u64(static_cast<std::uint64_t>(key.file.ctime_sec));
   out.u64(static_cast<std::uint64_t>(key.file.ctime_nsec));
+  out.u64(key.mount_id);
   out.bytes(std::as_bytes(std::span(key.digest.bytes)));
   out.u64(key.size);
   out.u32(key.executable == Executable::yes ? 1 : 0);
@@ -45,7 +46,7 @@ bool read_key(RecordReader& in, TierKey& key) {
   if (!read_signed(in, key.file.device) || !read_signed(in, key.file.inode) ||
       !read_signed(in, key.file.size) || !read_signed(in, key.file.mtime_sec) ||
       !read_signed(in, key.file.mtime_nsec) || !read_signed(in, key.file.ctime_sec) ||
-      !read_signed(in, key.file.ctime_nsec) || !in.bytes(std::as_writable_bytes(std::span(key.digest.bytes))) ||
+      !read_signed(in, key.file.ctime_nsec) || !in.u64(key.mount_id) || !in.bytes(std::as_writable_bytes(std::span(key.digest.bytes))) ||
       !in.u64(key.size) || !in.u32(executable) || executable > 1 ||
       !in.text(key.name, k_memfd_name_max)) {
     return false;

@@ -29,6 +29,10 @@ struct TierKey {
   enum class Kind : std::uint8_t { file = 1, blob = 2 };
   Kind kind = Kind::file;
   FileStamp file;     // Kind::file
+  // Kind::file: the mount's id (statx STATX_MNT_ID_UNIQUE, which no later
+  // mount reuses, where the kernel has it): the same identity on a file
+  // system mounted again, such as a reproducible image, is a new key.
+  std::uint64_t mount_id = 0;
   Xxh3Digest digest;  // Kind::blob (zero for a file)
   std::uint64_t size = 0;
   Executable executable = Executable::yes;

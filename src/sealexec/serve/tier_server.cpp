@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,6 +171,14 @@ struct TierServer::State {
         ++refused_offers;
         return;
       }
+      {
+        // Held already, or larger than all the memory there is: not worth
+        // hashing.
+        const std::lock_guard lock(store_mutex);
+        if (request.key.size > options.memory_limit || images.contains(request.key.bytes())) {
+          return;
+        }
+      }
       const std::lock_guard lock(queue_mutex);
       if (queue.size() < k_max_pending_offers) {
         queue.push_back(Offer{.key = request.key, .digest = request.digest,
@@ -267,6 +276,12 @@ TierServer::TierServer(Fd listener, int stop, TierServerOptions options)
   m_state->stop = stop;
   if (options.memory_limit == 0) {
     options.memory_limit = default_tier_memory_limit();
+  }
+  // Every image held is a descriptor: stay well inside the descriptor limit.
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    const auto room = limit.rlim_cur > 128 ? limit.rlim_cur - 128 : 0;
+    options.max_images = std::min<std::size_t>(options.max_images, room);
   }
   m_state->options = std::move(options);
   if (!m_state->options.watched_socket.empty()) {
