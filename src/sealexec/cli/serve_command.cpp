@@ -169,14 +169,14 @@ int serve(const ParsedOptions& options) {
 
 const Command k_serve_command{
     .name = "serve",
-    .summary = "Keep sealed programs in memory for this user's later runs (the memory tier)",
+    .summary = "Keep sealed programs in memory for this user's later runs (the memory tier).",
     .usage = "sealexec serve [OPTIONS]",
     .details =
         "Serves sealed images on $XDG_RUNTIME_DIR/sealexec/tier.sock to processes of this\n"
         "user only. run, cache exec and scripts ask it first for programs of 1 MiB or more\n"
-        "and offer it what they copy; clients start it on demand, and it exits when idle.\n"
-        "A file changed on disk is a new key. Set SEALEXEC_MEMORY_TIER=off to stop\n"
-        "clients using it. See docs/serve.md.\n"
+        "that they copied before, and offer it what they copy; clients start it on demand,\n"
+        "and it exits when idle. A file changed on disk is a new key. Set\n"
+        "SEALEXEC_MEMORY_TIER=off to stop clients using it. See docs/serve.md.\n"
         "\n"
         "Exit status: 0 when stopped (SIGTERM, SIGINT) or idle; 1 when another server\n"
         "runs (or, with --status, none does); 2 on errors.",
