@@ -51,8 +51,10 @@ start=$(date +%s)
 out=$(timeout 20 sh -c "\"$SEALEXEC\" run \"$WORK/prog\" 5>&1 >/dev/null") ||
   fail "a command substitution around a run that started a server did not end"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "the server held a pipe of the caller's"
-fuser "$LOCK" >/dev/null 2>&1 || fail "no server holds the lock"
+i=0
+while ! "$SEALEXEC" serve --status >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 PID=$(fuser "$LOCK" 2>/dev/null | tr -d ' ')
+[ -n "$PID" ] || fail "no server holds the lock"
 expect_eq "$(readlink "/proc/$PID/cwd")" "/" "the server's working directory"
 # Its own descriptors, besides the images it holds (memfds).
 own=$(for fd in $(ls "/proc/$PID/fd" | sort -n); do

@@ -18,7 +18,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -380,15 +379,14 @@ struct ServerStart {
   ::_exit(127);
 }
 
-// The first of the two processes: a session of its own, then the server as
-// its child, which becomes nobody's once this one exits.
-int start_in_new_session(void* argument) {
-  ::setsid();
-  const pid_t server = ::fork();
-  if (server == 0) {
-    become_server(*static_cast<const ServerStart*>(argument));
-  }
-  ::_exit(0);
+// A new process, like fork(2) but through the raw system call: glibc's
+// fork would run its atfork handlers and take malloc's locks, which another
+// thread of an embedding program may hold, and only async-signal-safe calls
+// follow in the child. With `exit_signal` 0 the parent is not signalled when
+// it ends.
+pid_t raw_fork(int exit_signal) {
+  return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(exit_signal), nullptr,
+                                      nullptr, nullptr, 0UL));
 }
 
 // Whether an orphan of ours would come back to us: PID 1 of a PID namespace
@@ -424,10 +422,18 @@ void MemoryTier::start_server() {
   // did not make (it would see its SIGCHLD, and wait(2) could reap it). The
   // first is cloned with no exit signal at all, so that no SIGCHLD is left
   // pending for that program when the caller blocks the signal.
-  std::vector<char> stack(64 * 1024);
-  const pid_t first = ::clone(start_in_new_session, stack.data() + stack.size(), 0, &start);
+  const pid_t first = raw_fork(0);
   if (first < 0) {
     return;
+  }
+  if (first == 0) {
+    // A session of its own, then the server as its child, which becomes
+    // nobody's once this one exits.
+    ::setsid();
+    if (raw_fork(SIGCHLD) == 0) {
+      become_server(start);
+    }
+    ::_exit(0);
   }
   int status = 0;
   while (::waitpid(first, &status, __WALL) < 0 && errno == EINTR) {
