@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/file.h>
@@ -130,22 +129,27 @@ std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st, bool 
   if (::fstatfs(fd, &fs) != 0) {
     return std::nullopt;
   }
+  // Image file systems cannot be written at all; the others stamp ctime
+  // themselves. A mount's read-only flag proves nothing: the same file may
+  // be writable through another mount of the same file system (a bind).
+  bool writable = true;
   switch (static_cast<unsigned long>(fs.f_type)) {
+  case SQUASHFS_MAGIC:
+  case EROFS_SUPER_MAGIC_V1:
+    writable = false;
+    break;
   case EXT4_SUPER_MAGIC: // also ext2 and ext3
   case XFS_SUPER_MAGIC:
   case BTRFS_SUPER_MAGIC:
   case TMPFS_MAGIC:
   case F2FS_SUPER_MAGIC:
-  case SQUASHFS_MAGIC:
-  case EROFS_SUPER_MAGIC_V1:
   case OVERLAYFS_SUPER_MAGIC:
   case k_zfs_magic:
     break;
   default:
     return std::nullopt;
   }
-  const bool read_only = (fs.f_flags & ST_RDONLY) != 0;
-  if (!read_only) {
+  if (writable) {
     const ReadLease lease =
         ReadLease::take(fd, lease_is_ours ? ReadLease::Descriptor::ours
                                           : ReadLease::Descriptor::shared);

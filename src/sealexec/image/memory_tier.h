@@ -133,8 +133,10 @@ struct ReceivedMessage {
 // FUSE file systems: only local ones that stamp ctime themselves are
 // trusted), and a file someone may be changing through a writable shared
 // mapping, which moves no ctime after its first write. No writer is known
-// to exist when a read lease can be had, when the mount is read-only, or
-// when only root may write the file; otherwise the file is not asked for.
+// to exist when a read lease can be had, when the file system cannot be
+// written at all (squashfs, EROFS; a read-only mount proves nothing, since a
+// bind mount elsewhere may be writable), or when only root may write the
+// file; otherwise the file is not asked for.
 [[nodiscard]] std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st,
                                                           bool lease_is_ours);
 

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,11 +110,11 @@ struct TierServer::State {
   std::thread verifier;
 
   void verify_offers() {
-    // Hashing an offer is work nobody waits for: it runs only on a CPU that
-    // has nothing else to do, so it never slows the program the offering
-    // client goes on to run (measured in docs/benchmarks.md).
-    sched_param idle{};
-    (void)::sched_setscheduler(0, SCHED_IDLE, &idle);
+    // Hashing an offer is work nobody waits for: at the lowest priority it
+    // takes what CPU others leave, so it does not slow the program the
+    // offering client goes on to run (measured in docs/benchmarks.md). Not
+    // SCHED_IDLE: on a machine that is never idle it would never finish.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
     for (;;) {
       Offer offer;
       {
