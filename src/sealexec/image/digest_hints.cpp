@@ -5,12 +5,18 @@
 #include "sealexec/util/record.h"
 #include "sealexec/util/runtime_dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace sealexec {
 
@@ -32,6 +38,40 @@ std::vector<std::byte> stamp_bytes(const FileStamp& stamp) {
   RecordWriter out(k_magic, k_version);
   write_stamp_fields(out, stamp);
   return std::move(out).finish();
+}
+
+// More hints than this (a file replaced by rename is a new inode each time,
+// so each version leaves one) and the oldest go, down to k_hints_kept.
+constexpr std::size_t k_hints_max = 1024;
+constexpr std::size_t k_hints_kept = 768;
+
+// Removes the least recently written hints (and temporary files a crash
+// left) beyond k_hints_max. Only a writer of a hint pays for the look.
+void prune_hints(const std::string& directory) {
+  DIR* stream = ::opendir(directory.c_str());
+  if (stream == nullptr) {
+    return;
+  }
+  std::vector<std::pair<std::int64_t, std::string>> hints; // mtime, name
+  const int dir_fd = ::dirfd(stream);
+  while (const dirent* entry = ::readdir(stream)) {
+    const std::string_view name(entry->d_name);
+    if (name == "." || name == "..") {
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+      hints.emplace_back(st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+                         std::string(name));
+    }
+  }
+  if (hints.size() > k_hints_max) {
+    std::ranges::sort(hints);
+    for (std::size_t i = 0; i + k_hints_kept < hints.size(); ++i) {
+      ::unlinkat(dir_fd, hints[i].second.c_str(), 0);
+    }
+  }
+  ::closedir(stream);
 }
 
 // The hint's path, or nullopt when the runtime directory cannot be trusted.
@@ -115,7 +155,9 @@ void remember_digest(const FileStamp& stamp, const Xxh3Digest& digest) {
   if (!write_all(file.get(), record, temporary) ||
       ::rename(temporary.c_str(), path->c_str()) != 0) {
     ::unlink(temporary.c_str());
+    return;
   }
+  prune_hints(path->substr(0, path->rfind('/')));
 }
 
 void forget_digest(const FileStamp& stamp) {

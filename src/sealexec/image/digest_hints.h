@@ -8,7 +8,8 @@
 // should the bytes differ from the hint (a hint is never trusted), that copy
 // is thrown away and the file copied the ordinary way. Hints live in
 // <private runtime directory>/digests/, one small file per file (named for
-// its device and inode, holding its whole stamp, replaced when it changes),
+// its device and inode, holding its whole stamp, replaced when it changes;
+// beyond 1,024 files the least recently written go, down to 768),
 // written only for files that had not changed for a clock tick before
 // their copy began (util/file_time.h), so that a change within the same
 // tick cannot share an identity with what was copied.

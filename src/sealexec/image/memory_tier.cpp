@@ -124,7 +124,7 @@ bool send_tier_message(int socket, std::span<const std::byte> message, int fd) {
   return send_message(socket, message, fd);
 }
 
-std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st, bool lease_is_ours) {
+std::optional<std::uint64_t> identity_mount(int fd, bool lease_is_ours) {
   struct statfs fs {};
   if (::fstatfs(fd, &fs) != 0) {
     return std::nullopt;
@@ -150,18 +150,20 @@ std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st, bool 
     return std::nullopt;
   }
   if (writable) {
+    // Only a lease proves that nobody has the file open for writing; who
+    // may write it now says nothing about who opened it earlier.
     const ReadLease lease =
         ReadLease::take(fd, lease_is_ours ? ReadLease::Descriptor::ours
                                           : ReadLease::Descriptor::shared);
-    const bool only_root_writes = st.st_uid == 0 && (st.st_mode & 022) == 0;
-    if (lease.state() == ReadLease::State::writers ||
-        (lease.state() == ReadLease::State::unavailable && !only_root_writes)) {
+    if (lease.state() != ReadLease::State::held) {
       return std::nullopt;
     }
   }
+  // Only the unique id (Linux 6.8): the plain one is handed to the next
+  // mount, so an image mounted again would get its predecessor's.
   struct statx extended {};
-  if (::statx(fd, "", AT_EMPTY_PATH, k_statx_mnt_id_unique | STATX_MNT_ID, &extended) != 0 ||
-      (extended.stx_mask & (k_statx_mnt_id_unique | STATX_MNT_ID)) == 0) {
+  if (::statx(fd, "", AT_EMPTY_PATH, k_statx_mnt_id_unique, &extended) != 0 ||
+      (extended.stx_mask & k_statx_mnt_id_unique) == 0) {
     return std::nullopt;
   }
   return extended.stx_mnt_id;

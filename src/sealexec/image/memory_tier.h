@@ -17,8 +17,6 @@
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -127,18 +125,16 @@ struct ReceivedMessage {
 // waiting; false when it was not sent whole.
 [[nodiscard]] bool send_tier_message(int socket, std::span<const std::byte> message, int fd);
 
-// Whether the file open as `fd`, described by `st`, may be known to the
+// Whether the file open as `fd` may be known to the
 // tier by its identity, and if so the id of its mount (TierKey::mount_id).
 // Refused: file systems whose ctime can repeat or be set (FAT, network and
 // FUSE file systems: only local ones that stamp ctime themselves are
-// trusted), and a file someone may be changing through a writable shared
-// mapping, which moves no ctime after its first write. No writer is known
-// to exist when a read lease can be had, when the file system cannot be
-// written at all (squashfs, EROFS; a read-only mount proves nothing, since a
-// bind mount elsewhere may be writable), or when only root may write the
-// file; otherwise the file is not asked for.
-[[nodiscard]] std::optional<std::uint64_t> identity_mount(int fd, const struct stat& st,
-                                                          bool lease_is_ours);
+// trusted); kernels before 6.8, whose mount ids are reused; and a file
+// someone may be changing through a writable shared mapping, which moves no
+// ctime after its first write. Nobody writes a file while a read lease on
+// it can be had (which takes owning it, or CAP_LEASE), and nobody can write
+// squashfs or EROFS; any other file is not asked for.
+[[nodiscard]] std::optional<std::uint64_t> identity_mount(int fd, bool lease_is_ours);
 
 // The name /proc/self/fd/N shows for a memfd named `memfd_name`.
 [[nodiscard]] std::string memfd_link_text(const std::string& memfd_name);

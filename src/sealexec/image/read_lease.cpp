@@ -5,8 +5,15 @@
 
 #include <cerrno>
 #include <csignal>
+#include <pthread.h>
+#include <signal.h>
 
 namespace sealexec {
+
+namespace {
+// Sent when a writer breaks a lease: ignored by default, unlike SIGIO.
+constexpr int k_lease_signal = SIGURG;
+} // namespace
 
 ReadLease ReadLease::take(int fd, Descriptor descriptor) {
   Fd owned;
@@ -18,7 +25,7 @@ ReadLease ReadLease::take(int fd, Descriptor descriptor) {
     }
     fd = owned.get();
   }
-  if (::fcntl(fd, F_SETSIG, SIGURG) != 0) {
+  if (::fcntl(fd, F_SETSIG, k_lease_signal) != 0) {
     return ReadLease(-1, Fd(), State::unavailable);
   }
   if (::fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
@@ -38,6 +45,20 @@ bool ReadLease::still_held() const {
 ReadLease::~ReadLease() {
   if (m_state == State::held) {
     ::fcntl(m_fd, F_SETLEASE, F_UNLCK);
+    // A writer that came meanwhile made the kernel send the lease's
+    // signal. Ignored by default, it stays pending only where the caller
+    // blocks it, and would then reach the program exec'd next: take it.
+    sigset_t blocked;
+    sigset_t pending;
+    if (::pthread_sigmask(SIG_SETMASK, nullptr, &blocked) == 0 &&
+        ::sigismember(&blocked, k_lease_signal) == 1 && ::sigpending(&pending) == 0 &&
+        ::sigismember(&pending, k_lease_signal) == 1) {
+      sigset_t lease_signal;
+      ::sigemptyset(&lease_signal);
+      ::sigaddset(&lease_signal, k_lease_signal);
+      const timespec now{};
+      ::sigtimedwait(&lease_signal, nullptr, &now);
+    }
   }
 }
 

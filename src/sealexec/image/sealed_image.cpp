@@ -159,8 +159,7 @@ Expected<Sealed> seal_file(int fd, const struct stat& st, std::string_view sourc
   if (use_tier && asked_before) {
     key = tier_key(st, basename, options);
     if (key.kind == TierKey::Kind::file) {
-      const auto mount =
-          identity_mount(fd, st, descriptor == ReadLease::Descriptor::ours);
+      const auto mount = identity_mount(fd, descriptor == ReadLease::Descriptor::ours);
       identity_known = mount.has_value();
       key.mount_id = mount.value_or(0);
     } else {

@@ -150,3 +150,27 @@ TEST(CopyStop, EndsEachKindOfCopyBetweenChunks) {
 
 } // namespace
 } // namespace sealexec
+
+namespace sealexec {
+namespace {
+
+// A file replaced by rename is a new inode each time, so each version
+// leaves a hint: beyond 1,024 the oldest go.
+TEST_F(DigestHintsTest, HintsStayBoundedAsFilesAreReplaced) {
+  FileStamp stamp = this->stamp();
+  for (int version = 0; version < 1100; ++version) {
+    stamp.inode = static_cast<ino_t>(1'000'000 + version);
+    remember_digest(stamp, real_digest());
+  }
+  std::size_t hints = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator(m_dir / "runtime" / "sealexec" / "digests")) {
+    ++hints;
+  }
+  EXPECT_LE(hints, 1024U);
+  EXPECT_GE(hints, 768U);
+  EXPECT_EQ(recall_digest(stamp), real_digest()); // the newest stays
+}
+
+} // namespace
+} // namespace sealexec
