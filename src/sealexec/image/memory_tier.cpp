@@ -50,13 +50,6 @@ Expected<sockaddr_un> socket_address(const std::string& path) {
   return address;
 }
 
-bool peer_is_us(int socket) {
-  ucred credentials{};
-  socklen_t length = sizeof(credentials);
-  return ::getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 &&
-         length == sizeof(credentials) && credentials.uid == ::geteuid();
-}
-
 // Sends `message` with `fd` (when >= 0) as SCM_RIGHTS, without waiting.
 bool send_message(int socket, std::span<const std::byte> message, int fd) {
   iovec part{const_cast<std::byte*>(message.data()), message.size()};
@@ -81,6 +74,13 @@ bool send_message(int socket, std::span<const std::byte> message, int fd) {
 }
 
 } // namespace
+
+bool peer_is_same_user(int socket) {
+  ucred credentials{};
+  socklen_t length = sizeof(credentials);
+  return ::getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 &&
+         length == sizeof(credentials) && credentials.uid == ::geteuid();
+}
 
 ReceivedMessage receive_message(int socket) {
   ReceivedMessage received;
@@ -258,7 +258,7 @@ Expected<Fd> MemoryTier::connect_to_server() {
       0) {
     return fail(system_error("cannot connect to", m_options.socket_path, "connect"));
   }
-  if (!peer_is_us(socket.get())) {
+  if (!peer_is_same_user(socket.get())) {
     return fail(make_error(Errc::policy, m_options.socket_path, "is served by another user"));
   }
   return socket;

@@ -111,6 +111,10 @@ struct ClaimedSocket {
 // (replacing a stale one). nullopt when another server holds the lock.
 [[nodiscard]] Expected<std::optional<ClaimedSocket>> claim_tier_socket(const std::string& path);
 
+// Whether the process at the other end of the unix socket runs as our
+// effective uid (SO_PEERCRED): both ends of the tier trust only that.
+[[nodiscard]] bool peer_is_same_user(int socket);
+
 // One datagram and the descriptors that came with it (closed with it).
 // `ok` is false when nothing could be read or the message or its
 // descriptors were cut short (too large to be one of ours).

@@ -114,15 +114,7 @@ std::chrono::microseconds first_wait(std::uint64_t size, std::chrono::millisecon
 
 Expected<Sealed> served_image(TierImage served, std::uint64_t size, std::string_view source,
                               const ImageOptions& options) {
-  if (options.expected_sha256) {
-    SEALEXEC_TRY_ASSIGN(const Sha256Digest actual,
-                        sha256_file_range(served.fd.get(), 0, size, source));
-    if (actual != *options.expected_sha256) {
-      return fail(make_error(Errc::digest_mismatch, source,
-                             fmt::format("SHA-256 mismatch: expected {}, got {}",
-                                         options.expected_sha256->hex(), actual.hex())));
-    }
-  }
+  SEALEXEC_TRY(check_pinned_sha256(served.fd.get(), size, source, options));
   return Sealed{.fd = std::move(served.fd),
                 .size = size,
                 .digest = served.digest,

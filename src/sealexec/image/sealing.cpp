@@ -51,14 +51,7 @@ Expected<Sealed> seal_and_check(Fd memfd, std::uint64_t size, const Xxh3Digest& 
                            fmt::format("XXH3-128 mismatch: expected {}, got {}",
                                        options.expected_xxh3->hex(), digest.hex())));
   }
-  if (options.expected_sha256) {
-    SEALEXEC_TRY_ASSIGN(const Sha256Digest actual, sha256_file_range(memfd.get(), 0, size, source));
-    if (actual != *options.expected_sha256) {
-      return fail(make_error(Errc::digest_mismatch, source,
-                             fmt::format("SHA-256 mismatch: expected {}, got {}",
-                                         options.expected_sha256->hex(), actual.hex())));
-    }
-  }
+  SEALEXEC_TRY(check_pinned_sha256(memfd.get(), size, source, options));
   return Sealed{
       .fd = std::move(memfd), .size = size, .digest = digest, .memfd_name = std::move(memfd_name)};
 }
@@ -140,6 +133,20 @@ Expected<Sealed> copy_once(int fd, const FileStamp& before, std::string_view sou
 }
 
 } // namespace
+
+Expected<void> check_pinned_sha256(int fd, std::uint64_t size, std::string_view source,
+                                   const ImageOptions& options) {
+  if (!options.expected_sha256) {
+    return {};
+  }
+  SEALEXEC_TRY_ASSIGN(const Sha256Digest actual, sha256_file_range(fd, 0, size, source));
+  if (actual != *options.expected_sha256) {
+    return fail(make_error(Errc::digest_mismatch, source,
+                           fmt::format("SHA-256 mismatch: expected {}, got {}",
+                                       options.expected_sha256->hex(), actual.hex())));
+  }
+  return {};
+}
 
 Expected<Sealed> seal_regular_file(int fd, const struct stat& first, std::string_view source,
                                    std::string_view basename, const ImageOptions& options,

@@ -74,6 +74,13 @@ inline constexpr std::chrono::milliseconds k_writer_wait{256};
                                                  const CopyStop& stop = {},
                                                  std::optional<Xxh3Digest> hint = {});
 
+// Errc::digest_mismatch unless the SHA-256 of the `size` sealed bytes of
+// `fd` is the one options.expected_sha256 pins (nothing to do without a
+// pin): for a copy, and for an image the memory tier served.
+[[nodiscard]] Expected<void> check_pinned_sha256(int fd, std::uint64_t size,
+                                                 std::string_view source,
+                                                 const ImageOptions& options);
+
 // Copies a pipe or socket to its end. A stream can be read only once, so it
 // goes into an unnamed staging memfd first, hashed on the way; the named
 // memfd is then filled from it while the staging copy's pages are released

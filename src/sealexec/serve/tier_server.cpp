@@ -53,13 +53,6 @@ struct Connection {
   Clock::time_point accepted;
 };
 
-bool peer_is_us(int socket) {
-  ucred credentials{};
-  socklen_t length = sizeof(credentials);
-  return ::getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 &&
-         length == sizeof(credentials) && credentials.uid == ::geteuid();
-}
-
 std::optional<ino_t> inode_at(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
@@ -232,7 +225,7 @@ struct TierServer::State {
         return;
       }
       last_activity = Clock::now();
-      if (!peer_is_us(socket.get())) {
+      if (!peer_is_same_user(socket.get())) {
         const std::lock_guard lock(store_mutex);
         ++refused_peers;
         continue;
