@@ -29,7 +29,8 @@ DEBIAN_PACKAGES := \
   tcc pax-utils checksec ccache zlib1g-dev libsqlite3-dev clangd \
   psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
   libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx \
-  gnuplot-nox systemd squashfs-tools
+  gnuplot-nox systemd squashfs-tools \
+  debootstrap qemu-user-static podman umoci
 
 .PHONY: run test deps build configure sanitize fuzz bench stress corpus clean install help
 
