@@ -9,6 +9,8 @@
 #   make stress    long cache stress runs (STRESS_SECONDS, default 60)
 #   make corpus    every /usr/bin and /usr/sbin program's --version, directly
 #                  and through sealexec, compared (docs/corpus.md)
+#   make check-glibc  check --deps's glibc 2.41 predictions against the real
+#                  glibc in a Debian 13 chroot (root; tests/glibc/README.md)
 
 BUILD      ?= build/release
 SAN_BUILD  ?= build/sanitize
@@ -17,6 +19,7 @@ FUZZ_SECONDS ?= 30
 STRESS_SECONDS ?= 60
 CORPUS_OPTIONS ?=
 CORPUS_OUT ?= $(BUILD)/corpus
+GLIBC_ROOT ?= build/roots/trixie-amd64
 JOBS       ?= $(shell nproc)
 
 # Debian 12 packages the project needs to build, test, fuzz and benchmark.
@@ -32,7 +35,7 @@ DEBIAN_PACKAGES := \
   gnuplot-nox systemd squashfs-tools \
   debootstrap qemu-user-static podman umoci
 
-.PHONY: run test deps build configure sanitize fuzz bench stress corpus clean install help
+.PHONY: run test deps build configure sanitize fuzz bench stress corpus check-glibc clean install help
 
 run: build
 	demo/run-demo.sh $(BUILD)
@@ -77,6 +80,10 @@ stress: build
 corpus: build
 	scripts/corpus-sweep.sh $(CORPUS_OPTIONS) $(BUILD)/src/sealexec $(CORPUS_OUT)
 
+# Skips with a loud SKIPPED banner (exit 0) where it cannot run.
+check-glibc: build
+	tests/glibc/check-glibc.sh $(BUILD)/src/sealexec $(GLIBC_ROOT) $(BUILD)/glibc-measured.md
+
 install: build
 	cmake --install $(BUILD)
 
@@ -84,4 +91,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,16p' Makefile
