@@ -143,8 +143,9 @@ class Predictions:
         done = subprocess.run([sealexec, "check", "--deps", "--json", path],
                               capture_output=True, timeout=60)
         if done.returncode != 0:
-            self.problems.append(f"check exited {done.returncode}: "
-                                 f"{printable(done.stderr.decode('utf-8', 'replace'))}")
+            how = (f"was killed by signal {-done.returncode}" if done.returncode < 0
+                   else f"exited {done.returncode}")
+            self.problems.append(f"check {how}: {printable(done.stderr.decode('utf-8', 'replace'))}")
             return
         try:
             culprits = json.loads(done.stdout)["files"][0]["closure"]["culprits"]
