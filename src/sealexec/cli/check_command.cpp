@@ -2,6 +2,7 @@
 
 #include "sealexec/audit/scan.h"
 #include "sealexec/cli/check_output.h"
+#include "sealexec/cli/check_sarif.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
 
@@ -23,6 +24,7 @@ constexpr OptionSpec k_check_options[] = {
     {"--deps", "", "",
      "Resolve each program's dependencies as ld.so would and name the culprits"},
     {"--json", "", "", "Print one JSON document (keys in docs/check-json.md)"},
+    {"--sarif", "", "", "Print one SARIF 2.1.0 log for code scanning (docs/check-sarif.md)"},
     {"--fail-on", "", "LIST",
      "Exit 1 when any of these findings is present, e.g. execstack,wx,textrel"},
 };
@@ -97,6 +99,17 @@ int check(const ParsedOptions& options) {
     return k_exit_check_error;
   }
   const bool json = options.has("--json");
+  if (json && options.has("--sarif")) {
+    report(make_error(Errc::invalid_argument, "check", "--sarif and --json cannot be combined"));
+    return k_exit_check_error;
+  }
+  // SARIF wraps the results in rules and the invocation: built, printed at the end.
+  std::optional<SarifLog> sarif;
+  if (options.has("--sarif")) {
+    std::error_code ec;
+    const auto cwd = std::filesystem::current_path(ec);
+    sarif.emplace(ec ? std::nullopt : std::optional<std::string>(cwd.string()));
+  }
   const bool colour = !json && ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
 
   std::size_t checked = 0;
@@ -109,7 +122,7 @@ int check(const ParsedOptions& options) {
 
   if (json) {
     print("{\"sealexec_check\":1,\"files\":[");
-  } else {
+  } else if (!sarif) {
     print(text_header() + "\n");
   }
   audit::ScanOptions scan_options;
@@ -135,6 +148,9 @@ int check(const ParsedOptions& options) {
           ++errors;
           // Errors go to stderr in both modes, and into the JSON too.
           report(item.report.error());
+          if (sarif) {
+            sarif->add_error(item.path, item.report.error());
+          }
           if (json) {
             print(fmt::format("{}{}", first ? "\n" : ",\n",
                               json_text({{"path", item.path},
@@ -160,6 +176,16 @@ int check(const ParsedOptions& options) {
         if (item.closure && !*item.closure) {
           ++errors;
           report(item.closure->error());
+          if (sarif) {
+            sarif->add_error(item.path, item.closure->error());
+          }
+        }
+        if (sarif) {
+          sarif->add_report(*item.report);
+          if (item.closure && *item.closure) {
+            sarif->add_closure(**item.closure);
+          }
+          return;
         }
         if (json) {
           nlohmann::json entry = report_json(*item.report);
@@ -182,7 +208,9 @@ int check(const ParsedOptions& options) {
       },
       [&](std::size_t files) { progress.update(files); });
 
-  if (json) {
+  if (sarif) {
+    print(json_text(sarif->document()) + "\n");
+  } else if (json) {
     nlohmann::json totals = nlohmann::json::object();
     for (const audit::Finding finding : audit::all_findings()) {
       totals[std::string(audit::finding_name(finding))] = counts[finding];
@@ -218,10 +246,12 @@ int check(const ParsedOptions& options) {
 const Command k_check_command{
     .name = "check",
     .summary = "Find which objects need an executable stack or break W^X, and say why.",
-    .usage = "sealexec check [-R] [--deps] [--json] [--fail-on LIST] PATH...",
+    .usage = "sealexec check [-R] [--deps] [--json|--sarif] [--fail-on LIST] PATH...",
     .details = "Findings (for --fail-on): execstack, wx, textrel, no-relro, partial-relro, no-pie,\n"
                "no-ibt, no-shstk, no-bti, duplicate-gnu-stack.\n"
                "With --deps, a culprit anywhere in a program's closure counts for execstack and wx.\n"
+               "--sarif: one result per finding and per culprit, errors as notifications\n"
+               "(rules, levels and locations in docs/check-sarif.md).\n"
                "Exit codes: 0 checked (and no --fail-on finding present); 1 a --fail-on finding\n"
                "is present; 2 bad usage, or a file could not be read or is not valid ELF.",
     .options = k_check_options,
