@@ -44,7 +44,8 @@ assert [f["path"] for f in files] == operands, [f["path"] for f in files]
 
 FILE_KEYS = {"path", "type", "machine", "class", "byte_order", "stack", "wx_segments", "textrel",
              "relro", "bind_now", "pie", "properties", "soname", "needed", "findings", "warnings"}
-STACK_KEYS = {"gnu_stack_headers", "gnu_stack_flags", "kernel_executable", "ldso_executable", "reason"}
+STACK_KEYS = {"gnu_stack_headers", "gnu_stack_flags", "kernel_executable", "ldso_executable", "reason",
+              "intent", "trampoline_offset", "fix"}
 FINDINGS = {"execstack", "wx", "textrel", "no-relro", "partial-relro", "no-pie", "no-ibt",
             "no-shstk", "no-bti", "duplicate-gnu-stack"}
 OBJECT_KEYS = {"name", "path", "found_via", "depth", "loader", "needs"}
@@ -79,7 +80,8 @@ for f in files:
             assert OBJECT_KEYS <= set(o), o
             assert set(o) - OBJECT_KEYS in ({"findings", "ldso_executable_stack"}, {"error"}, set()), o
         for k in c["culprits"]:
-            assert set(k) == CULPRIT_KEYS, k
+            extra = {"glibc_2_41", "intent", "warning"} if k["execstack"] else set()
+            assert set(k) == CULPRIT_KEYS | extra, k
             assert all(set(p) == {"system", "outcome"} for p in k["predictions"]), k
         assert c["objects"][0]["found_via"] == "program" and c["objects"][0]["depth"] == 0, c["objects"][0]
 
@@ -90,6 +92,9 @@ assert culprit["type"] == "lib" and culprit["soname"] == "libculprit.so" and cul
 assert culprit["stack"]["ldso_executable"] is True and culprit["stack"]["kernel_executable"] is None
 assert culprit["stack"]["gnu_stack_headers"] == 1 and culprit["stack"]["gnu_stack_flags"] == 7, culprit["stack"]
 assert "execstack" in culprit["findings"]
+assert culprit["stack"]["intent"] == "pf_x" and culprit["stack"]["fix"] == "fix", culprit["stack"]
+assert culprit["stack"]["trampoline_offset"] is None and hello["stack"]["intent"] == "none"
+assert any("PF_X" in w for w in culprit["warnings"]), culprit["warnings"]
 assert "libculprit.so" in user["needed"] and "execstack" not in user["findings"]
 if deps:
     names = [o["name"] for o in user["closure"]["objects"]]

@@ -29,7 +29,11 @@ expect_file_contains "$WORK/phdrs" "LOAD"
 expect_code 0 "$SEALEXEC" check "$lib"
 grep -q "^lib  *ld\.so  .* $lib\$" "$WORK/out" || { cat "$WORK/out" >&2; fail "the row is not 'lib ld.so'"; }
 expect_file_contains "$WORK/out" "  executable stack: no PT_GNU_STACK"
-expect_file_contains "$WORK/out" "  remedy: run 'sealexec fix --clear-execstack $lib', or relink it with -Wl,-z,noexecstack"
+# The remedy is what fix really does: it cannot change this file, so only
+# the relink is named (and why fix cannot).
+expect_file_contains "$WORK/out" "  remedy: relink $lib with -Wl,-z,noexecstack"
+expect_file_contains "$WORK/out" "'sealexec fix' cannot change it: it has no PT_GNU_STACK header and no unused PT_NULL program header"
+! grep -q "run 'sealexec fix" "$WORK/out" || fail "check offers a fix that fix refuses: $(cat "$WORK/out")"
 expect_code 1 "$SEALEXEC" check --fail-on execstack "$lib"
 expect_code 0 "$SEALEXEC" check --json "$lib"
 python3 - "$WORK/out" <<'PY' || fail "JSON stack of the tcc library: $(cat "$WORK/out")"
@@ -40,6 +44,16 @@ assert st["gnu_stack_headers"] == 0 and st["gnu_stack_flags"] is None, st
 assert st["ldso_executable"] is True and st["kernel_executable"] is None, st
 assert "no PT_GNU_STACK" in st["reason"], st
 assert s["type"] == "lib" and "execstack" in s["findings"], s
+assert st["fix"] == "relink" and st["intent"] == "none", st
+PY
+# As a closure root (what dlopen loads) it is a culprit, with the relink.
+expect_code 0 "$SEALEXEC" check --deps --json "$lib"
+python3 - "$WORK/out" <<'PY' || fail "JSON culprit of the tcc library: $(cat "$WORK/out")"
+import json, sys
+c = json.load(open(sys.argv[1]))["files"][0]["closure"]["culprits"]
+assert len(c) == 1 and c[0]["object"] == 0 and c[0]["execstack"], c
+assert "sealexec fix --clear" not in c[0]["remedy"] and "-Wl,-z,noexecstack" in c[0]["remedy"], c
+assert [x["loaded"] for x in c[0]["glibc_2_41"]] == ["dlopen"] * 6, c
 PY
 
 # fix refuses, with and without --dry-run and -o, and changes nothing.
@@ -101,3 +115,21 @@ grep -q "^exec  *ld\.so  .* $WORK/threads\$" "$WORK/out" || { cat "$WORK/out" >&
 expect_code 0 "$WORK/threads"
 printf 'main stack not executable\nthread stack executable\n' >"$WORK/expected"
 cmp "$WORK/out" "$WORK/expected" || fail "the tcc program printed: $(cat "$WORK/out")"
+# The program is its own culprit for --deps: ld.so's view (rwx thread
+# stacks; glibc 2.41's execstack=0 refuses it at start-up), not only the
+# kernel's, and fix cannot add the header, so the remedy is the relink.
+expect_code 1 "$SEALEXEC" check --deps --fail-on execstack "$WORK/threads"
+expect_file_contains "$WORK/out" "culprit: $WORK/threads gets executable thread stacks from ld.so (no PT_GNU_STACK"
+expect_file_contains "$WORK/out" "glibc 2.41, glibc.rtld.execstack=0: start-up fails with exit 127: \"Fatal glibc error: executable stack is not allowed\""
+expect_file_contains "$WORK/out" "remedy: relink $WORK/threads with -Wl,-z,noexecstack"
+expect_code 0 "$SEALEXEC" check --deps --json "$WORK/threads"
+python3 - "$WORK/out" <<'PY' || fail "JSON culprit of the tcc program: $(cat "$WORK/out")"
+import json, sys
+c = json.load(open(sys.argv[1]))["files"][0]["closure"]["culprits"]
+assert len(c) == 1 and c[0]["object"] == 0 and c[0]["execstack"], c
+assert c[0]["glibc_2_41"] == [
+    {"loaded": "startup", "program_stack": None, "tunable": 0, "outcome": "refused", "stack": None},
+    {"loaded": "startup", "program_stack": None, "tunable": 1, "outcome": "allowed", "stack": "not-executable"},
+    {"loaded": "startup", "program_stack": None, "tunable": 2, "outcome": "allowed", "stack": "executable"},
+], c[0]["glibc_2_41"]
+PY

@@ -6,35 +6,187 @@ namespace sealexec::audit {
 
 namespace {
 
-std::vector<Prediction> library_execstack_predictions(const std::string& name) {
+// How a culprit's object is loaded, which decides what glibc does with it.
+enum class Role {
+  program,            // the closure's root program: exec and ld.so's start-up
+  startup_dependency, // needed by the root program, loaded by ld.so at start-up
+  dlopen,             // the root is a library, so it and its needs come by dlopen
+};
+
+// The state of the root program's stack, for its dependencies.
+struct ProgramStack {
+  bool ldso = false;   // ld.so counts it as executable (PF_X, or no header on x86)
+  bool kernel = false; // the kernel mapped it executable at exec
+};
+
+// Measured with glibc 2.41 in a Debian 13 chroot (FACTS.md §5, docs/check.md).
+std::vector<Glibc241Case> glibc_2_41_cases(Role role, ProgramStack program) {
+  using Loaded = Glibc241Case::Loaded;
+  std::vector<Glibc241Case> cases;
+  switch (role) {
+  case Role::program:
+    // 0: "Fatal glibc error: executable stack is not allowed", exit 127.
+    // 1: runs; the main stack is what the kernel made it (ld.so does not
+    //    change it for the program itself). 2: rwx from the start.
+    cases.push_back({Loaded::startup, std::nullopt, 0, true, std::nullopt});
+    cases.push_back({Loaded::startup, std::nullopt, 1, false, program.kernel});
+    cases.push_back({Loaded::startup, std::nullopt, 2, false, true});
+    break;
+  case Role::startup_dependency:
+    // 0: exit 127 (the dependency is refused, or the program itself is).
+    // 1: ld.so makes the stack executable, unless it counts it as
+    //    executable already: then it stays as the kernel mapped it.
+    cases.push_back({Loaded::startup, program.ldso, 0, true, std::nullopt});
+    cases.push_back(
+        {Loaded::startup, program.ldso, 1, false, program.ldso ? program.kernel : true});
+    cases.push_back({Loaded::startup, program.ldso, 2, false, true});
+    break;
+  case Role::dlopen:
+    // A program whose stack ld.so counts as not executable: dlopen fails
+    // with 0 and 1 and the stack stays as it was; 2 makes it rwx first.
+    cases.push_back({Loaded::dlopen, false, 0, true, false});
+    cases.push_back({Loaded::dlopen, false, 1, true, false});
+    cases.push_back({Loaded::dlopen, false, 2, false, true});
+    // A program whose stack is executable already (PF_X; measured with
+    // PF_X): with 0 it never starts; otherwise dlopen works.
+    cases.push_back({Loaded::dlopen, true, 0, true, std::nullopt});
+    cases.push_back({Loaded::dlopen, true, 1, false, true});
+    cases.push_back({Loaded::dlopen, true, 2, false, true});
+    break;
+  }
+  return cases;
+}
+
+constexpr std::string_view k_tunable_0 = "glibc 2.41, glibc.rtld.execstack=0";
+constexpr std::string_view k_tunable_1 = "glibc 2.41, glibc.rtld.execstack=1 (the default)";
+constexpr std::string_view k_tunable_2 = "glibc 2.41, glibc.rtld.execstack=2 (Debian's backport)";
+constexpr std::string_view k_old_glibc = "glibc <= 2.40 (measured on 2.36)";
+constexpr std::string_view k_fatal =
+    "start-up fails with exit 127: \"Fatal glibc error: executable stack is not allowed\"";
+
+std::string enable_failure(const std::string& name, std::string_view error) {
+  return fmt::format("\"{}: cannot enable executable stack as shared object requires: {}\"", name,
+                     error);
+}
+
+std::vector<Prediction> program_predictions(const FileReport& report) {
+  std::vector<Prediction> predictions;
+  const bool kernel = report.kernel_exec_stack.value_or(false);
+  if (kernel) {
+    predictions.push_back(
+        {"every Linux system",
+         "the kernel maps the process's stack executable at exec, and glibc makes every new "
+         "thread stack executable too: W^X is lost for the whole process"});
+  } else {
+    predictions.push_back(
+        {fmt::format("{}, and glibc 2.41 with glibc.rtld.execstack=1", k_old_glibc),
+         "the kernel maps the main stack non-executable, but ld.so counts the stack as "
+         "executable, so every thread stack glibc creates is executable"});
+  }
+  predictions.push_back({std::string(k_tunable_0), std::string(k_fatal)});
+  predictions.push_back({std::string(k_tunable_1),
+                         kernel ? "it runs, with an executable main stack"
+                                : "it runs; the main stack stays non-executable, thread stacks "
+                                  "are executable"});
+  predictions.push_back({std::string(k_tunable_2),
+                         "it runs, with the main stack executable from the start"});
+  predictions.push_back({"SELinux with execmem denied",
+                         "creating threads can fail, since their stacks are mapped executable"});
+  return predictions;
+}
+
+std::vector<Prediction> dependency_predictions(const std::string& name, ProgramStack program) {
+  std::vector<Prediction> predictions;
+  if (!program.ldso) {
+    predictions.push_back(
+        {"SELinux with execstack denied, and the Nanos unikernel",
+         fmt::format("start-up fails with EACCES: \"error while loading shared libraries: {}: "
+                     "cannot enable executable stack as shared object requires: Permission "
+                     "denied\"",
+                     name)});
+  }
+  predictions.push_back(
+      {std::string(k_tunable_0),
+       program.ldso
+           ? fmt::format("{} (the program's own stack counts as executable)", k_fatal)
+           : fmt::format("start-up fails with exit 127: \"error while loading shared "
+                         "libraries: {}",
+                         enable_failure(name, "Invalid argument").substr(1))});
+  predictions.push_back(
+      {std::string(k_tunable_1),
+       !program.ldso ? "it runs, and ld.so makes the main stack executable as it loads it"
+       : program.kernel
+           ? "it runs; the program's stack is executable already"
+           : "it runs; ld.so counts the stack as executable already (the program has no "
+             "PT_GNU_STACK), so the main stack stays non-executable and thread stacks are "
+             "executable"});
+  predictions.push_back({std::string(k_tunable_2),
+                         "it runs, with the main stack executable from the start"});
+  predictions.push_back(
+      {std::string(k_old_glibc),
+       program.ldso ? "it works; the stack counts as executable already"
+                    : "it works: ld.so makes the stack, and every thread stack after it, "
+                      "executable"});
+  return predictions;
+}
+
+std::vector<Prediction> dlopen_predictions(const std::string& name) {
   return {
       {"SELinux with execstack denied, and the Nanos unikernel",
-       fmt::format("start-up fails with EACCES: \"error while loading shared libraries: {}: cannot "
-                   "enable executable stack as shared object requires: Permission denied\"",
-                   name)},
-      {"glibc >= 2.41",
-       "dlopen() of it fails with EINVAL (\"cannot enable executable stack as shared object "
-       "requires\"); as a start-up dependency it is still allowed while glibc.rtld.execstack is "
-       "1, the default"},
-      {"glibc <= 2.40 without such a policy",
-       "it works: ld.so makes the stack, and every thread stack after it, executable"},
+       fmt::format("dlopen() of it fails with EACCES ({}) where ld.so has to make the stack "
+                   "executable",
+                   enable_failure(name, "Permission denied"))},
+      {std::string(k_tunable_0),
+       fmt::format("dlopen() of it fails ({}); a program whose own stack counts as executable "
+                   "does not start at all ({})",
+                   enable_failure(name, "Invalid argument"), k_fatal)},
+      {std::string(k_tunable_1),
+       fmt::format("dlopen() of it fails (NULL, errno 0; dlerror() says {}) unless the program's "
+                   "stack counts as executable already (PF_X on its PT_GNU_STACK, or no "
+                   "PT_GNU_STACK): then it works, and the main stack stays as it was "
+                   "(executable with PF_X, non-executable without the header)",
+                   enable_failure(name, "Invalid argument"))},
+      {std::string(k_tunable_2), "dlopen() of it works; the main stack is executable from the "
+                                 "start"},
+      {std::string(k_old_glibc),
+       "dlopen() of it works, and makes the stack and every thread stack after it executable"},
   };
 }
 
-std::vector<Prediction> program_execstack_predictions() {
-  return {
-      {"every Linux system",
-       "the kernel maps the process's stack executable at exec, and glibc makes every new thread "
-       "stack executable too: W^X is lost for the whole process"},
-      {"SELinux with execmem denied",
-       "creating threads can fail, since their stacks are mapped executable"},
-  };
-}
+constexpr std::string_view k_note_gnu_stack =
+    "(and give its assembly sources .section .note.GNU-stack,\"\",@progbits)";
 
 } // namespace
 
+std::string execstack_remedy(const FileReport& report, const std::string& path) {
+  if (report.stack_intent == StackIntent::trampolines) {
+    return fmt::format(
+        "keep its executable stack: its code runs GCC nested-function trampolines from the stack "
+        "('sealexec fix --force --clear-execstack {}' makes it crash when one runs); to do "
+        "without, change the code so that no nested function's address is taken",
+        path);
+  }
+  if (report.stack_fix == StackFix::relink_only) {
+    return fmt::format("relink {} with -Wl,-z,noexecstack {}; 'sealexec fix' cannot change it: it "
+                       "has no PT_GNU_STACK header and no unused PT_NULL program header to turn "
+                       "into one",
+                       path, k_note_gnu_stack);
+  }
+  return fmt::format("sealexec fix --clear-execstack {}, or relink it with -Wl,-z,noexecstack {}",
+                     path, k_note_gnu_stack);
+}
+
 std::vector<Culprit> find_culprits(const Closure& closure) {
   std::vector<Culprit> culprits;
+  // The root decides how everything is loaded: a library root is what
+  // dlopen would load (check --deps libX.so), a program is started.
+  bool root_is_library = false;
+  ProgramStack program;
+  if (!closure.objects.empty() && closure.objects[0].report && *closure.objects[0].report) {
+    const FileReport& root = **closure.objects[0].report;
+    root_is_library = root.kind == ObjectKind::shared_library;
+    program = {.ldso = root.ldso_exec_stack, .kernel = root.kernel_exec_stack.value_or(false)};
+  }
   for (std::size_t i = 0; i < closure.objects.size(); ++i) {
     const ClosureObject& object = closure.objects[i];
     if (!object.report) {
@@ -57,24 +209,36 @@ std::vector<Culprit> find_culprits(const Closure& closure) {
       continue;
     }
     const FileReport& report = **object.report;
-    const bool program = object.via == FoundVia::main_program;
-    Culprit culprit{.object = i,
-                    .execstack = program ? report.kernel_exec_stack.value_or(false)
-                                         : report.ldso_exec_stack,
-                    .wx = report.has(Finding::wx)};
+    const Role role = root_is_library                       ? Role::dlopen
+                      : object.via == FoundVia::main_program ? Role::program
+                                                             : Role::startup_dependency;
+    // The program: the kernel's view (its main stack) or ld.so's (which
+    // makes its thread stacks executable, and which glibc 2.41's tunable
+    // judges). Everything else: ld.so's.
+    const bool execstack = role == Role::program
+                               ? report.kernel_exec_stack.value_or(false) || report.ldso_exec_stack
+                               : report.ldso_exec_stack;
+    Culprit culprit{.object = i, .execstack = execstack, .wx = report.has(Finding::wx)};
     if (!culprit.execstack && !culprit.wx) {
       continue;
     }
     std::vector<std::string> problems;
     if (culprit.execstack) {
-      problems.push_back(fmt::format("{} an executable stack ({})",
-                                     program ? "gets" : "requires", report.stack_reason));
-      culprit.predictions =
-          program ? program_execstack_predictions() : library_execstack_predictions(object.name);
-      culprit.remedy = fmt::format(
-          "sealexec fix --clear-execstack {}, or relink it with -Wl,-z,noexecstack (and give its "
-          "assembly sources .section .note.GNU-stack,\"\",@progbits)",
-          object.path);
+      const bool kernel = report.kernel_exec_stack.value_or(false);
+      problems.push_back(fmt::format(
+          "{} ({})",
+          role != Role::program ? "requires an executable stack"
+          : kernel              ? "gets an executable stack"
+                                : "gets executable thread stacks from ld.so",
+          report.stack_reason));
+      culprit.predictions = role == Role::program ? program_predictions(report)
+                            : role == Role::dlopen
+                                ? dlopen_predictions(object.name)
+                                : dependency_predictions(object.name, program);
+      culprit.glibc_2_41 = glibc_2_41_cases(role, program);
+      culprit.intent = report.stack_intent;
+      culprit.warning = stack_intent_warning(report);
+      culprit.remedy = execstack_remedy(report, object.path);
     }
     if (culprit.wx) {
       problems.push_back(fmt::format("has {} writable and executable PT_LOAD segment{}",

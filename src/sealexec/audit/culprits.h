@@ -5,14 +5,29 @@
 #include "sealexec/audit/closure.h"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace sealexec::audit {
 
 struct Prediction {
-  std::string system;  // "glibc >= 2.41", "SELinux (execstack denied), Nanos"...
+  std::string system;  // "glibc 2.41, glibc.rtld.execstack=0", "SELinux (execstack denied)"...
   std::string outcome; // what happens there
+};
+
+// One measured case of glibc 2.41 (docs/check-json.md, "glibc_2_41"): how the
+// culprit is loaded, with which program stack and tunable, and the result.
+struct Glibc241Case {
+  enum class Loaded { startup, dlopen };
+  Loaded loaded = Loaded::startup;
+  // Whether the program's stack is already executable in ld.so's view
+  // before the culprit is loaded; nullopt when the culprit is the program.
+  std::optional<bool> program_stack_executable;
+  int tunable = 1; // glibc.rtld.execstack: 0 refuse, 1 default, 2 force
+  bool refused = false;
+  // The main thread's [stack] once it runs; nullopt when it never ran.
+  std::optional<bool> stack_executable;
 };
 
 struct Culprit {
@@ -24,13 +39,25 @@ struct Culprit {
   bool unloadable = false;
   std::string problem;    // one sentence: what is wrong and why
   std::vector<Prediction> predictions;
+  std::vector<Glibc241Case> glibc_2_41; // for execstack culprits
+  // Why the executable stack may be wanted on purpose (empty when there is
+  // no sign): clearing it may break the object.
+  StackIntent intent = StackIntent::none;
+  std::string warning;
   std::string remedy;
 };
 
 // Every object of `closure` that needs an executable stack (the kernel's
-// view for the program, ld.so's for everything else), has a W+X segment, or
-// cannot be loaded at all, with the predicted outcome on each kind of system.
-// (A library that is simply not found is not a culprit: ld.so says so itself.)
+// or ld.so's view for the program, ld.so's for everything else), has a W+X
+// segment, or cannot be loaded at all, with the predicted outcome on each
+// kind of system. A closure whose root is a shared library is judged as
+// dlopen would load it. (A library that is simply not found is not a
+// culprit: ld.so says so itself.)
 [[nodiscard]] std::vector<Culprit> find_culprits(const Closure& closure);
+
+// What to do about the executable stack of `report` (found at `path`), in
+// words: what `sealexec fix` really does with it (report.stack_fix), else a
+// relink; or, for code that needs it, why it should stay.
+[[nodiscard]] std::string execstack_remedy(const FileReport& report, const std::string& path);
 
 } // namespace sealexec::audit

@@ -87,6 +87,18 @@ Expected<ExecstackPlan> plan_clear_execstack(const elf::ElfFile& file) {
       "-Wl,-z,noexecstack (or give assembly files .section .note.GNU-stack,\"\",@progbits)"));
 }
 
+StackFix decide_stack_fix(const elf::ElfFile& file, StackIntent intent, std::string& reason) {
+  const auto plan = plan_clear_execstack(file);
+  if (!plan) {
+    reason = plan.error().reason;
+    return StackFix::relink_only;
+  }
+  if (plan->action == ExecstackPlan::Action::none) {
+    return StackFix::not_needed;
+  }
+  return intent == StackIntent::trampolines ? StackFix::needs_force : StackFix::patch;
+}
+
 Expected<void> write_patched_copy(const std::filesystem::path& source,
                                   const std::filesystem::path& destination,
                                   const std::vector<Patch>& patches) {

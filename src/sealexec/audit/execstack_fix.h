@@ -2,6 +2,7 @@
 // the file in place.
 #pragma once
 
+#include "sealexec/audit/file_report.h"
 #include "sealexec/elf/elf_file.h"
 #include "sealexec/util/error.h"
 
@@ -34,6 +35,14 @@ struct ExecstackPlan {
 // a program header would mean moving the table, so the message names the
 // alternative, relinking with -z noexecstack.
 [[nodiscard]] Expected<ExecstackPlan> plan_clear_execstack(const elf::ElfFile& file);
+
+// What `sealexec fix --clear-execstack` does with `file`, whose stack one
+// view says is executable and whose intent signs are `intent`: refuse
+// (relink_only, with plan_clear_execstack's reason in `reason`), refuse
+// without --force (trampolines), or patch. `check` describes this same
+// decision as the remedy, so the two never disagree.
+[[nodiscard]] StackFix decide_stack_fix(const elf::ElfFile& file, StackIntent intent,
+                                        std::string& reason);
 
 // Writes a copy of `source` with `patches` applied to `destination`, never
 // touching `source`: the copy goes to a unique temporary file next to

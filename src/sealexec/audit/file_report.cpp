@@ -35,9 +35,11 @@ constexpr std::array k_all_findings = [] {
   return all;
 }();
 
+// Loaded by the kernel or ld.so, so RELRO and CET/BTI matter. EM_NONE
+// files (Guile's .go) are ET_DYN that neither ever loads.
 bool is_dynamic_object(const FileReport& report) {
   return report.kind != ObjectKind::relocatable && report.kind != ObjectKind::core &&
-         report.kind != ObjectKind::other;
+         report.kind != ObjectKind::other && report.header.machine != EM_NONE;
 }
 
 } // namespace

@@ -20,6 +20,27 @@ namespace sealexec::audit {
 enum class ObjectKind { executable, pie_executable, shared_library, relocatable, core, other };
 enum class Relro { none, partial, full };
 
+// Signs that an executable stack is wanted on purpose, strongest last.
+enum class StackIntent {
+  none,
+  // PT_GNU_STACK carries PF_X (not merely missing). Also what an assembly
+  // file without .note.GNU-stack gives, so only a hint.
+  explicit_flag,
+  // The code writes GCC nested-function trampolines onto the stack
+  // (trampolines.h): with a non-executable stack it crashes when one runs.
+  trampolines,
+};
+
+// What `sealexec fix --clear-execstack` does with the file: the decision fix
+// itself acts on (execstack_fix.h), so that check's remedy never promises
+// what fix then refuses.
+enum class StackFix {
+  not_needed,  // neither view says the stack is executable
+  patch,       // fix clears it (PF_X cleared, or a PT_NULL slot used)
+  needs_force, // fix could, but refuses without --force: trampolines need it
+  relink_only, // no PT_GNU_STACK and no PT_NULL slot: fix cannot
+};
+
 // A finding that --fail-on can name.
 enum class Finding {
   execstack,           // the kernel or ld.so will make the stack executable
@@ -59,6 +80,12 @@ struct FileReport {
   bool ldso_exec_stack = false;
   // Why each view says what it says, for people.
   std::string stack_reason;
+  // Looked at only when a view says the stack is executable.
+  StackIntent stack_intent = StackIntent::none;
+  std::optional<std::uint64_t> trampoline_offset; // file offset of the first store found
+  StackFix stack_fix = StackFix::not_needed;
+  // Why fix cannot clear the stack (StackFix::relink_only), in fix's words.
+  std::string unfixable_reason;
 
   std::vector<std::size_t> wx_segments; // indices of W+X PT_LOAD headers
   Relro relro = Relro::none;
@@ -70,6 +97,10 @@ struct FileReport {
   [[nodiscard]] bool has(Finding finding) const;
   [[nodiscard]] std::vector<Finding> findings() const;
 };
+
+// The warning for a stack wanted on purpose (report.stack_intent), or empty.
+// analyze() adds it to the report's warnings.
+[[nodiscard]] std::string stack_intent_warning(const FileReport& report);
 
 // Analyses an ELF file already read.
 [[nodiscard]] Expected<FileReport> analyze(const elf::ElfFile& file, std::string path);

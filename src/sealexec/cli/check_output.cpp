@@ -115,11 +115,52 @@ std::string execstack_remedy(const std::string& path) {
                      path);
 }
 
+std::string execstack_remedy(const FileReport& report) {
+  // The same decision fix acts on (report.stack_fix); only the wording of
+  // the plain case differs from the culprit's, being a command to run.
+  if (report.stack_fix == audit::StackFix::patch) {
+    return fmt::format("run 'sealexec fix --clear-execstack {}', or relink it with "
+                       "-Wl,-z,noexecstack",
+                       report.path);
+  }
+  return audit::execstack_remedy(report, report.path);
+}
+
+namespace {
+
+std::string_view stack_intent_name(audit::StackIntent intent) {
+  switch (intent) {
+  case audit::StackIntent::explicit_flag:
+    return "pf_x";
+  case audit::StackIntent::trampolines:
+    return "trampolines";
+  case audit::StackIntent::none:
+    break;
+  }
+  return "none";
+}
+
+std::string_view stack_fix_name(audit::StackFix fix) {
+  switch (fix) {
+  case audit::StackFix::patch:
+    return "fix";
+  case audit::StackFix::needs_force:
+    return "force";
+  case audit::StackFix::relink_only:
+    return "relink";
+  case audit::StackFix::not_needed:
+    break;
+  }
+  return "none";
+}
+
+} // namespace
+
 std::vector<std::string> text_notes(const FileReport& report) {
   std::vector<std::string> notes;
   if (report.has(Finding::execstack)) {
     notes.push_back(fmt::format("  executable stack: {}", report.stack_reason));
-    notes.push_back(fmt::format("  remedy: {}", execstack_remedy(report.path)));
+    notes.push_back(fmt::format("  remedy: {}", execstack_remedy(report)));
   }
   for (const std::size_t index : report.wx_segments) {
     notes.push_back(fmt::format("  W^X: program header {} is a writable and executable PT_LOAD",
@@ -203,10 +244,34 @@ std::vector<std::string> text_closure(const audit::Closure& closure, bool colour
     for (const audit::Prediction& prediction : culprit.predictions) {
       lines.push_back(shown(fmt::format("    {}: {}", prediction.system, prediction.outcome)));
     }
+    if (!culprit.warning.empty()) {
+      lines.push_back(shown(fmt::format("    warning: {}", culprit.warning)));
+    }
     lines.push_back(shown(fmt::format("    remedy: {}", culprit.remedy)));
   }
   return lines;
 }
+
+namespace {
+
+nlohmann::json glibc_2_41_json(const std::vector<audit::Glibc241Case>& cases) {
+  const auto stack = [](std::optional<bool> executable) {
+    return executable ? nlohmann::json(*executable ? "executable" : "not-executable")
+                      : nlohmann::json();
+  };
+  nlohmann::json list = nlohmann::json::array();
+  for (const audit::Glibc241Case& c : cases) {
+    list.push_back({{"loaded", c.loaded == audit::Glibc241Case::Loaded::startup ? "startup"
+                                                                               : "dlopen"},
+                    {"program_stack", stack(c.program_stack_executable)},
+                    {"tunable", c.tunable},
+                    {"outcome", c.refused ? "refused" : "allowed"},
+                    {"stack", stack(c.stack_executable)}});
+  }
+  return list;
+}
+
+} // namespace
 
 nlohmann::json closure_json(const audit::Closure& closure) {
   nlohmann::json objects = nlohmann::json::array();
@@ -238,14 +303,20 @@ nlohmann::json closure_json(const audit::Closure& closure) {
     for (const audit::Prediction& prediction : culprit.predictions) {
       predictions.push_back({{"system", prediction.system}, {"outcome", prediction.outcome}});
     }
-    culprits.push_back({{"object", culprit.object},
-                        {"path", closure.objects[culprit.object].path},
-                        {"execstack", culprit.execstack},
-                        {"wx", culprit.wx},
-                        {"unloadable", culprit.unloadable},
-                        {"problem", culprit.problem},
-                        {"predictions", predictions},
-                        {"remedy", culprit.remedy}});
+    nlohmann::json entry = {{"object", culprit.object},
+                            {"path", closure.objects[culprit.object].path},
+                            {"execstack", culprit.execstack},
+                            {"wx", culprit.wx},
+                            {"unloadable", culprit.unloadable},
+                            {"problem", culprit.problem},
+                            {"predictions", predictions},
+                            {"remedy", culprit.remedy}};
+    if (culprit.execstack) {
+      entry["glibc_2_41"] = glibc_2_41_json(culprit.glibc_2_41);
+      entry["intent"] = stack_intent_name(culprit.intent);
+      entry["warning"] = culprit.warning.empty() ? nlohmann::json() : nlohmann::json(culprit.warning);
+    }
+    culprits.push_back(std::move(entry));
   }
   return {{"objects", objects}, {"culprits", culprits}};
 }
@@ -263,6 +334,10 @@ nlohmann::json report_json(const FileReport& report) {
        report.kernel_exec_stack ? nlohmann::json(*report.kernel_exec_stack) : nlohmann::json()},
       {"ldso_executable", report.ldso_exec_stack},
       {"reason", report.stack_reason},
+      {"intent", stack_intent_name(report.stack_intent)},
+      {"trampoline_offset",
+       report.trampoline_offset ? nlohmann::json(*report.trampoline_offset) : nlohmann::json()},
+      {"fix", stack_fix_name(report.stack_fix)},
   };
   return {
       {"path", report.path},

@@ -37,7 +37,11 @@ namespace sealexec::cli {
 // The JSON form of a closure and its culprits.
 [[nodiscard]] nlohmann::json closure_json(const audit::Closure& closure);
 
-// What `sealexec fix` and a relink would do about an executable stack.
+// What to do about the executable stack of `report`: `sealexec fix` where it
+// really clears it, else a relink, or (trampolines) why it should stay.
+[[nodiscard]] std::string execstack_remedy(const audit::FileReport& report);
+// The old form, knowing only the path: it cannot tell whether fix can change
+// the file (a tcc library it cannot). Prefer the overload above.
 [[nodiscard]] std::string execstack_remedy(const std::string& path);
 
 } // namespace sealexec::cli

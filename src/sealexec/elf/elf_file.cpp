@@ -236,49 +236,87 @@ Expected<std::vector<DynamicEntry>> ElfFile::dynamic_entries() const {
   return entries;
 }
 
-bool ElfFile::has_section(std::string_view name) const {
+namespace {
+
+// Section headers and their names are each read in one go: `run` asks for
+// a section name on every start. A table or name table larger than this is
+// not read (or cut): only hints are asked of them.
+constexpr std::uint64_t k_max_section_read = 1U << 20;
+
+SectionHeader decode_shdr(const Decoder& d, bool is64) {
+  SectionHeader s;
+  if (is64) {
+    s.name = d.u32(offsetof(Elf64_Shdr, sh_name));
+    s.type = d.u32(offsetof(Elf64_Shdr, sh_type));
+    s.flags = d.u64(offsetof(Elf64_Shdr, sh_flags));
+    s.addr = d.u64(offsetof(Elf64_Shdr, sh_addr));
+    s.offset = d.u64(offsetof(Elf64_Shdr, sh_offset));
+    s.size = d.u64(offsetof(Elf64_Shdr, sh_size));
+    s.link = d.u32(offsetof(Elf64_Shdr, sh_link));
+    s.info = d.u32(offsetof(Elf64_Shdr, sh_info));
+    s.addralign = d.u64(offsetof(Elf64_Shdr, sh_addralign));
+    s.entsize = d.u64(offsetof(Elf64_Shdr, sh_entsize));
+  } else {
+    s.name = d.u32(offsetof(Elf32_Shdr, sh_name));
+    s.type = d.u32(offsetof(Elf32_Shdr, sh_type));
+    s.flags = d.u32(offsetof(Elf32_Shdr, sh_flags));
+    s.addr = d.u32(offsetof(Elf32_Shdr, sh_addr));
+    s.offset = d.u32(offsetof(Elf32_Shdr, sh_offset));
+    s.size = d.u32(offsetof(Elf32_Shdr, sh_size));
+    s.link = d.u32(offsetof(Elf32_Shdr, sh_link));
+    s.info = d.u32(offsetof(Elf32_Shdr, sh_info));
+    s.addralign = d.u32(offsetof(Elf32_Shdr, sh_addralign));
+    s.entsize = d.u32(offsetof(Elf32_Shdr, sh_entsize));
+  }
+  return s;
+}
+
+} // namespace
+
+std::vector<SectionHeader> ElfFile::section_headers() const {
   const FileHeader& h = m_header;
   const std::uint64_t entry_size = is_64() ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-  // Section headers and their names, each read in one go: `run` asks on
-  // every start.
-  constexpr std::uint64_t k_max_read = 1U << 20;
   const std::uint64_t table_bytes = std::uint64_t{h.shnum} * h.shentsize;
+  std::vector<SectionHeader> sections;
   if (h.shoff == 0 || h.shnum == 0 || h.shnum > k_max_sections || h.shentsize < entry_size ||
-      h.shstrndx >= h.shnum || table_bytes > k_max_read) {
-    return false;
+      table_bytes > k_max_section_read) {
+    return sections;
   }
   std::vector<std::byte> table(table_bytes);
   if (!m_source->read(h.shoff, table)) {
-    return false;
+    return sections;
   }
-  const auto header_at = [&](std::uint64_t index) {
-    return Decoder(std::span(table).subspan(index * h.shentsize, entry_size), h.byte_order);
-  };
-  // sh_name (4 bytes) opens every section header; sh_offset follows sh_flags
-  // and sh_addr, whose width is the class's.
-  const std::uint64_t offset_field = is_64() ? offsetof(Elf64_Shdr, sh_offset)
-                                             : offsetof(Elf32_Shdr, sh_offset);
-  const std::uint64_t size_field = is_64() ? offsetof(Elf64_Shdr, sh_size)
-                                           : offsetof(Elf32_Shdr, sh_size);
-  const Decoder strings = header_at(h.shstrndx);
-  const std::uint64_t names_offset =
-      is_64() ? strings.u64(offset_field) : strings.u32(offset_field);
-  const std::uint64_t names_size = is_64() ? strings.u64(size_field) : strings.u32(size_field);
-  // A name table larger than this is cut: only a hint is asked for.
-  std::vector<std::byte> names(std::min(names_size, k_max_read));
-  if (!m_source->read(names_offset, names)) {
-    return false;
-  }
+  sections.reserve(h.shnum);
   for (std::uint64_t index = 0; index < h.shnum; ++index) {
-    const std::uint64_t at = header_at(index).u32(0);
+    sections.push_back(decode_shdr(
+        Decoder(std::span(table).subspan(index * h.shentsize, entry_size), h.byte_order),
+        is_64()));
+  }
+  return sections;
+}
+
+std::optional<SectionHeader> ElfFile::find_section(std::string_view name) const {
+  const std::vector<SectionHeader> sections = section_headers();
+  if (m_header.shstrndx >= sections.size()) {
+    return std::nullopt;
+  }
+  const SectionHeader& strings = sections[m_header.shstrndx];
+  std::vector<std::byte> names(std::min(strings.size, k_max_section_read));
+  if (!m_source->read(strings.offset, names)) {
+    return std::nullopt;
+  }
+  for (const SectionHeader& section : sections) {
+    const std::uint64_t at = section.name;
     if (at < names.size() && names.size() - at > name.size() &&
         std::memcmp(names.data() + at, name.data(), name.size()) == 0 &&
         names[at + name.size()] == std::byte{0}) {
-      return true;
+      return section;
     }
   }
-  return false;
+  return std::nullopt;
 }
+
+bool ElfFile::has_section(std::string_view name) const { return find_section(name).has_value(); }
 
 Expected<std::string> ElfFile::read_string(std::uint64_t offset, std::uint64_t limit) const {
   // Read in growing chunks so that a short string costs one small read.

@@ -45,6 +45,19 @@ struct ProgramHeader {
   std::uint64_t align = 0;
 };
 
+struct SectionHeader {
+  std::uint32_t name = 0; // sh_name: offset in the section name table
+  std::uint32_t type = 0; // sh_type: SHT_NOTE, SHT_DYNSYM...
+  std::uint64_t flags = 0;
+  std::uint64_t addr = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint32_t link = 0;
+  std::uint32_t info = 0;
+  std::uint64_t addralign = 0;
+  std::uint64_t entsize = 0;
+};
+
 struct DynamicEntry {
   std::int64_t tag = 0; // d_tag: DT_NEEDED, DT_RUNPATH...
   std::uint64_t value = 0;
@@ -88,6 +101,14 @@ public:
   // k_max_sections: section headers are optional, so this is a hint, never
   // a reason to refuse a file.
   [[nodiscard]] bool has_section(std::string_view name) const;
+
+  // The section named `name`, under the same rules as has_section (nullopt
+  // for a file without a usable table). Its range is not checked.
+  [[nodiscard]] std::optional<SectionHeader> find_section(std::string_view name) const;
+
+  // The section header table; empty for a file without one, or whose table
+  // is damaged or larger than k_max_sections. Ranges are not checked.
+  [[nodiscard]] std::vector<SectionHeader> section_headers() const;
 
   // The PT_INTERP path, or nullopt for a file without one (static binaries).
   [[nodiscard]] Expected<std::optional<std::string>> interpreter() const;

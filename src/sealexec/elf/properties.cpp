@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
+#include <string_view>
 #include <vector>
 
 namespace sealexec::elf {
@@ -35,21 +37,13 @@ bool GnuProperties::pac() const {
          (*aarch64_feature_1_and & GNU_PROPERTY_AARCH64_FEATURE_1_PAC) != 0;
 }
 
-Expected<GnuProperties> read_gnu_properties(const ElfFile& file) {
-  GnuProperties properties;
-  const auto phdrs = file.program_headers();
-  const auto segment = std::ranges::find(phdrs, std::uint32_t{PT_GNU_PROPERTY},
-                                         &ProgramHeader::type);
-  if (segment == phdrs.end()) {
-    return properties;
-  }
-  properties.present = true;
-  if (segment->filesz > k_max_property_segment) {
-    return fail(file.malformed("the PT_GNU_PROPERTY segment is implausibly large"));
-  }
-  std::vector<std::byte> raw(segment->filesz);
-  SEALEXEC_TRY(file.source().read(segment->offset, raw));
+namespace {
 
+// Parses the notes in `raw` (a PT_GNU_PROPERTY segment or a
+// .note.gnu.property section), keeping the feature bits of every
+// NT_GNU_PROPERTY_TYPE_0 note. `where` names the container in errors.
+Expected<void> parse_property_notes(const ElfFile& file, std::span<const std::byte> raw,
+                                    std::string_view where, GnuProperties& properties) {
   // Notes: namesz, descsz, type, name padded to 4, desc padded to the
   // property alignment (8 for ELFCLASS64, 4 for ELFCLASS32).
   const std::uint64_t alignment = file.is_64() ? 8 : 4;
@@ -62,7 +56,7 @@ Expected<GnuProperties> read_gnu_properties(const ElfFile& file) {
     const std::uint64_t name_at = at + 12;
     const std::uint64_t desc_at = align_up(name_at + namesz, 4);
     if (!range_fits(name_at, namesz, raw.size()) || !range_fits(desc_at, descsz, raw.size())) {
-      return fail(file.malformed("a note in PT_GNU_PROPERTY runs past its segment"));
+      return fail(file.malformed(fmt::format("a note in {} runs past its end", where)));
     }
     const bool is_gnu = namesz == 4 && std::memcmp(raw.data() + name_at, "GNU", 4) == 0;
     if (is_gnu && type == NT_GNU_PROPERTY_TYPE_0) {
@@ -85,6 +79,42 @@ Expected<GnuProperties> read_gnu_properties(const ElfFile& file) {
     }
     at = align_up(desc_at + descsz, alignment);
   }
+  return {};
+}
+
+} // namespace
+
+Expected<GnuProperties> read_gnu_properties(const ElfFile& file) {
+  GnuProperties properties;
+  const auto phdrs = file.program_headers();
+  const auto segment = std::ranges::find(phdrs, std::uint32_t{PT_GNU_PROPERTY},
+                                         &ProgramHeader::type);
+  if (segment != phdrs.end()) {
+    properties.present = true;
+    if (segment->filesz > k_max_property_segment) {
+      return fail(file.malformed("the PT_GNU_PROPERTY segment is implausibly large"));
+    }
+    std::vector<std::byte> raw(segment->filesz);
+    SEALEXEC_TRY(file.source().read(segment->offset, raw));
+    SEALEXEC_TRY(parse_property_notes(file, raw, "PT_GNU_PROPERTY", properties));
+    return properties;
+  }
+  // An object file has no program headers: the linker reads its
+  // .note.gnu.property section, and so do we (as readelf -n does).
+  if (file.header().type != ET_REL) {
+    return properties;
+  }
+  const auto section = file.find_section(".note.gnu.property");
+  if (!section || section->type != SHT_NOTE) {
+    return properties;
+  }
+  properties.section = true;
+  if (section->size > k_max_property_segment) {
+    return fail(file.malformed("the .note.gnu.property section is implausibly large"));
+  }
+  std::vector<std::byte> raw(section->size);
+  SEALEXEC_TRY(file.source().read(section->offset, raw));
+  SEALEXEC_TRY(parse_property_notes(file, raw, ".note.gnu.property", properties));
   return properties;
 }
 

@@ -194,7 +194,9 @@ TEST_F(ClosureTest, CulpritsAreNamedWithPredictionsAndRemedy) {
   const auto bytes = bad.build();
   test::write_file(m_dir / "lib/libbad.so",
                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  write_object(m_dir / "app", {.needed = {"libbad.so"}, .runpath = "$ORIGIN/lib"});
+  // A program (DF_1_PIE): its dependencies are loaded at start-up.
+  write_object(m_dir / "app",
+               {.needed = {"libbad.so"}, .runpath = "$ORIGIN/lib", .flags_1 = DF_1_PIE});
   const auto closure = resolve_closure((m_dir / "app").string(), config());
   ASSERT_OK(closure);
   const auto culprits = find_culprits(*closure);
@@ -202,9 +204,85 @@ TEST_F(ClosureTest, CulpritsAreNamedWithPredictionsAndRemedy) {
   EXPECT_EQ(closure->objects[culprits[0].object].name, "libbad.so");
   EXPECT_TRUE(culprits[0].execstack);
   EXPECT_NE(culprits[0].remedy.find("sealexec fix --clear-execstack"), std::string::npos);
-  ASSERT_EQ(culprits[0].predictions.size(), 3U);
+  ASSERT_EQ(culprits[0].predictions.size(), 5U);
   EXPECT_NE(culprits[0].predictions[0].outcome.find(
                 "cannot enable executable stack as shared object requires"),
+            std::string::npos);
+  // A start-up dependency of a program whose stack is not executable:
+  // refused with 0, the stack made rwx with 1, rwx from the start with 2.
+  using Case = Glibc241Case;
+  const std::vector<Case>& cases = culprits[0].glibc_2_41;
+  ASSERT_EQ(cases.size(), 3U);
+  for (int tunable = 0; tunable < 3; ++tunable) {
+    const Case& c = cases[static_cast<std::size_t>(tunable)];
+    EXPECT_EQ(c.loaded, Case::Loaded::startup);
+    EXPECT_EQ(c.program_stack_executable, false);
+    EXPECT_EQ(c.tunable, tunable);
+    EXPECT_EQ(c.refused, tunable == 0);
+    EXPECT_EQ(c.stack_executable, tunable == 0 ? std::nullopt : std::optional<bool>(true));
+  }
+  EXPECT_EQ(culprits[0].intent, StackIntent::explicit_flag);
+  EXPECT_NE(culprits[0].warning.find("PF_X"), std::string::npos);
+}
+
+// The root program is judged by ld.so's view too: without PT_GNU_STACK on
+// x86_64 the kernel gives it a non-executable stack, but ld.so gives its
+// threads executable ones and glibc 2.41's execstack=0 refuses it.
+TEST_F(ClosureTest, AProgramWithoutAStackHeaderIsACulprit) {
+  ElfBuilder program;
+  program.dynamic.push_back({DT_FLAGS_1, DF_1_PIE});
+  const auto bytes = program.build();
+  test::write_file(m_dir / "app", std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                                   bytes.size()),
+                   0755);
+  const auto closure = resolve_closure((m_dir / "app").string(), config());
+  ASSERT_OK(closure);
+  const auto culprits = find_culprits(*closure);
+  ASSERT_EQ(culprits.size(), 1U);
+  EXPECT_EQ(culprits[0].object, 0U);
+  EXPECT_TRUE(culprits[0].execstack);
+  EXPECT_NE(culprits[0].problem.find("executable thread stacks from ld.so"), std::string::npos);
+  // No PT_GNU_STACK and no PT_NULL slot: only a relink helps.
+  EXPECT_EQ(culprits[0].remedy.find("sealexec fix --clear"), std::string::npos) << culprits[0].remedy;
+  EXPECT_NE(culprits[0].remedy.find("-Wl,-z,noexecstack"), std::string::npos);
+  const auto& cases = culprits[0].glibc_2_41;
+  ASSERT_EQ(cases.size(), 3U);
+  EXPECT_TRUE(cases[0].refused);
+  EXPECT_EQ(cases[0].stack_executable, std::nullopt);
+  EXPECT_FALSE(cases[1].refused);
+  EXPECT_EQ(cases[1].stack_executable, false) << "the kernel's main stack stays";
+  EXPECT_EQ(cases[2].stack_executable, true);
+  for (const auto& c : cases) {
+    EXPECT_EQ(c.program_stack_executable, std::nullopt);
+  }
+}
+
+// A library as the root is what dlopen loads: six measured cases.
+TEST_F(ClosureTest, ALibraryRootIsJudgedAsDlopenLoadsIt) {
+  ElfBuilder bad;
+  bad.dynamic.push_back({DT_SONAME, bad.add_string("libbad.so")});
+  bad.extra_phdrs.push_back({.type = PT_GNU_STACK, .flags = PF_R | PF_W | PF_X});
+  const auto bytes = bad.build();
+  test::write_file(m_dir / "libbad.so",
+                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const auto closure = resolve_closure((m_dir / "libbad.so").string(), config());
+  ASSERT_OK(closure);
+  const auto culprits = find_culprits(*closure);
+  ASSERT_EQ(culprits.size(), 1U);
+  EXPECT_EQ(culprits[0].object, 0U);
+  const auto& cases = culprits[0].glibc_2_41;
+  ASSERT_EQ(cases.size(), 6U);
+  int refused = 0;
+  for (const auto& c : cases) {
+    EXPECT_EQ(c.loaded, Glibc241Case::Loaded::dlopen);
+    ASSERT_TRUE(c.program_stack_executable.has_value());
+    const bool expect_refused = c.tunable == 0 || (c.tunable == 1 && !*c.program_stack_executable);
+    EXPECT_EQ(c.refused, expect_refused) << c.tunable << *c.program_stack_executable;
+    refused += c.refused ? 1 : 0;
+  }
+  EXPECT_EQ(refused, 3);
+  EXPECT_NE(culprits[0].predictions[2].outcome.find("unless the program's stack counts as "
+                                                    "executable already"),
             std::string::npos);
 }
 
