@@ -1,6 +1,6 @@
 #include "sealexec/audit/closure.h"
 
-#include "sealexec/elf/elf_on_disk.h"
+#include "sealexec/elf/elf_file.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <deque>
 #include <filesystem>
 #include <unordered_map>
+#include <utility>
 
 namespace sealexec::audit {
 
@@ -41,15 +42,10 @@ std::string_view found_via_name(FoundVia via) {
 
 namespace {
 
-struct FileId {
-  dev_t dev;
-  ino_t ino;
-  bool operator==(const FileId&) const = default;
-};
+using FileId = TreeFileId;
 struct FileIdHash {
   std::size_t operator()(const FileId& id) const {
-    return std::hash<std::uint64_t>()(static_cast<std::uint64_t>(id.dev) * 1000003U ^
-                                      static_cast<std::uint64_t>(id.ino));
+    return std::hash<std::uint64_t>()(id.dev * 1000003U ^ id.ino);
   }
 };
 
@@ -72,35 +68,30 @@ struct Probed {
 // cannot start: a file that is not valid ELF, or cannot be read, is returned
 // with its error. What is accepted is analysed through the same descriptor.
 std::optional<Probed> probe(const std::string& path, const LoaderConfig& config) {
-  auto opened = elf::ElfOnDisk::open(path);
-  if (!opened) {
-    const Error& error = opened.error();
+  auto opened = loader_tree(config).open(path);
+  Expected<elf::ElfFile> file = opened ? elf::ElfFile::read((*opened)->bytes())
+                                       : Expected<elf::ElfFile>(fail(opened.error()));
+  if (!file) {
+    const Error& error = file.error();
     if (error.code == Errc::system && (error.sys_errno == ENOENT || error.sys_errno == EACCES)) {
       return std::nullopt;
     }
-    Error stop = opened.error();
+    Error stop = file.error();
     stop.reason = fmt::format("ld.so stops here and the program cannot start: {}",
                               stop.reason);
-    return Probed{FileId{0, 0}, fail(std::move(stop))};
+    return Probed{FileId{}, fail(std::move(stop))};
   }
-  const elf::FileHeader& header = (*opened)->file().header();
+  const elf::FileHeader& header = file->header();
   if (header.machine != config.machine || header.elf_class != config.elf_class) {
     return std::nullopt;
   }
-  const struct stat& status = (*opened)->status();
-  return Probed{FileId{status.st_dev, status.st_ino}, analyze((*opened)->file(), path)};
+  return Probed{(*opened)->id(), analyze(*file, path)};
 }
 
-std::string directory_of(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return std::filesystem::current_path().string();
-  }
-  const std::string directory = slash == 0 ? std::string("/") : path.substr(0, slash);
-  if (directory.starts_with('/')) {
-    return directory;
-  }
-  return (std::filesystem::current_path() / directory).string();
+std::string directory_of(const std::string& path, const LoaderConfig& config) {
+  const std::string absolute = absolute_path(loader_tree(config), path);
+  const std::size_t slash = absolute.rfind('/');
+  return slash == 0 ? std::string("/") : absolute.substr(0, slash);
 }
 
 class Resolver {
@@ -111,15 +102,15 @@ public:
     auto probed = probe(program, m_config);
     if (!probed) {
       // Let the analysis say what is wrong with the program itself.
-      SEALEXEC_TRY_ASSIGN(const FileReport report, analyze_path(program));
-      (void)report;
+      SEALEXEC_TRY_ASSIGN(const auto opened, loader_tree(m_config).open(program));
+      SEALEXEC_TRY_ASSIGN(const elf::ElfFile file, elf::ElfFile::read(opened->bytes()));
+      (void)file;
       return fail(make_error(Errc::not_runnable, program, "is not a program for this machine"));
     }
     SEALEXEC_TRY_ASSIGN(FileReport report, std::move(probed->report));
-    std::error_code error;
-    const auto real = std::filesystem::canonical(program, error);
-    return run(std::move(report), program,
-               error ? directory_of(program) : real.parent_path().string(), probed->id);
+    const auto real = canonical_path(loader_tree(m_config), program);
+    return run(std::move(report), program, directory_of(real ? *real : program, m_config),
+               probed->id);
   }
 
   Closure run(FileReport program, const std::string& name, std::optional<std::string> origin,
@@ -155,7 +146,7 @@ private:
     }
     m_closure.objects.push_back(std::move(object));
     m_nodes.push_back(std::move(node));
-    if (id != FileId{0, 0}) {
+    if (id != FileId{}) {
       m_by_file.emplace(id, index);
     }
     return index;
@@ -163,7 +154,16 @@ private:
 
   void add_interpreter(std::size_t main) {
     const FileReport* report = report_of(main);
-    if (report == nullptr || !report->interpreter) {
+    if (report == nullptr) {
+      return;
+    }
+    if (!report->interpreter) {
+      // A library is loaded by dlopen() (or `ldd`) into a process whose
+      // ld.so is already there: a DT_NEEDED on its name is that object, not
+      // a second one found through the cache (see preloaded_ldso).
+      if (report->kind == ObjectKind::shared_library) {
+        m_library_root_ldso = m_config.default_interpreter;
+      }
       return;
     }
     const std::string path = *report->interpreter;
@@ -171,15 +171,40 @@ private:
     if (!probed) {
       // The kernel opens the interpreter itself: exec fails with ENOENT (or
       // ENOEXEC for one of another machine) before ld.so ever runs.
-      probed = Probed{FileId{0, 0},
+      probed = Probed{FileId{},
                       fail(make_error(Errc::not_runnable, path,
                                       "the ELF interpreter is missing or not for this machine: "
                                       "exec of the program fails"))};
     }
-    const std::size_t index = add_analysed(path, path, FoundVia::interpreter, main, 1, probed->id,
-                                           directory_of(path), std::move(probed->report));
+    add_ldso(main, 1, path, std::move(*probed));
+  }
+
+  std::size_t add_ldso(std::size_t loader, std::size_t depth, const std::string& path,
+                       Probed probed) {
+    const std::size_t index = add_analysed(path, path, FoundVia::interpreter, loader, depth,
+                                           probed.id, directory_of(path, m_config),
+                                           std::move(probed.report));
     // ld.so is also known by its basename.
     m_nodes[index].names.push_back(std::filesystem::path(path).filename().string());
+    return index;
+  }
+
+  // For a library root: the ld.so of the process that dlopen()s it, when
+  // `name` is ld.so's and the tree has it (nothing is assumed otherwise).
+  // Like ldd, it is listed only when something needs it, under its
+  // PT_INTERP path.
+  std::optional<std::size_t> preloaded_ldso(const std::string& name, std::size_t requester,
+                                            std::size_t depth) {
+    if (m_library_root_ldso.empty() ||
+        std::filesystem::path(m_library_root_ldso).filename().string() != name) {
+      return std::nullopt;
+    }
+    const std::string path = std::exchange(m_library_root_ldso, std::string());
+    auto probed = probe(path, m_config);
+    if (!probed || !probed->report || m_by_file.contains(probed->id)) {
+      return std::nullopt;
+    }
+    return add_ldso(requester, depth, path, std::move(*probed));
   }
 
   std::optional<std::string_view> origin_of(std::size_t index) const {
@@ -291,6 +316,8 @@ private:
       std::size_t child = 0;
       if (const auto loaded = already_loaded(name)) {
         child = *loaded;
+      } else if (const auto ldso = preloaded_ldso(name, requester, depth)) {
+        child = *ldso;
       } else {
         std::optional<Hit> found;
         if (name.find('/') != std::string::npos) {
@@ -314,7 +341,7 @@ private:
           child = same->second;
           m_nodes[child].names.push_back(name);
         } else {
-          const std::string origin = directory_of(found->path);
+          const std::string origin = directory_of(found->path, m_config);
           child = add_analysed(name, found->path, found->via, requester, depth, found->probed.id,
                                origin, std::move(found->probed.report));
         }
@@ -328,6 +355,7 @@ private:
   std::vector<Node> m_nodes;       // parallel to m_closure.objects
   std::vector<std::size_t> m_order; // objects whose dependencies are to be loaded, in order
   std::unordered_map<FileId, std::size_t, FileIdHash> m_by_file;
+  std::string m_library_root_ldso; // see preloaded_ldso; empty once used
 };
 
 } // namespace
@@ -339,7 +367,7 @@ Expected<Closure> resolve_closure(const std::string& path, const LoaderConfig& c
 Closure resolve_closure(FileReport program, std::string name, std::optional<std::string> origin,
                         const LoaderConfig& config) {
   // An image in memory shares no inode with anything on disk.
-  return Resolver(config).run(std::move(program), name, std::move(origin), FileId{0, 0});
+  return Resolver(config).run(std::move(program), name, std::move(origin), FileId{});
 }
 
 } // namespace sealexec::audit

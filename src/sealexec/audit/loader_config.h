@@ -2,6 +2,7 @@
 // its dynamic string tokens stand for.
 #pragma once
 
+#include "sealexec/audit/file_tree.h"
 #include "sealexec/elf/elf_file.h"
 #include "sealexec/elf/ld_so_cache.h"
 
@@ -28,7 +29,18 @@ struct LoaderConfig {
   std::vector<std::string> library_path;
   std::uint16_t machine = 0;
   elf::ElfClass elf_class = elf::ElfClass::elf64;
+  // The ELF interpreter of programs of this architecture (PT_INTERP as the
+  // toolchain writes it): ld.so itself, already loaded when a library is
+  // dlopen()ed, so the closure of a library root starts with it as ldd's does.
+  std::string default_interpreter;
+  // Where the files are; null: this machine's own file system.
+  const FileTree* tree = nullptr;
 };
+
+// The tree `config` looks in.
+[[nodiscard]] inline const FileTree& loader_tree(const LoaderConfig& config) {
+  return config.tree != nullptr ? *config.tree : host_tree();
+}
 
 // The configuration of this system's ld.so for programs like `main`:
 // Debian multiarch directories when /usr/lib/<triplet> exists, otherwise
@@ -37,6 +49,12 @@ struct LoaderConfig {
 [[nodiscard]] LoaderConfig system_loader_config(const elf::FileHeader& main,
                                                 const elf::LdSoCache* cache,
                                                 std::optional<std::string_view> ld_library_path);
+
+// The same for the ld.so of the system in `tree` (check --root, --image):
+// its directories, and a $PLATFORM from the architecture (the CPU the
+// program will run on is not known), with no LD_LIBRARY_PATH.
+[[nodiscard]] LoaderConfig tree_loader_config(const FileTree& tree, const elf::FileHeader& main,
+                                              const elf::LdSoCache* cache);
 
 // Splits a DT_RPATH/DT_RUNPATH value (':'-separated) or LD_LIBRARY_PATH
 // (':' or ';') into entries; an empty entry becomes "." as in ld.so.

@@ -2,13 +2,8 @@
 
 #include "sealexec/elf/byte_source.h"
 #include "sealexec/elf/elf_file.h"
-#include "sealexec/util/fd.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -32,48 +27,41 @@ struct Task {
 // file met while recursing).
 using Outcome = std::optional<ScanItem>;
 
-Outcome analyse_file(const Task& task) {
+Outcome analyse_file(const Task& task, const FileTree& tree) {
   if (task.walk_error) {
     return ScanItem{task.path, fail(*task.walk_error), std::nullopt};
   }
-  auto fd = open_fd(task.path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  if (!fd) {
-    Error error = std::move(fd).error();
-    error.reason = "cannot read";
+  auto file = tree.open(task.path);
+  if (!file) {
+    Error error = std::move(file).error();
+    if (error.code == Errc::not_runnable && !task.operand) {
+      return std::nullopt; // a FIFO or device met while recursing
+    }
+    if (error.code == Errc::system) {
+      error.reason = "cannot read";
+    }
     return ScanItem{task.path, fail(std::move(error)), std::nullopt};
   }
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) {
-    return ScanItem{task.path, fail(system_error("cannot inspect", task.path, "fstat")),
-                    std::nullopt};
-  }
-  if (!S_ISREG(st.st_mode)) {
-    if (!task.operand) {
-      return std::nullopt;
-    }
-    return ScanItem{task.path,
-                    fail(make_error(Errc::not_runnable, task.path, "is not a regular file")),
-                    std::nullopt};
-  }
-  const FdSource source(fd->get(), static_cast<std::uint64_t>(st.st_size), task.path);
+  const ByteSource& source = (*file)->bytes();
   // The cheap test first: most files in a library directory are not ELF.
   std::array<std::byte, 4> magic{};
-  if (st.st_size < 4 || !source.read(0, magic) || !elf::has_elf_magic(magic)) {
+  if (source.size() < 4 || !source.read(0, magic) || !elf::has_elf_magic(magic)) {
     if (!task.operand) {
       return std::nullopt;
     }
     return ScanItem{task.path, fail(make_error(Errc::malformed, task.path, "is not an ELF file")),
                     std::nullopt};
   }
-  auto file = elf::ElfFile::read(source);
-  if (!file) {
-    return ScanItem{task.path, fail(std::move(file).error()), std::nullopt};
+  auto elf_file = elf::ElfFile::read(source);
+  if (!elf_file) {
+    return ScanItem{task.path, fail(std::move(elf_file).error()), std::nullopt};
   }
-  return ScanItem{task.path, analyze(*file, task.path), std::nullopt};
+  return ScanItem{task.path, analyze(*elf_file, task.path), std::nullopt};
 }
 
 Outcome analyse(const Task& task, const ScanOptions& options) {
-  Outcome outcome = analyse_file(task);
+  const FileTree& tree = options.tree != nullptr ? *options.tree : host_tree();
+  Outcome outcome = analyse_file(task, tree);
   if (!options.deps || !outcome || !outcome->report) {
     return outcome;
   }
@@ -82,10 +70,13 @@ Outcome analyse(const Task& task, const ScanOptions& options) {
       report.kind == ObjectKind::other) {
     return outcome;
   }
-  const LoaderConfig config = system_loader_config(
-      report.header, options.cache,
-      options.ld_library_path ? std::optional<std::string_view>(*options.ld_library_path)
-                              : std::nullopt);
+  const LoaderConfig config =
+      options.tree != nullptr
+          ? tree_loader_config(tree, report.header, options.cache)
+          : system_loader_config(report.header, options.cache,
+                                 options.ld_library_path
+                                     ? std::optional<std::string_view>(*options.ld_library_path)
+                                     : std::nullopt);
   outcome->closure = resolve_closure(task.path, config);
   return outcome;
 }
@@ -171,51 +162,30 @@ private:
 };
 
 // Depth first, entries sorted by name, symbolic links not followed.
-void walk_directory(const std::string& directory, Pipeline& pipeline) {
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) {
-    pipeline.push(Task{.path = directory,
-                       .walk_error = system_error("cannot read directory", directory, "opendir")});
+void walk_directory(const FileTree& tree, const std::string& directory, Pipeline& pipeline) {
+  auto entries = tree.list(directory);
+  if (!entries) {
+    pipeline.push(Task{.path = directory, .walk_error = std::move(entries).error()});
     return;
   }
-  struct Entry {
-    std::string name;
-    unsigned char type;
-  };
-  std::vector<Entry> entries;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") {
-      entries.push_back({std::string(name), entry->d_type});
-    }
-  }
-  ::closedir(dir);
-  std::ranges::sort(entries, {}, &Entry::name);
+  std::ranges::sort(*entries, {}, &TreeEntry::name);
   const std::string prefix = directory.ends_with('/') ? directory : directory + "/";
-  for (Entry& entry : entries) {
+  for (TreeEntry& entry : *entries) {
     std::string path = prefix + entry.name;
-    unsigned char type = entry.type;
-    if (type == DT_UNKNOWN) { // some file systems leave it to lstat
-      struct stat st {};
-      type = ::lstat(path.c_str(), &st) != 0 ? DT_UNKNOWN
-             : S_ISDIR(st.st_mode)           ? DT_DIR
-             : S_ISREG(st.st_mode)           ? DT_REG
-                                             : DT_LNK;
-    }
-    if (type == DT_DIR) {
-      walk_directory(path, pipeline);
-    } else if (type == DT_REG) {
+    if (entry.kind == TreeKind::directory) {
+      walk_directory(tree, path, pipeline);
+    } else if (entry.kind == TreeKind::regular) {
       pipeline.push(Task{.path = std::move(path)});
     }
   }
 }
 
-void walk(std::span<const std::string> paths, bool recursive, Pipeline& pipeline) {
+void walk(std::span<const std::string> paths, const ScanOptions& options, Pipeline& pipeline) {
+  const FileTree& tree = options.tree != nullptr ? *options.tree : host_tree();
   for (const std::string& path : paths) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      if (recursive) {
-        walk_directory(path, pipeline);
+    if (tree.kind(path, true) == TreeKind::directory) {
+      if (options.recursive) {
+        walk_directory(tree, path, pipeline);
       } else {
         pipeline.push(Task{.path = path,
                            .operand = true,
@@ -242,7 +212,7 @@ void scan(std::span<const std::string> paths, const ScanOptions& options,
     workers.emplace_back([&pipeline] { pipeline.work(); });
   }
   std::jthread walker([&] {
-    walk(paths, options.recursive, pipeline);
+    walk(paths, options, pipeline);
     pipeline.finish_producing();
   });
   std::size_t looked_at = 0;

@@ -4,6 +4,7 @@
 
 #include "sealexec/audit/closure.h"
 #include "sealexec/audit/file_report.h"
+#include "sealexec/audit/file_tree.h"
 #include "sealexec/elf/ld_so_cache.h"
 #include "sealexec/util/error.h"
 
@@ -26,7 +27,10 @@ struct ScanOptions {
   // Also resolve the dependency closure of every program and shared library.
   bool deps = false;
   const elf::LdSoCache* cache = nullptr;          // for deps; may be null
-  std::optional<std::string> ld_library_path;     // for deps
+  std::optional<std::string> ld_library_path;     // for deps (this machine only)
+  // Where the paths are (a root or an image), resolved with that system's
+  // loader rules; null: this machine's own files.
+  const FileTree* tree = nullptr;
 };
 
 struct ScanItem {

@@ -3,6 +3,7 @@
 #include "sealexec/audit/scan.h"
 #include "sealexec/cli/check_output.h"
 #include "sealexec/cli/check_sarif.h"
+#include "sealexec/cli/check_target.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/output.h"
 
@@ -25,6 +26,8 @@ constexpr OptionSpec k_check_options[] = {
      "Resolve each program's dependencies as ld.so would and name the culprits"},
     {"--json", "", "", "Print one JSON document (keys in docs/check-json.md)"},
     {"--sarif", "", "", "Print one SARIF 2.1.0 log for code scanning (docs/check-sarif.md)"},
+    {"--root", "", "DIR",
+     "Check the system in DIR: PATHs inside it, its ld.so.cache and directories; nothing is run"},
     {"--fail-on", "", "LIST",
      "Exit 1 when any of these findings is present, e.g. execstack,wx,textrel"},
 };
@@ -127,19 +130,22 @@ int check(const ParsedOptions& options) {
   }
   audit::ScanOptions scan_options;
   scan_options.recursive = options.has("--recursive");
-  std::optional<elf::LdSoCache> cache;
-  if (options.has("--deps")) {
-    scan_options.deps = true;
-    // ld.so carries on without its cache, and so do we (after saying so).
-    if (auto loaded = elf::LdSoCache::load("/etc/ld.so.cache")) {
-      cache = std::move(*loaded);
-      scan_options.cache = &*cache;
-    } else if (std::filesystem::exists("/etc/ld.so.cache")) {
-      warn(loaded.error().message());
-    }
-    if (const char* library_path = std::getenv("LD_LIBRARY_PATH")) {
-      scan_options.ld_library_path = library_path;
-    }
+  scan_options.deps = options.has("--deps");
+  const auto root = options.value("--root");
+  auto target = root ? CheckTarget::root(*root, scan_options.deps)
+                     : CheckTarget::host(scan_options.deps);
+  if (!target) {
+    report(target.error());
+    return k_exit_check_error;
+  }
+  for (const std::string& warning : target->warnings()) {
+    warn(warning);
+  }
+  scan_options.tree = target->tree();
+  scan_options.cache = target->cache();
+  // Another system's ld.so never sees this shell's LD_LIBRARY_PATH.
+  if (const char* library_path = std::getenv("LD_LIBRARY_PATH"); library_path && !root) {
+    scan_options.ld_library_path = library_path;
   }
   audit::scan(
       options.operands(), scan_options,
@@ -246,7 +252,7 @@ int check(const ParsedOptions& options) {
 const Command k_check_command{
     .name = "check",
     .summary = "Find which objects need an executable stack or break W^X, and say why.",
-    .usage = "sealexec check [-R] [--deps] [--json|--sarif] [--fail-on LIST] PATH...",
+    .usage = "sealexec check [-R] [--deps] [--root DIR] [--json|--sarif] [--fail-on LIST] PATH...",
     .details = "Findings (for --fail-on): execstack, wx, textrel, no-relro, partial-relro, no-pie,\n"
                "no-ibt, no-shstk, no-bti, duplicate-gnu-stack.\n"
                "With --deps, a culprit anywhere in a program's closure counts for execstack and wx.\n"

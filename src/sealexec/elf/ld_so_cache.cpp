@@ -184,15 +184,36 @@ int compare_library_names(std::string_view a, std::string_view b) {
   return j < b.size() ? -1 : 0;
 }
 
-std::optional<std::int32_t> cache_flags_for(std::uint16_t machine, bool is64) {
+std::optional<std::int32_t> cache_flags_for(std::uint16_t machine, bool is64,
+                                            std::uint32_t e_flags) {
+  // FLAG_* of glibc's sysdeps/generic/ldconfig.h, above FLAG_ELF_LIBC6.
+  constexpr std::int32_t k_s390_lib64 = 0x0400;
+  constexpr std::int32_t k_powerpc_lib64 = 0x0500;
+  constexpr std::int32_t k_x8664_libx32 = 0x0800;
+  constexpr std::int32_t k_arm_libhf = 0x0900;
+  constexpr std::int32_t k_riscv_float_abi_double = 0x1000;
+  constexpr std::uint32_t k_ef_arm_abi_float_hard = 0x400;
+  constexpr std::uint32_t k_ef_riscv_float_abi_mask = 0x6;
+  constexpr std::uint32_t k_ef_riscv_float_abi_double = 0x4;
   switch (machine) {
   case EM_X86_64:
-    return is64 ? k_cache_flag_elf_libc6 | k_cache_flag_x8664_lib64
-                : std::optional<std::int32_t>(); // x32 uses its own flag; not modelled
+    return k_cache_flag_elf_libc6 | (is64 ? k_cache_flag_x8664_lib64 : k_x8664_libx32);
   case EM_386:
     return k_cache_flag_elf_libc6;
   case EM_AARCH64:
     return k_cache_flag_elf_libc6 | k_cache_flag_aarch64_lib64;
+  case EM_ARM:
+    return (e_flags & k_ef_arm_abi_float_hard) != 0 ? k_cache_flag_elf_libc6 | k_arm_libhf
+                                                     : k_cache_flag_elf_libc6;
+  case EM_PPC64:
+    return k_cache_flag_elf_libc6 | k_powerpc_lib64;
+  case EM_S390:
+    return is64 ? k_cache_flag_elf_libc6 | k_s390_lib64 : k_cache_flag_elf_libc6;
+  case EM_RISCV:
+    if (is64 && (e_flags & k_ef_riscv_float_abi_mask) == k_ef_riscv_float_abi_double) {
+      return k_cache_flag_elf_libc6 | k_riscv_float_abi_double;
+    }
+    return std::nullopt; // other float ABIs: not modelled
   default:
     return std::nullopt;
   }

@@ -70,8 +70,10 @@ private:
 // byte. Negative, zero or positive like strcmp.
 [[nodiscard]] int compare_library_names(std::string_view a, std::string_view b);
 
-// The cache flags the ld.so for `machine`/`is64` accepts; nullopt for
-// architectures sealexec does not model.
-[[nodiscard]] std::optional<std::int32_t> cache_flags_for(std::uint16_t machine, bool is64);
+// The cache flags the ld.so for `machine`/`is64` (and, for Arm and RISC-V,
+// the float ABI in `e_flags`) accepts (_DL_CACHE_DEFAULT_ID in glibc's
+// sysdeps/*/dl-cache.h); nullopt for architectures sealexec does not model.
+[[nodiscard]] std::optional<std::int32_t> cache_flags_for(std::uint16_t machine, bool is64,
+                                                          std::uint32_t e_flags = 0);
 
 } // namespace sealexec::elf
