@@ -171,6 +171,19 @@ TEST(Analyze, KindsAndPie) {
   EXPECT_FALSE(rel.has(Finding::execstack)) << "nor is their (absent) PT_GNU_STACK read";
 }
 
+// Guile's .go files: ET_DYN with e_machine 0. Neither the kernel nor ld.so
+// loads them, so no view of the stack applies, and no RELRO finding.
+TEST(Analyze, EmNoneFilesAreNeverJudgedAsLoaded) {
+  ElfBuilder go;
+  go.machine = EM_NONE;
+  const FileReport report = report_of(go);
+  EXPECT_FALSE(report.ldso_exec_stack);
+  EXPECT_FALSE(report.kernel_exec_stack.value_or(false));
+  EXPECT_FALSE(report.has(Finding::execstack));
+  EXPECT_FALSE(report.has(Finding::no_relro));
+  EXPECT_NE(report.stack_reason.find("EM_NONE"), std::string::npos) << report.stack_reason;
+}
+
 TEST(Analyze, FindingNamesRoundTrip) {
   for (const Finding finding : all_findings()) {
     EXPECT_EQ(parse_finding(finding_name(finding)), finding);
