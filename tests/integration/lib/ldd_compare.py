@@ -41,8 +41,9 @@ def parse_ldd(lines, known):
             theirs[current][(m.group(1), "not found")] += 1
             continue
         m = re.fullmatch(r"(/\S+) => (\S+) \(0x[0-9a-f]+\)", text)
-        if m and m.group(2).endswith(m.group(1).rsplit("/", 1)[1]) and not m.group(2).startswith("/"):
-            theirs[current][(m.group(1), m.group(1))] += 1  # qemu's view of the interpreter
+        if m:
+            # Only ld.so run by hand names itself "INTERP => FILE RUN".
+            theirs[current][(m.group(1), m.group(1))] += 1
             continue
         m = re.fullmatch(r"(\S+) => (\S+) \(0x[0-9a-f]+\)", text)
         if m:
