@@ -20,8 +20,16 @@ struct ProgramStack {
 };
 
 // Measured with glibc 2.41 in a Debian 13 chroot (FACTS.md §5, docs/check.md).
+Glibc241Case::ProgramStack program_stack_state(ProgramStack program) {
+  using State = Glibc241Case::ProgramStack;
+  return !program.ldso ? State::not_executable
+         : program.kernel ? State::executable
+                          : State::no_gnu_stack;
+}
+
 std::vector<Glibc241Case> glibc_2_41_cases(Role role, ProgramStack program) {
   using Loaded = Glibc241Case::Loaded;
+  using State = Glibc241Case::ProgramStack;
   std::vector<Glibc241Case> cases;
   switch (role) {
   case Role::program:
@@ -32,26 +40,32 @@ std::vector<Glibc241Case> glibc_2_41_cases(Role role, ProgramStack program) {
     cases.push_back({Loaded::startup, std::nullopt, 1, false, program.kernel});
     cases.push_back({Loaded::startup, std::nullopt, 2, false, true});
     break;
-  case Role::startup_dependency:
+  case Role::startup_dependency: {
     // 0: exit 127 (the dependency is refused, or the program itself is).
     // 1: ld.so makes the stack executable, unless it counts it as
     //    executable already: then it stays as the kernel mapped it.
-    cases.push_back({Loaded::startup, program.ldso, 0, true, std::nullopt});
-    cases.push_back(
-        {Loaded::startup, program.ldso, 1, false, program.ldso ? program.kernel : true});
-    cases.push_back({Loaded::startup, program.ldso, 2, false, true});
+    const State state = program_stack_state(program);
+    cases.push_back({Loaded::startup, state, 0, true, std::nullopt});
+    cases.push_back({Loaded::startup, state, 1, false, program.ldso ? program.kernel : true});
+    cases.push_back({Loaded::startup, state, 2, false, true});
     break;
+  }
   case Role::dlopen:
     // A program whose stack ld.so counts as not executable: dlopen fails
     // with 0 and 1 and the stack stays as it was; 2 makes it rwx first.
-    cases.push_back({Loaded::dlopen, false, 0, true, false});
-    cases.push_back({Loaded::dlopen, false, 1, true, false});
-    cases.push_back({Loaded::dlopen, false, 2, false, true});
-    // A program whose stack is executable already (PF_X; measured with
-    // PF_X): with 0 it never starts; otherwise dlopen works.
-    cases.push_back({Loaded::dlopen, true, 0, true, std::nullopt});
-    cases.push_back({Loaded::dlopen, true, 1, false, true});
-    cases.push_back({Loaded::dlopen, true, 2, false, true});
+    cases.push_back({Loaded::dlopen, State::not_executable, 0, true, false});
+    cases.push_back({Loaded::dlopen, State::not_executable, 1, true, false});
+    cases.push_back({Loaded::dlopen, State::not_executable, 2, false, true});
+    // A program whose stack is executable already (PF_X): with 0 it never
+    // starts; otherwise dlopen works.
+    cases.push_back({Loaded::dlopen, State::executable, 0, true, std::nullopt});
+    cases.push_back({Loaded::dlopen, State::executable, 1, false, true});
+    cases.push_back({Loaded::dlopen, State::executable, 2, false, true});
+    // A program without PT_GNU_STACK: the same outcomes, but with 1 the main
+    // stack stays as the kernel mapped it, non-executable.
+    cases.push_back({Loaded::dlopen, State::no_gnu_stack, 0, true, std::nullopt});
+    cases.push_back({Loaded::dlopen, State::no_gnu_stack, 1, false, false});
+    cases.push_back({Loaded::dlopen, State::no_gnu_stack, 2, false, true});
     break;
   }
   return cases;

@@ -21,9 +21,13 @@ struct Prediction {
 struct Glibc241Case {
   enum class Loaded { startup, dlopen };
   Loaded loaded = Loaded::startup;
-  // Whether the program's stack is already executable in ld.so's view
-  // before the culprit is loaded; nullopt when the culprit is the program.
-  std::optional<bool> program_stack_executable;
+  // The program's stack before the culprit is loaded: executable (PF_X),
+  // not executable, or, without PT_GNU_STACK where ld.so's default is RWX,
+  // executable in ld.so's view only (the kernel mapped it non-executable and
+  // ld.so, believing it executable already, never changes it). nullopt when
+  // the culprit is the program.
+  enum class ProgramStack { not_executable, executable, no_gnu_stack };
+  std::optional<ProgramStack> program_stack;
   int tunable = 1; // glibc.rtld.execstack: 0 refuse, 1 default, 2 force
   bool refused = false;
   // The main thread's [stack] once it runs; nullopt when it never ran.

@@ -109,12 +109,6 @@ std::string text_row(const FileReport& report, bool colour) {
       cell(cet_cell(report), k_cet, false, colour), shown(report.path));
 }
 
-std::string execstack_remedy(const std::string& path) {
-  return fmt::format("run 'sealexec fix --clear-execstack {}', or relink it with "
-                     "-Wl,-z,noexecstack",
-                     path);
-}
-
 std::string execstack_remedy(const FileReport& report) {
   // The same decision fix acts on (report.stack_fix); only the wording of
   // the plain case differs from the culprit's, being a command to run.
@@ -259,11 +253,18 @@ nlohmann::json glibc_2_41_json(const std::vector<audit::Glibc241Case>& cases) {
     return executable ? nlohmann::json(*executable ? "executable" : "not-executable")
                       : nlohmann::json();
   };
+  const auto program_stack = [](std::optional<audit::Glibc241Case::ProgramStack> state) {
+    using State = audit::Glibc241Case::ProgramStack;
+    return !state                           ? nlohmann::json()
+           : *state == State::executable     ? nlohmann::json("executable")
+           : *state == State::not_executable ? nlohmann::json("not-executable")
+                                             : nlohmann::json("no-gnu-stack");
+  };
   nlohmann::json list = nlohmann::json::array();
   for (const audit::Glibc241Case& c : cases) {
     list.push_back({{"loaded", c.loaded == audit::Glibc241Case::Loaded::startup ? "startup"
                                                                                : "dlopen"},
-                    {"program_stack", stack(c.program_stack_executable)},
+                    {"program_stack", program_stack(c.program_stack)},
                     {"tunable", c.tunable},
                     {"outcome", c.refused ? "refused" : "allowed"},
                     {"stack", stack(c.stack_executable)}});

@@ -40,8 +40,5 @@ namespace sealexec::cli {
 // What to do about the executable stack of `report`: `sealexec fix` where it
 // really clears it, else a relink, or (trampolines) why it should stay.
 [[nodiscard]] std::string execstack_remedy(const audit::FileReport& report);
-// The old form, knowing only the path: it cannot tell whether fix can change
-// the file (a tcc library it cannot). Prefer the overload above.
-[[nodiscard]] std::string execstack_remedy(const std::string& path);
 
 } // namespace sealexec::cli

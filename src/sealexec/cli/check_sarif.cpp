@@ -1,6 +1,7 @@
 #include "sealexec/cli/check_sarif.h"
 
 #include "sealexec/audit/culprits.h"
+#include "sealexec/cli/check_output.h"
 #include "sealexec/version.h"
 
 #include <fmt/format.h>
@@ -203,8 +204,9 @@ std::string finding_message(Finding finding, const audit::FileReport& report) {
   const RuleText& rule = rules()[rule_index(audit::finding_name(finding))];
   switch (finding) {
   case Finding::execstack:
+    // The remedy fix would really carry out on this file (or why not).
     return fmt::format("{} gets an executable stack: {}. Remedy: {}", report.path,
-                       report.stack_reason, rule.remedy);
+                       report.stack_reason, cli::execstack_remedy(report));
   case Finding::wx:
     return fmt::format("{}: program header{} {} {} writable and executable PT_LOAD. Remedy: {}",
                        report.path, report.wx_segments.size() == 1 ? "" : "s",

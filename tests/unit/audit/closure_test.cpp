@@ -216,7 +216,7 @@ TEST_F(ClosureTest, CulpritsAreNamedWithPredictionsAndRemedy) {
   for (int tunable = 0; tunable < 3; ++tunable) {
     const Case& c = cases[static_cast<std::size_t>(tunable)];
     EXPECT_EQ(c.loaded, Case::Loaded::startup);
-    EXPECT_EQ(c.program_stack_executable, false);
+    EXPECT_EQ(c.program_stack, Case::ProgramStack::not_executable);
     EXPECT_EQ(c.tunable, tunable);
     EXPECT_EQ(c.refused, tunable == 0);
     EXPECT_EQ(c.stack_executable, tunable == 0 ? std::nullopt : std::optional<bool>(true));
@@ -253,11 +253,12 @@ TEST_F(ClosureTest, AProgramWithoutAStackHeaderIsACulprit) {
   EXPECT_EQ(cases[1].stack_executable, false) << "the kernel's main stack stays";
   EXPECT_EQ(cases[2].stack_executable, true);
   for (const auto& c : cases) {
-    EXPECT_EQ(c.program_stack_executable, std::nullopt);
+    EXPECT_EQ(c.program_stack, std::nullopt);
   }
 }
 
-// A library as the root is what dlopen loads: six measured cases.
+// A library as the root is what dlopen loads: nine measured cases, three
+// for each state of the program's stack.
 TEST_F(ClosureTest, ALibraryRootIsJudgedAsDlopenLoadsIt) {
   ElfBuilder bad;
   bad.dynamic.push_back({DT_SONAME, bad.add_string("libbad.so")});
@@ -271,16 +272,23 @@ TEST_F(ClosureTest, ALibraryRootIsJudgedAsDlopenLoadsIt) {
   ASSERT_EQ(culprits.size(), 1U);
   EXPECT_EQ(culprits[0].object, 0U);
   const auto& cases = culprits[0].glibc_2_41;
-  ASSERT_EQ(cases.size(), 6U);
+  ASSERT_EQ(cases.size(), 9U);
+  using State = Glibc241Case::ProgramStack;
   int refused = 0;
   for (const auto& c : cases) {
     EXPECT_EQ(c.loaded, Glibc241Case::Loaded::dlopen);
-    ASSERT_TRUE(c.program_stack_executable.has_value());
-    const bool expect_refused = c.tunable == 0 || (c.tunable == 1 && !*c.program_stack_executable);
-    EXPECT_EQ(c.refused, expect_refused) << c.tunable << *c.program_stack_executable;
+    ASSERT_TRUE(c.program_stack.has_value());
+    const bool not_executable = *c.program_stack == State::not_executable;
+    const bool expect_refused = c.tunable == 0 || (c.tunable == 1 && not_executable);
+    EXPECT_EQ(c.refused, expect_refused) << c.tunable;
+    // With 1, a program without PT_GNU_STACK keeps the kernel's
+    // non-executable main stack; one with PF_X has an executable one.
+    if (c.tunable == 1 && !not_executable) {
+      EXPECT_EQ(c.stack_executable, *c.program_stack == State::executable);
+    }
     refused += c.refused ? 1 : 0;
   }
-  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(refused, 4);
   EXPECT_NE(culprits[0].predictions[2].outcome.find("unless the program's stack counts as "
                                                     "executable already"),
             std::string::npos);
