@@ -88,7 +88,7 @@ import json, sys
 f = json.load(open(sys.argv[1]))["files"][0]
 assert f["type"] == "lib" and f["stack"]["intent"] == "trampolines", f["stack"]
 c = f["closure"]["culprits"]
-assert len(c) == 1 and c[0]["intent"] == "trampolines" and len(c[0]["glibc_2_41"]) == 6, c
+assert len(c) == 1 and c[0]["intent"] == "trampolines" and len(c[0]["glibc_2_41"]) == 9, c
 PY
 expect_code 3 "$SEALEXEC" fix --clear-execstack "$WORK/libnested.so"
 

@@ -67,25 +67,44 @@ struct Probed {
 // class or machine. Anything else ends ld.so's search there, and the program
 // cannot start: a file that is not valid ELF, or cannot be read, is returned
 // with its error. What is accepted is analysed through the same descriptor.
-std::optional<Probed> probe(const std::string& path, const LoaderConfig& config) {
+ProbeCache::Entry look_at(const std::string& path, const LoaderConfig& config) {
+  ProbeCache::Entry entry;
   auto opened = loader_tree(config).open(path);
   Expected<elf::ElfFile> file = opened ? elf::ElfFile::read((*opened)->bytes())
                                        : Expected<elf::ElfFile>(fail(opened.error()));
   if (!file) {
     const Error& error = file.error();
     if (error.code == Errc::system && (error.sys_errno == ENOENT || error.sys_errno == EACCES)) {
-      return std::nullopt;
+      return entry;
     }
     Error stop = file.error();
     stop.reason = fmt::format("ld.so stops here and the program cannot start: {}",
                               stop.reason);
-    return Probed{FileId{}, fail(std::move(stop))};
+    entry.report = fail(std::move(stop));
+    return entry;
   }
-  const elf::FileHeader& header = file->header();
-  if (header.machine != config.machine || header.elf_class != config.elf_class) {
+  entry.id = (*opened)->id();
+  entry.elf = true;
+  entry.machine = file->header().machine;
+  entry.elf_class = file->header().elf_class;
+  entry.report = analyze(*file, path);
+  return entry;
+}
+
+std::optional<Probed> probe(const std::string& path, const LoaderConfig& config,
+                            ProbeCache* cache) {
+  std::shared_ptr<const ProbeCache::Entry> entry = cache != nullptr ? cache->find(path) : nullptr;
+  if (!entry) {
+    entry = std::make_shared<const ProbeCache::Entry>(look_at(path, config));
+    if (cache != nullptr) {
+      cache->remember(path, entry);
+    }
+  }
+  if (!entry->report ||
+      (entry->elf && (entry->machine != config.machine || entry->elf_class != config.elf_class))) {
     return std::nullopt;
   }
-  return Probed{(*opened)->id(), analyze(*file, path)};
+  return Probed{entry->id, *entry->report};
 }
 
 std::string directory_of(const std::string& path, const LoaderConfig& config) {
@@ -96,10 +115,10 @@ std::string directory_of(const std::string& path, const LoaderConfig& config) {
 
 class Resolver {
 public:
-  explicit Resolver(const LoaderConfig& config) : m_config(config) {}
+  Resolver(const LoaderConfig& config, ProbeCache* cache) : m_config(config), m_cache(cache) {}
 
   Expected<Closure> run(const std::string& program) {
-    auto probed = probe(program, m_config);
+    auto probed = probe(program, m_config, m_cache);
     if (!probed) {
       // Let the analysis say what is wrong with the program itself.
       SEALEXEC_TRY_ASSIGN(const auto opened, loader_tree(m_config).open(program));
@@ -167,7 +186,7 @@ private:
       return;
     }
     const std::string path = *report->interpreter;
-    auto probed = probe(path, m_config);
+    auto probed = probe(path, m_config, m_cache);
     if (!probed) {
       // The kernel opens the interpreter itself: exec fails with ENOENT (or
       // ENOEXEC for one of another machine) before ld.so ever runs.
@@ -200,7 +219,7 @@ private:
       return std::nullopt;
     }
     const std::string path = std::exchange(m_library_root_ldso, std::string());
-    auto probed = probe(path, m_config);
+    auto probed = probe(path, m_config, m_cache);
     if (!probed || !probed->report || m_by_file.contains(probed->id)) {
       return std::nullopt;
     }
@@ -246,7 +265,7 @@ private:
         candidate += '/';
       }
       candidate += name;
-      if (auto probed = probe(candidate, m_config)) {
+      if (auto probed = probe(candidate, m_config, m_cache)) {
         return Hit{std::move(candidate), std::move(*probed), via};
       }
     }
@@ -297,7 +316,7 @@ private:
                      path.find('/', dir.size() + 1) == std::string::npos;
             });
         if (!(nodeflib && in_system_dir)) {
-          if (auto probed = probe(path, m_config)) {
+          if (auto probed = probe(path, m_config, m_cache)) {
             return Hit{path, std::move(*probed), FoundVia::cache};
           }
         }
@@ -324,7 +343,7 @@ private:
           // A path: tokens expanded against the requester, then opened as
           // it is (relative to the working directory).
           if (auto path = expand_tokens(name, origin_of(requester), m_config)) {
-            if (auto probed = probe(*path, m_config)) {
+            if (auto probed = probe(*path, m_config, m_cache)) {
               found = Hit{*path, std::move(*probed), FoundVia::path_name};
             }
           }
@@ -351,6 +370,7 @@ private:
   }
 
   const LoaderConfig& m_config;
+  ProbeCache* m_cache; // may be null
   Closure m_closure;
   std::vector<Node> m_nodes;       // parallel to m_closure.objects
   std::vector<std::size_t> m_order; // objects whose dependencies are to be loaded, in order
@@ -360,14 +380,28 @@ private:
 
 } // namespace
 
-Expected<Closure> resolve_closure(const std::string& path, const LoaderConfig& config) {
-  return Resolver(config).run(path);
+std::shared_ptr<const ProbeCache::Entry> ProbeCache::find(const std::string& path) const {
+  const std::lock_guard lock(m_mutex);
+  const auto found = m_entries.find(path);
+  return found != m_entries.end() ? found->second : nullptr;
+}
+
+void ProbeCache::remember(const std::string& path, std::shared_ptr<const Entry> entry) {
+  const std::lock_guard lock(m_mutex);
+  if (m_entries.size() < m_limit) {
+    m_entries.emplace(path, std::move(entry));
+  }
+}
+
+Expected<Closure> resolve_closure(const std::string& path, const LoaderConfig& config,
+                                  ProbeCache* cache) {
+  return Resolver(config, cache).run(path);
 }
 
 Closure resolve_closure(FileReport program, std::string name, std::optional<std::string> origin,
                         const LoaderConfig& config) {
   // An image in memory shares no inode with anything on disk.
-  return Resolver(config).run(std::move(program), name, std::move(origin), FileId{});
+  return Resolver(config, nullptr).run(std::move(program), name, std::move(origin), FileId{});
 }
 
 } // namespace sealexec::audit

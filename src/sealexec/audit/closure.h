@@ -7,6 +7,9 @@
 #include "sealexec/util/error.h"
 
 #include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,13 +41,42 @@ struct Closure {
   std::vector<ClosureObject> objects;
 };
 
+// What ld.so would find at each path, shared by the closures of one scan so
+// that every object is opened and judged once, however many programs need
+// it. A scan takes paths to stay as they were while it runs (as every
+// checker must). Thread-safe; holds at most `limit` paths, then stops
+// remembering more.
+class ProbeCache {
+public:
+  // What one path holds. `report` is nullopt when ld.so passes the path over
+  // (absent, or may not be opened); an error when the file stops ld.so's
+  // search (not valid ELF, unreadable).
+  struct Entry {
+    TreeFileId id;
+    bool elf = false; // the headers were read: machine and class are known
+    std::uint16_t machine = 0;
+    elf::ElfClass elf_class = elf::ElfClass::elf64;
+    std::optional<Expected<FileReport>> report;
+  };
+
+  explicit ProbeCache(std::size_t limit = 1U << 16) : m_limit(limit) {}
+  [[nodiscard]] std::shared_ptr<const Entry> find(const std::string& path) const;
+  void remember(const std::string& path, std::shared_ptr<const Entry> entry);
+
+private:
+  std::size_t m_limit;
+  mutable std::mutex m_mutex;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> m_entries;
+};
+
 // Resolves the closure of the program at `path` under `config`. $ORIGIN of
 // the program is its real directory (what /proc/self/exe gives when it runs;
 // ldd instead uses the path as given); for libraries it is the directory of
 // the path they were found under. Errc when the program itself cannot be
 // read; problems with dependencies are recorded in their objects.
 [[nodiscard]] Expected<Closure> resolve_closure(const std::string& path,
-                                                const LoaderConfig& config);
+                                                const LoaderConfig& config,
+                                                ProbeCache* cache = nullptr);
 
 // The same for a program already analysed, such as a sealed image: `name`
 // names it, and `origin` is what $ORIGIN stands for in its RPATH/RUNPATH

@@ -59,7 +59,7 @@ Outcome analyse_file(const Task& task, const FileTree& tree) {
   return ScanItem{task.path, analyze(*elf_file, task.path), std::nullopt};
 }
 
-Outcome analyse(const Task& task, const ScanOptions& options) {
+Outcome analyse(const Task& task, const ScanOptions& options, ProbeCache* cache) {
   const FileTree& tree = options.tree != nullptr ? *options.tree : host_tree();
   Outcome outcome = analyse_file(task, tree);
   if (!options.deps || !outcome || !outcome->report) {
@@ -77,28 +77,34 @@ Outcome analyse(const Task& task, const ScanOptions& options) {
                                  options.ld_library_path
                                      ? std::optional<std::string_view>(*options.ld_library_path)
                                      : std::nullopt);
-  outcome->closure = resolve_closure(task.path, config);
+  outcome->closure = resolve_closure(task.path, config, cache);
   return outcome;
 }
 
 // The tasks of one scan, produced by a walker thread, analysed by workers
 // and handed over in order through a ring of `window` slots.
+//
+// Most files take a few microseconds, so the threads meet rarely: the
+// walker hands over tasks in batches, a worker takes several at once and
+// publishes their results together, the caller takes every finished result
+// in a row at once, and each side is woken only when someone waits for
+// exactly what it provides.
 class Pipeline {
 public:
-  explicit Pipeline(const ScanOptions& options)
-      : m_options(options), m_slots(std::max<std::size_t>(options.window, 1)) {}
+  Pipeline(const ScanOptions& options, unsigned threads, ProbeCache* cache)
+      : m_options(options), m_cache(cache), m_threads(std::max(1U, threads)),
+        m_slots(std::max<std::size_t>(options.window, 1)) {}
 
-  // Walker side: waits for a free slot.
+  // Walker side: queues `task`, handing over a batch when it is full.
   void push(Task task) {
-    std::unique_lock lock(m_mutex);
-    m_space.wait(lock, [&] { return m_produced - m_handed_over < m_slots.size(); });
-    Slot& slot = m_slots[m_produced % m_slots.size()];
-    slot = Slot{.task = std::move(task)};
-    ++m_produced;
-    m_work.notify_one();
+    m_batch.push_back(std::move(task));
+    if (m_batch.size() >= k_walker_batch) {
+      flush();
+    }
   }
 
   void finish_producing() {
+    flush();
     const std::lock_guard lock(m_mutex);
     m_producing = false;
     m_work.notify_all();
@@ -107,51 +113,118 @@ public:
 
   // Worker side: takes tasks until there are no more.
   void work() {
+    std::vector<std::pair<std::size_t, Task>> taken;
+    std::vector<std::pair<std::size_t, Outcome>> results;
+    std::unique_lock lock(m_mutex);
     for (;;) {
-      std::unique_lock lock(m_mutex);
-      m_work.wait(lock, [&] { return m_taken < m_produced || !m_producing; });
+      bool next_finished = false;
+      for (auto& [index, outcome] : results) {
+        Slot& slot = slot_of(index);
+        slot.outcome = std::move(outcome);
+        slot.finished = true;
+        next_finished = next_finished || index == m_handed_over;
+      }
+      results.clear();
+      if (next_finished && m_caller_waiting) {
+        m_done.notify_one();
+      }
+      while (m_taken >= m_produced && m_producing) {
+        ++m_idle_workers;
+        m_work.wait(lock);
+        --m_idle_workers;
+      }
       if (m_taken >= m_produced) {
         return;
       }
-      const std::size_t index = m_taken++;
-      Task task = std::move(m_slots[index % m_slots.size()].task);
+      // A fair share of what is queued, so the other workers get some.
+      const std::size_t queued = m_produced - m_taken;
+      const std::size_t count = std::clamp<std::size_t>(queued / m_threads, 1, k_worker_batch);
+      for (std::size_t i = 0; i < count; ++i) {
+        taken.emplace_back(m_taken, std::move(slot_of(m_taken).task));
+        ++m_taken;
+      }
       lock.unlock();
-      Outcome outcome = analyse(task, m_options);
+      for (auto& [index, task] : taken) {
+        results.emplace_back(index, analyse(task, m_options, m_cache));
+      }
+      taken.clear();
       lock.lock();
-      Slot& slot = m_slots[index % m_slots.size()];
-      slot.outcome = std::move(outcome);
-      slot.finished = true;
-      m_done.notify_all();
     }
   }
 
   // Caller side: the next result in order, or false when all are handed over.
   bool next(Outcome& outcome) {
+    if (m_ready_next < m_ready.size()) {
+      outcome = std::move(m_ready[m_ready_next++]);
+      return true;
+    }
+    m_ready.clear();
+    m_ready_next = 0;
     std::unique_lock lock(m_mutex);
+    m_caller_waiting = true;
     m_done.wait(lock, [&] {
-      return (m_handed_over < m_produced && m_slots[m_handed_over % m_slots.size()].finished) ||
+      return (m_handed_over < m_produced && slot_of(m_handed_over).finished) ||
              (!m_producing && m_handed_over == m_produced);
     });
+    m_caller_waiting = false;
     if (m_handed_over == m_produced) {
       return false;
     }
-    Slot& slot = m_slots[m_handed_over % m_slots.size()];
-    outcome = std::move(slot.outcome);
-    slot = Slot{};
-    ++m_handed_over;
-    m_space.notify_one();
+    while (m_handed_over < m_produced && slot_of(m_handed_over).finished) {
+      Slot& slot = slot_of(m_handed_over);
+      m_ready.push_back(std::move(slot.outcome));
+      slot = Slot{};
+      ++m_handed_over;
+    }
+    if (m_walker_waiting) {
+      m_space.notify_one();
+    }
+    lock.unlock();
+    outcome = std::move(m_ready[m_ready_next++]);
     return true;
   }
 
 private:
+  static constexpr std::size_t k_walker_batch = 32;
+  static constexpr std::size_t k_worker_batch = 8;
+
   struct Slot {
     Task task;
     Outcome outcome;
     bool finished = false;
   };
+
+  Slot& slot_of(std::size_t index) { return m_slots[index % m_slots.size()]; }
+
+  void flush() {
+    if (m_batch.empty()) {
+      return;
+    }
+    std::unique_lock lock(m_mutex);
+    for (Task& task : m_batch) {
+      if (m_produced - m_handed_over >= m_slots.size()) {
+        // The window is full: let the workers at what is queued, then wait.
+        if (m_idle_workers > 0) {
+          m_work.notify_all();
+        }
+        m_walker_waiting = true;
+        m_space.wait(lock, [&] { return m_produced - m_handed_over < m_slots.size(); });
+        m_walker_waiting = false;
+      }
+      slot_of(m_produced) = Slot{.task = std::move(task)};
+      ++m_produced;
+    }
+    m_batch.clear();
+    if (m_idle_workers > 0) {
+      m_work.notify_all();
+    }
+  }
+
   const ScanOptions& m_options;
+  ProbeCache* m_cache; // shared by every closure of the scan; null without --deps
+  const unsigned m_threads;
   std::mutex m_mutex;
-  std::condition_variable m_space; // walker waits for a free slot
+  std::condition_variable m_space; // the walker waits for a free slot
   std::condition_variable m_work;  // workers wait for tasks
   std::condition_variable m_done;  // the caller waits for the next result
   std::vector<Slot> m_slots;
@@ -159,6 +232,12 @@ private:
   std::size_t m_taken = 0;
   std::size_t m_handed_over = 0;
   bool m_producing = true;
+  unsigned m_idle_workers = 0;
+  bool m_walker_waiting = false;
+  bool m_caller_waiting = false;
+  std::vector<Task> m_batch;      // the walker's, not yet handed over
+  std::vector<Outcome> m_ready;   // the caller's, taken from the ring
+  std::size_t m_ready_next = 0;
 };
 
 // Depth first, entries sorted by name, symbolic links not followed.
@@ -203,9 +282,14 @@ void walk(std::span<const std::string> paths, const ScanOptions& options, Pipeli
 void scan(std::span<const std::string> paths, const ScanOptions& options,
           const std::function<void(ScanItem&&)>& on_item,
           const std::function<void(std::size_t)>& on_progress) {
-  Pipeline pipeline(options);
   const unsigned threads =
       options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  // Each library is judged once, however many programs need it.
+  std::optional<ProbeCache> probes;
+  if (options.deps) {
+    probes.emplace();
+  }
+  Pipeline pipeline(options, threads, probes ? &*probes : nullptr);
   std::vector<std::jthread> workers;
   workers.reserve(threads);
   for (unsigned i = 0; i < threads; ++i) {
