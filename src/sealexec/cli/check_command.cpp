@@ -28,6 +28,9 @@ constexpr OptionSpec k_check_options[] = {
     {"--sarif", "", "", "Print one SARIF 2.1.0 log for code scanning (docs/check-sarif.md)"},
     {"--root", "", "DIR",
      "Check the system in DIR: PATHs inside it, its ld.so.cache and directories; nothing is run"},
+    {"--image", "", "FILE",
+     "Check a container image (docker-archive, OCI archive or layout; FILE:REF picks one) "
+     "read from its archive: PATHs inside it; nothing is unpacked or run"},
     {"--fail-on", "", "LIST",
      "Exit 1 when any of these findings is present, e.g. execstack,wx,textrel"},
 };
@@ -123,17 +126,18 @@ int check(const ParsedOptions& options) {
   bool first = true;
   Progress progress;
 
-  if (json) {
-    print("{\"sealexec_check\":1,\"files\":[");
-  } else if (!sarif) {
-    print(text_header() + "\n");
-  }
   audit::ScanOptions scan_options;
   scan_options.recursive = options.has("--recursive");
   scan_options.deps = options.has("--deps");
   const auto root = options.value("--root");
-  auto target = root ? CheckTarget::root(*root, scan_options.deps)
-                     : CheckTarget::host(scan_options.deps);
+  const auto image = options.value("--image");
+  if (root && image) {
+    report(make_error(Errc::invalid_argument, "check", "--root and --image cannot be combined"));
+    return k_exit_check_error;
+  }
+  auto target = root    ? CheckTarget::root(*root, scan_options.deps)
+                : image ? CheckTarget::image(*image, scan_options.deps)
+                        : CheckTarget::host(scan_options.deps);
   if (!target) {
     report(target.error());
     return k_exit_check_error;
@@ -141,10 +145,18 @@ int check(const ParsedOptions& options) {
   for (const std::string& warning : target->warnings()) {
     warn(warning);
   }
+  // After the target: an image that cannot be read is one line on stderr,
+  // with nothing half-printed on stdout.
+  if (json) {
+    print("{\"sealexec_check\":1,\"files\":[");
+  } else if (!sarif) {
+    print(text_header() + "\n");
+  }
   scan_options.tree = target->tree();
   scan_options.cache = target->cache();
   // Another system's ld.so never sees this shell's LD_LIBRARY_PATH.
-  if (const char* library_path = std::getenv("LD_LIBRARY_PATH"); library_path && !root) {
+  if (const char* library_path = std::getenv("LD_LIBRARY_PATH");
+      library_path && !root && !image) {
     scan_options.ld_library_path = library_path;
   }
   audit::scan(
@@ -194,11 +206,10 @@ int check(const ParsedOptions& options) {
           return;
         }
         if (json) {
-          nlohmann::json entry = report_json(*item.report);
-          if (item.closure && *item.closure) {
-            entry["closure"] = closure_json(**item.closure);
-          }
-          print(fmt::format("{}{}", first ? "\n" : ",\n", json_text(std::move(entry))));
+          std::string entry(first ? "\n" : ",\n");
+          append_report_json(entry, *item.report,
+                             item.closure && *item.closure ? &**item.closure : nullptr);
+          print(entry);
           first = false;
           return;
         }
@@ -252,7 +263,8 @@ int check(const ParsedOptions& options) {
 const Command k_check_command{
     .name = "check",
     .summary = "Find which objects need an executable stack or break W^X, and say why.",
-    .usage = "sealexec check [-R] [--deps] [--root DIR] [--json|--sarif] [--fail-on LIST] PATH...",
+    .usage = "sealexec check [-R] [--deps] [--root DIR|--image FILE] [--json|--sarif] [--fail-on LIST] "
+             "PATH...",
     .details = "Findings (for --fail-on): execstack, wx, textrel, no-relro, partial-relro, no-pie,\n"
                "no-ibt, no-shstk, no-bti, duplicate-gnu-stack.\n"
                "With --deps, a culprit anywhere in a program's closure counts for execstack and wx.\n"

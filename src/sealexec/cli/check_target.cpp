@@ -1,5 +1,7 @@
 #include "sealexec/cli/check_target.h"
 
+#include "sealexec/audit/image_tree.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -34,6 +36,15 @@ Expected<CheckTarget> CheckTarget::root(const std::string& directory, bool deps)
   SEALEXEC_TRY_ASSIGN(target.m_tree, audit::open_root_tree(directory));
   if (deps) {
     target.load_cache_from_tree(fmt::format("{} in {}", k_cache_path, directory));
+  }
+  return target;
+}
+
+Expected<CheckTarget> CheckTarget::image(const std::string& file, bool deps) {
+  CheckTarget target;
+  SEALEXEC_TRY_ASSIGN(target.m_tree, audit::open_image_tree(file));
+  if (deps) {
+    target.load_cache_from_tree(fmt::format("{} in {}", k_cache_path, file));
   }
   return target;
 }

@@ -22,6 +22,10 @@ public:
   // The root file system in `directory`: its own /etc/ld.so.cache, read
   // through the tree.
   [[nodiscard]] static Expected<CheckTarget> root(const std::string& directory, bool deps);
+  // The container image in `file` (FILE or FILE:REF; docker-archive, OCI
+  // archive or OCI layout directory), its layers applied in memory: its own
+  // /etc/ld.so.cache, read through the tree.
+  [[nodiscard]] static Expected<CheckTarget> image(const std::string& file, bool deps);
 
   // The tree to scan; null for this machine.
   [[nodiscard]] const audit::FileTree* tree() const { return m_tree.get(); }
