@@ -1,5 +1,6 @@
 #include "sealexec/cli/check_output.h"
 
+#include "sealexec/cli/json_writer.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/elf/machine.h"
 
@@ -248,121 +249,151 @@ std::vector<std::string> text_closure(const audit::Closure& closure, bool colour
 
 namespace {
 
-nlohmann::json glibc_2_41_json(const std::vector<audit::Glibc241Case>& cases) {
-  const auto stack = [](std::optional<bool> executable) {
-    return executable ? nlohmann::json(*executable ? "executable" : "not-executable")
-                      : nlohmann::json();
-  };
-  const auto program_stack = [](std::optional<audit::Glibc241Case::ProgramStack> state) {
-    using State = audit::Glibc241Case::ProgramStack;
-    return !state                           ? nlohmann::json()
-           : *state == State::executable     ? nlohmann::json("executable")
-           : *state == State::not_executable ? nlohmann::json("not-executable")
-                                             : nlohmann::json("no-gnu-stack");
-  };
-  nlohmann::json list = nlohmann::json::array();
+std::string_view program_stack_name(audit::Glibc241Case::ProgramStack state) {
+  using State = audit::Glibc241Case::ProgramStack;
+  return state == State::executable       ? "executable"
+         : state == State::not_executable ? "not-executable"
+                                          : "no-gnu-stack";
+}
+
+// Keys in sorted order everywhere below: the order nlohmann::json (a
+// std::map) printed them in, kept so that the output stays the same.
+void write_glibc_2_41(JsonWriter& json, const std::vector<audit::Glibc241Case>& cases) {
+  json.begin_array();
   for (const audit::Glibc241Case& c : cases) {
-    list.push_back({{"loaded", c.loaded == audit::Glibc241Case::Loaded::startup ? "startup"
-                                                                               : "dlopen"},
-                    {"program_stack", program_stack(c.program_stack)},
-                    {"tunable", c.tunable},
-                    {"outcome", c.refused ? "refused" : "allowed"},
-                    {"stack", stack(c.stack_executable)}});
+    json.begin_object();
+    json.key("loaded").string(c.loaded == audit::Glibc241Case::Loaded::startup ? "startup"
+                                                                              : "dlopen");
+    json.key("outcome").string(c.refused ? "refused" : "allowed");
+    json.key("program_stack");
+    c.program_stack ? json.string(program_stack_name(*c.program_stack)) : json.null();
+    json.key("stack");
+    c.stack_executable ? json.string(*c.stack_executable ? "executable" : "not-executable")
+                       : json.null();
+    json.key("tunable").number(std::int64_t{c.tunable});
+    json.end_object();
   }
-  return list;
+  json.end_array();
+}
+
+void write_findings(JsonWriter& json, const FileReport& report) {
+  json.begin_array();
+  for (const Finding finding : report.findings()) {
+    json.string(audit::finding_name(finding));
+  }
+  json.end_array();
+}
+
+void write_culprit(JsonWriter& json, const audit::Closure& closure, const audit::Culprit& culprit) {
+  json.begin_object();
+  json.key("execstack").boolean(culprit.execstack);
+  if (culprit.execstack) {
+    json.key("glibc_2_41");
+    write_glibc_2_41(json, culprit.glibc_2_41);
+    json.key("intent").string(stack_intent_name(culprit.intent));
+  }
+  json.key("object").number(std::uint64_t{culprit.object});
+  json.key("path").string(closure.objects[culprit.object].path);
+  json.key("predictions").begin_array();
+  for (const audit::Prediction& prediction : culprit.predictions) {
+    json.begin_object();
+    json.key("outcome").string(prediction.outcome);
+    json.key("system").string(prediction.system);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("problem").string(culprit.problem);
+  json.key("remedy").string(culprit.remedy);
+  json.key("unloadable").boolean(culprit.unloadable);
+  if (culprit.execstack) {
+    json.key("warning");
+    culprit.warning.empty() ? json.null() : json.string(culprit.warning);
+  }
+  json.key("wx").boolean(culprit.wx);
+  json.end_object();
+}
+
+void write_closure(JsonWriter& json, const audit::Closure& closure) {
+  json.begin_object();
+  json.key("culprits").begin_array();
+  for (const audit::Culprit& culprit : audit::find_culprits(closure)) {
+    write_culprit(json, closure, culprit);
+  }
+  json.end_array();
+  json.key("objects").begin_array();
+  for (const audit::ClosureObject& object : closure.objects) {
+    const bool readable = object.report && *object.report;
+    json.begin_object();
+    json.key("depth").number(std::uint64_t{object.depth});
+    if (object.report && !*object.report) {
+      json.key("error").string(object.report->error().message());
+    }
+    if (readable) {
+      json.key("findings");
+      write_findings(json, **object.report);
+    }
+    json.key("found_via").string(audit::found_via_name(object.via));
+    if (readable) {
+      json.key("ldso_executable_stack").boolean((*object.report)->ldso_exec_stack);
+    }
+    json.key("loader");
+    object.loader ? json.number(std::uint64_t{*object.loader}) : json.null();
+    json.key("name").string(object.name);
+    json.key("needs").numbers(object.children);
+    json.key("path");
+    object.via == audit::FoundVia::not_found ? json.null() : json.string(object.path);
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
 }
 
 } // namespace
 
-nlohmann::json closure_json(const audit::Closure& closure) {
-  nlohmann::json objects = nlohmann::json::array();
-  for (const audit::ClosureObject& object : closure.objects) {
-    nlohmann::json entry = {
-        {"name", object.name},
-        {"path", object.via == audit::FoundVia::not_found ? nlohmann::json()
-                                                           : nlohmann::json(object.path)},
-        {"found_via", audit::found_via_name(object.via)},
-        {"depth", object.depth},
-        {"loader", object.loader ? nlohmann::json(*object.loader) : nlohmann::json()},
-        {"needs", object.children},
-    };
-    if (object.report && *object.report) {
-      nlohmann::json findings = nlohmann::json::array();
-      for (const audit::Finding finding : (*object.report)->findings()) {
-        findings.push_back(std::string(audit::finding_name(finding)));
-      }
-      entry["findings"] = findings;
-      entry["ldso_executable_stack"] = (*object.report)->ldso_exec_stack;
-    } else if (object.report) {
-      entry["error"] = object.report->error().message();
-    }
-    objects.push_back(std::move(entry));
+void append_report_json(std::string& out, const FileReport& report,
+                        const audit::Closure* closure) {
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("bind_now").boolean(report.dynamic.bind_now());
+  json.key("byte_order").string(report.header.byte_order == elf::ByteOrder::little ? "little"
+                                                                                    : "big");
+  json.key("class").number(std::int64_t{report.header.elf_class == elf::ElfClass::elf64 ? 64 : 32});
+  if (closure != nullptr) {
+    json.key("closure");
+    write_closure(json, *closure);
   }
-  nlohmann::json culprits = nlohmann::json::array();
-  for (const audit::Culprit& culprit : audit::find_culprits(closure)) {
-    nlohmann::json predictions = nlohmann::json::array();
-    for (const audit::Prediction& prediction : culprit.predictions) {
-      predictions.push_back({{"system", prediction.system}, {"outcome", prediction.outcome}});
-    }
-    nlohmann::json entry = {{"object", culprit.object},
-                            {"path", closure.objects[culprit.object].path},
-                            {"execstack", culprit.execstack},
-                            {"wx", culprit.wx},
-                            {"unloadable", culprit.unloadable},
-                            {"problem", culprit.problem},
-                            {"predictions", predictions},
-                            {"remedy", culprit.remedy}};
-    if (culprit.execstack) {
-      entry["glibc_2_41"] = glibc_2_41_json(culprit.glibc_2_41);
-      entry["intent"] = stack_intent_name(culprit.intent);
-      entry["warning"] = culprit.warning.empty() ? nlohmann::json() : nlohmann::json(culprit.warning);
-    }
-    culprits.push_back(std::move(entry));
-  }
-  return {{"objects", objects}, {"culprits", culprits}};
-}
-
-nlohmann::json report_json(const FileReport& report) {
-  nlohmann::json findings = nlohmann::json::array();
-  for (const Finding finding : report.findings()) {
-    findings.push_back(std::string(audit::finding_name(finding)));
-  }
-  nlohmann::json stack = {
-      {"gnu_stack_headers", report.gnu_stack_count},
-      {"gnu_stack_flags",
-       report.gnu_stack_flags ? nlohmann::json(*report.gnu_stack_flags) : nlohmann::json()},
-      {"kernel_executable",
-       report.kernel_exec_stack ? nlohmann::json(*report.kernel_exec_stack) : nlohmann::json()},
-      {"ldso_executable", report.ldso_exec_stack},
-      {"reason", report.stack_reason},
-      {"intent", stack_intent_name(report.stack_intent)},
-      {"trampoline_offset",
-       report.trampoline_offset ? nlohmann::json(*report.trampoline_offset) : nlohmann::json()},
-      {"fix", stack_fix_name(report.stack_fix)},
-  };
-  return {
-      {"path", report.path},
-      {"type", kind_name(report.kind)},
-      {"machine", elf::machine_name(report.header.machine)},
-      {"class", report.header.elf_class == elf::ElfClass::elf64 ? 64 : 32},
-      {"byte_order", report.header.byte_order == elf::ByteOrder::little ? "little" : "big"},
-      {"stack", stack},
-      {"wx_segments", report.wx_segments},
-      {"textrel", report.dynamic.textrel()},
-      {"relro", relro_name(report.relro)},
-      {"bind_now", report.dynamic.bind_now()},
-      {"pie", report.kind == ObjectKind::pie_executable},
-      {"properties",
-       {{"ibt", report.properties.ibt()},
-        {"shstk", report.properties.shstk()},
-        {"bti", report.properties.bti()},
-        {"pac", report.properties.pac()}}},
-      {"soname", report.dynamic.soname ? nlohmann::json(*report.dynamic.soname)
-                                       : nlohmann::json()},
-      {"needed", report.dynamic.needed},
-      {"findings", findings},
-      {"warnings", report.warnings},
-  };
+  json.key("findings");
+  write_findings(json, report);
+  json.key("machine").string(elf::machine_name(report.header.machine));
+  json.key("needed").strings(report.dynamic.needed);
+  json.key("path").string(report.path);
+  json.key("pie").boolean(report.kind == ObjectKind::pie_executable);
+  json.key("properties").begin_object();
+  json.key("bti").boolean(report.properties.bti());
+  json.key("ibt").boolean(report.properties.ibt());
+  json.key("pac").boolean(report.properties.pac());
+  json.key("shstk").boolean(report.properties.shstk());
+  json.end_object();
+  json.key("relro").string(relro_name(report.relro));
+  json.key("soname").optional_string(report.dynamic.soname);
+  json.key("stack").begin_object();
+  json.key("fix").string(stack_fix_name(report.stack_fix));
+  json.key("gnu_stack_flags");
+  report.gnu_stack_flags ? json.number(std::uint64_t{*report.gnu_stack_flags}) : json.null();
+  json.key("gnu_stack_headers").number(std::int64_t{report.gnu_stack_count});
+  json.key("intent").string(stack_intent_name(report.stack_intent));
+  json.key("kernel_executable");
+  report.kernel_exec_stack ? json.boolean(*report.kernel_exec_stack) : json.null();
+  json.key("ldso_executable").boolean(report.ldso_exec_stack);
+  json.key("reason").string(report.stack_reason);
+  json.key("trampoline_offset");
+  report.trampoline_offset ? json.number(std::uint64_t{*report.trampoline_offset}) : json.null();
+  json.end_object();
+  json.key("textrel").boolean(report.dynamic.textrel());
+  json.key("type").string(kind_name(report.kind));
+  json.key("warnings").strings(report.warnings);
+  json.key("wx_segments").numbers(report.wx_segments);
+  json.end_object();
 }
 
 } // namespace sealexec::cli

@@ -12,7 +12,6 @@
 #include "sealexec/audit/culprits.h"
 #include "sealexec/audit/file_report.h"
 
-#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -27,15 +26,16 @@ namespace sealexec::cli {
 // and warnings.
 [[nodiscard]] std::vector<std::string> text_notes(const audit::FileReport& report);
 
-// The stable JSON form of one report.
-[[nodiscard]] nlohmann::json report_json(const audit::FileReport& report);
+// Appends the stable JSON form of one report to `out`, with its closure and
+// culprits when `closure` is given (docs/check-json.md). Strings are escaped
+// as json_text escapes them (cli/json_writer.h).
+void append_report_json(std::string& out, const audit::FileReport& report,
+                        const audit::Closure* closure);
 
 // The dependency tree as ld.so resolves it (each object expanded where it is
 // first loaded), then every culprit with its predicted outcomes and remedy.
 [[nodiscard]] std::vector<std::string> text_closure(const audit::Closure& closure, bool colour);
 
-// The JSON form of a closure and its culprits.
-[[nodiscard]] nlohmann::json closure_json(const audit::Closure& closure);
 
 // What to do about the executable stack of `report`: `sealexec fix` where it
 // really clears it, else a relink, or (trampolines) why it should stay.
