@@ -62,4 +62,5 @@ python3 "$SOURCE_DIR/tests/integration/lib/ldd_compare.py" "$WORK/objects" "$WOR
 # Names are the root's, for the root's architecture.
 grep -q '"path":"/lib/aarch64-linux-gnu/libc.so.6"' "$WORK/sealexec.json" ||
   fail "no aarch64 libc.so.6 under the root's own name"
+grep -q '"glibc":"2.41"' "$WORK/sealexec.json" || fail "the arm64 root's glibc is not named 2.41"
 echo "check --root agrees with the arm64 ld.so on $count objects"

@@ -59,6 +59,12 @@ PY
 [ -n "$only_in_root" ] || skip "every library of the root also exists on this machine"
 expect_code 0 "$SEALEXEC" check --root "$root_dir" --deps "$only_in_root"
 expect_file_contains "$WORK/out" "$only_in_root"
+# The root's glibc, not this machine's (Debian 12: 2.36), decides which
+# predictions apply.
+expect_file_contains "$WORK/out" "(the checked system has glibc 2.41)"
+expect_code 0 "$SEALEXEC" check --deps /bin/true
+host_glibc=$(getconf GNU_LIBC_VERSION | sed 's/^glibc //')
+expect_file_contains "$WORK/out" "(the checked system has glibc $host_glibc)"
 expect_code 2 "$SEALEXEC" check --deps "$only_in_root"
 
 # Symbolic links resolve inside the root, never on this machine: an absolute

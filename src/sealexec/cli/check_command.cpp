@@ -1,5 +1,6 @@
 #include "sealexec/cli/check_command.h"
 
+#include "sealexec/audit/glibc_version.h"
 #include "sealexec/audit/scan.h"
 #include "sealexec/cli/check_output.h"
 #include "sealexec/cli/check_sarif.h"
@@ -225,6 +226,12 @@ int check(const ParsedOptions& options) {
       },
       [&](std::size_t files) { progress.update(files); });
 
+  // Which of the predictions apply: they differ between glibc <= 2.40 and 2.41.
+  std::optional<std::string> glibc;
+  if (scan_options.deps) {
+    glibc = audit::glibc_version(scan_options.tree != nullptr ? *scan_options.tree
+                                                              : audit::host_tree());
+  }
   if (sarif) {
     print(json_text(sarif->document()) + "\n");
   } else if (json) {
@@ -236,7 +243,8 @@ int check(const ParsedOptions& options) {
                       json_text({{"checked", checked},
                                  {"errors", errors},
                                  {"findings", totals},
-                                 {"closure_culprits", closure_culprits}})));
+                                 {"closure_culprits", closure_culprits},
+                                 {"glibc", glibc ? nlohmann::json(*glibc) : nlohmann::json()}})));
   } else {
     std::string summary = fmt::format("{} ELF file{} checked", checked, checked == 1 ? "" : "s");
     for (const auto& [finding, count] : counts) {
@@ -245,6 +253,8 @@ int check(const ParsedOptions& options) {
     if (options.has("--deps")) {
       summary += fmt::format(", {} culprit{} in dependency closures", closure_culprits,
                              closure_culprits == 1 ? "" : "s");
+      summary += glibc ? fmt::format(" (the checked system has glibc {})", shown(*glibc))
+                       : std::string(" (no glibc found in the checked system)");
     }
     if (errors > 0) {
       summary += fmt::format(", {} could not be checked", errors);
