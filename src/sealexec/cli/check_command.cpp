@@ -239,12 +239,14 @@ int check(const ParsedOptions& options) {
     for (const audit::Finding finding : audit::all_findings()) {
       totals[std::string(audit::finding_name(finding))] = counts[finding];
     }
-    print(fmt::format("\n],\"summary\":{}}}\n",
-                      json_text({{"checked", checked},
-                                 {"errors", errors},
-                                 {"findings", totals},
-                                 {"closure_culprits", closure_culprits},
-                                 {"glibc", glibc ? nlohmann::json(*glibc) : nlohmann::json()}})));
+    nlohmann::json summary = {{"checked", checked},
+                              {"errors", errors},
+                              {"findings", totals},
+                              {"closure_culprits", closure_culprits}};
+    if (scan_options.deps) {
+      summary["glibc"] = glibc ? nlohmann::json(*glibc) : nlohmann::json();
+    }
+    print(fmt::format("\n],\"summary\":{}}}\n", json_text(std::move(summary))));
   } else {
     std::string summary = fmt::format("{} ELF file{} checked", checked, checked == 1 ? "" : "s");
     for (const auto& [finding, count] : counts) {
