@@ -610,11 +610,18 @@ Expected<ImageLayers> open_image_layers(const std::string& spec) {
   std::optional<std::string> ref;
   struct stat status {};
   if (::stat(file.c_str(), &status) != 0) {
+    // FILE:REF, where REF may hold a colon itself ("name:tag"): the longest
+    // prefix that exists is the file.
     const int saved = errno;
-    const std::size_t colon = spec.rfind(':');
-    if (colon == std::string::npos || colon == 0 ||
-        ::stat(spec.substr(0, colon).c_str(), &status) != 0) {
-      return fail(system_error("cannot open the image", spec, "stat", saved));
+    std::size_t colon = spec.size();
+    for (;;) {
+      colon = colon == 0 ? std::string::npos : spec.rfind(':', colon - 1);
+      if (colon == std::string::npos || colon == 0) {
+        return fail(system_error("cannot open the image", spec, "stat", saved));
+      }
+      if (::stat(spec.substr(0, colon).c_str(), &status) == 0) {
+        break;
+      }
     }
     file = spec.substr(0, colon);
     ref = spec.substr(colon + 1);
