@@ -150,6 +150,28 @@ SCANELF_CMD="scanelf -qR -e -t -b $CHECK_TREE"
 echo "== hyperfine: check vs scanelf over $CHECK_TREE"
 hyperfine -N --style basic --warmup 3 --runs 20 --export-json "$OUT/check.json" \
   --command-name "sealexec check" "$CHECK_CMD" --command-name "scanelf" "$SCANELF_CMD"
+# The closures of the same tree, every library judged once; scanelf's scan
+# with nothing to print (-qR) is the baseline named by the target.
+CHECK_DEPS_CMD="$SEALEXEC check -R --deps $CHECK_TREE --json"
+echo "== hyperfine: check --deps vs scanelf over $CHECK_TREE"
+hyperfine -N --style basic --warmup 3 --runs 20 --export-json "$OUT/check-deps.json" \
+  --command-name "sealexec check --deps" "$CHECK_DEPS_CMD" --command-name "scanelf" "$SCANELF_CMD" \
+  --command-name "scanelf -qR" "scanelf -qR $CHECK_TREE"
+# A container image read from its archive against the same tree unpacked
+# (bench/image-fixture.sh builds both from a Debian 13 minbase root; skipped
+# when it cannot).
+IMAGE_FIXTURE_STATUS=0
+"$BENCH_SRC/image-fixture.sh" "$BUILD" "$WORK/image" || IMAGE_FIXTURE_STATUS=$?
+if [ "$IMAGE_FIXTURE_STATUS" -eq 0 ]; then
+  echo "== hyperfine: check --image vs check -R of the unpacked tree"
+  hyperfine -N --style basic --warmup 2 --runs 10 --export-json "$OUT/check-image.json" \
+    --command-name "check --image" "$SEALEXEC check --image $WORK/image/image.tar -R --json /" \
+    --command-name "check -R unpacked" "$SEALEXEC check --root $WORK/image/rootfs -R --json /" \
+    --command-name "check --image --deps" "$SEALEXEC check --image $WORK/image/image.tar -R --deps --json /" \
+    --command-name "check -R --deps unpacked" "$SEALEXEC check --root $WORK/image/rootfs -R --deps --json /"
+  /usr/bin/time -o "$WORK/time" -f "%M %e" "$SEALEXEC" check --image "$WORK/image/image.tar" -R --deps --json / >/dev/null 2>&1 || true
+  echo "image $(cat "$WORK/time" | tail -n 1)" >"$OUT/check-image-memory.txt"
+fi
 mkdir -p "$WORK/checksec-set"
 find /usr/bin -maxdepth 1 -type f | sort | head -n 40 | while read -r f; do
   cp "$f" "$WORK/checksec-set/" 2>/dev/null || true
@@ -168,6 +190,8 @@ echo "== memory"
   echo "$CHECK_TREE $(memory "$CHECK_TREE")"
   echo "/usr $(memory /usr)"
 } >"$OUT/check-memory.txt"
+/usr/bin/time -o "$WORK/time" -f "%M %e" "$SEALEXEC" check -R --deps /usr --json >/dev/null 2>&1 || true
+echo "/usr $(find /usr -type f 2>/dev/null | wc -l) $(tail -n 1 "$WORK/time")" >"$OUT/check-deps-memory.txt"
 cat "$OUT/check-memory.txt"
 
 # 4. C and C++ scripts. Warm: `sealexec hello.cpp` from the cache against
@@ -269,6 +293,10 @@ python3 "$BENCH_SRC/report.py" \
   --check "$OUT/check.json" \
   --checksec "$OUT/checksec.json" \
   --check-memory "$OUT/check-memory.txt" \
+  --check-deps "$OUT/check-deps.json" \
+  --check-deps-memory "$OUT/check-deps-memory.txt" \
+  --check-image "$OUT/check-image.json" \
+  --check-image-memory "$OUT/check-image-memory.txt" \
   --spawn "$OUT/bench_spawn.json" \
   --image "$OUT/bench_image.json" \
   --cache "$OUT/bench_cache.json" \
@@ -292,6 +320,8 @@ python3 "$BENCH_SRC/report.py" \
   --invocation "$INTERLEAVED_CMD NAME COMMAND ... (every command above but python_runner.py)" \
   --invocation "$SPAWN_CMD" \
   --invocation "hyperfine -N --warmup 3 --runs 20 '$CHECK_CMD' '$SCANELF_CMD'" \
+  --invocation "hyperfine -N --warmup 3 --runs 20 '$CHECK_DEPS_CMD' '$SCANELF_CMD' 'scanelf -qR $CHECK_TREE'" \
+  --invocation "hyperfine -N --warmup 2 --runs 10 '$SEALEXEC check --image IMAGE.tar -R [--deps] --json /' '$SEALEXEC check --root ROOTFS -R [--deps] --json /' (bench/image-fixture.sh: a Debian 13 minbase root imported with podman, saved as docker-archive; ROOTFS the same files unpacked)" \
   --invocation "hyperfine -N --warmup 1 --runs 3 '$SEALEXEC check -R SET --json' 'checksec --dir=SET --output=json' (SET: 40 files of /usr/bin)" \
   --invocation "/usr/bin/time -f '%M %e' $SEALEXEC check -R TREE --json (TREE: $CHECK_TREE, /usr)" \
   --invocation "TMPDIR=<temporary directory> $IMAGE_CMD" \
