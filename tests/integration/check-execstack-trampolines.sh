@@ -26,6 +26,36 @@ int main(int argc, char** argv) {
 }
 C
 printf 'int main(void) { return 0; }\n' >"$WORK/plain.c"
+# A JIT that writes the very bytes of a trampoline into a heap buffer: its
+# stack needs no X, so no trampoline may be reported (only the PF_X sign).
+cat >"$WORK/jit.c" <<'C'
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+static int target(void) { return 7; }
+int main(void) {
+  unsigned char* b = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *(volatile uint16_t*)(b + 0) = 0xbb49;
+  *(volatile uint64_t*)(b + 2) = (uint64_t)(uintptr_t)target;
+  *(volatile uint16_t*)(b + 10) = 0xba49;
+  *(volatile uint64_t*)(b + 12) = 0;
+  *(volatile uint32_t*)(b + 20) = 0x90e3ff49;
+  printf("%d\n", ((int (*)(void))b)());
+  return 0;
+}
+C
+"$cc" -O2 -o "$WORK/jit" -Wl,-z,execstack "$WORK/jit.c" 2>/dev/null || fail "could not build the JIT program"
+expect_code 0 "$SEALEXEC" check --json "$WORK/jit"
+grep -q '"intent":"pf_x"' "$WORK/out" || fail "a heap JIT is taken for stack trampolines: $(cat "$WORK/out")"
+# Without PIE, GCC loads the nested function's 32-bit address with
+# mov $imm32, %r11d (41 bb) instead of movabs (49 bb): still a trampoline.
+for opt in -O0 -O2; do
+  "$cc" $opt -fno-pie -no-pie -o "$WORK/nested-nopie$opt" "$WORK/nested.c" 2>/dev/null ||
+    fail "could not build the non-PIE nested-function program"
+  expect_code 0 "$SEALEXEC" check --json "$WORK/nested-nopie$opt"
+  grep -q '"intent":"trampolines"' "$WORK/out" || fail "non-PIE ($opt) trampolines missed: $(cat "$WORK/out")"
+  expect_code 3 "$SEALEXEC" fix --clear-execstack --dry-run "$WORK/nested-nopie$opt"
+done
 
 for opt in -O0 -O2; do
   prog=$WORK/nested$opt

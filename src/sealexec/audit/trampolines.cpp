@@ -13,6 +13,9 @@ namespace {
 
 constexpr std::array k_tail{std::byte{0x49}, std::byte{0xff}, std::byte{0xe3}, std::byte{0x90}};
 constexpr std::byte k_rex_wb{0x49};
+// `mov $imm32, %r11d`: what GCC writes instead of the movabs when the nested
+// function's address fits in 32 bits (-no-pie).
+constexpr std::byte k_rex_b{0x41};
 constexpr std::byte k_movabs_r11{0xbb};
 constexpr std::byte k_movabs_r10{0xba};
 constexpr std::byte k_mov_imm32{0xc7};
@@ -22,21 +25,77 @@ constexpr std::byte k_mov_imm32{0xc7};
 constexpr std::size_t k_window = 256;
 constexpr std::size_t k_chunk = 1U << 20;
 
-bool has_pair(std::span<const std::byte> bytes, std::byte second) {
+bool has_pair(std::span<const std::byte> bytes, std::byte second, bool short_form) {
   for (std::size_t i = 0; i + 1 < bytes.size(); ++i) {
-    if (bytes[i] == k_rex_wb && bytes[i + 1] == second) {
+    if ((bytes[i] == k_rex_wb || (short_form && bytes[i] == k_rex_b)) && bytes[i + 1] == second) {
       return true;
     }
   }
   return false;
 }
 
+// Whether `lea disp(%rbp|%rsp), %reg` (48 8d, ModRM reg = `reg`) comes in the
+// window before `op`: at -O0 GCC first computes the trampoline's address on
+// the stack into a register, then stores through that register.
+bool loads_stack_address(std::span<const std::byte> bytes, std::size_t op, unsigned reg) {
+  const std::size_t start = op > k_window ? op - k_window : 0;
+  for (std::size_t i = start; i + 3 < op; ++i) {
+    if (bytes[i] != std::byte{0x48} || bytes[i + 1] != std::byte{0x8d}) {
+      continue;
+    }
+    const auto modrm = std::to_integer<unsigned>(bytes[i + 2]);
+    const unsigned mod = modrm >> 6U;
+    const unsigned rm = modrm & 7U;
+    if (((modrm >> 3U) & 7U) != reg || mod == 0 || mod == 3) {
+      continue;
+    }
+    if (rm == 5 || (rm == 4 && (std::to_integer<unsigned>(bytes[i + 3]) & 7U) == 4)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether the `movl $imm32, mem` whose opcode is at `op` writes to the stack
+// (its base is %rsp or %rbp, not r12/r13, or a register just loaded with an
+// address on the stack) and its immediate starts at `at`:
+// c7, a ModRM byte, an optional SIB and a displacement of 0, 1 or 4 bytes.
+bool stores_to_stack(std::span<const std::byte> bytes, std::size_t op, std::size_t at) {
+  if (op + 1 >= bytes.size()) {
+    return false;
+  }
+  if (op > 0) {
+    const auto prefix = std::to_integer<unsigned>(bytes[op - 1]);
+    if ((prefix & 0xf0U) == 0x40U && (prefix & 0x1U) != 0) {
+      return false; // REX.B: the base is r8-r15
+    }
+  }
+  const auto modrm = std::to_integer<unsigned>(bytes[op + 1]);
+  const unsigned mod = modrm >> 6U;
+  const unsigned rm = modrm & 7U;
+  if (mod == 3 || ((modrm >> 3U) & 7U) != 0) {
+    return false; // a register, or not the /0 form of c7
+  }
+  std::size_t length = 2;
+  unsigned base = rm;
+  if (rm == 4) {
+    if (op + 2 >= bytes.size()) {
+      return false;
+    }
+    base = std::to_integer<unsigned>(bytes[op + 2]) & 7U;
+    length += 1;
+  }
+  const bool on_stack = base == 4 || (base == 5 && mod != 0) ||
+                        (rm != 4 && !(base == 5 && mod == 0) && loads_stack_address(bytes, op, base));
+  length += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+  return on_stack && op + length == at;
+}
+
 // Whether `at` (the start of the tail in `bytes`) is the immediate of a
-// `movl $imm32, mem`: c7, a ModRM byte, an optional SIB and a displacement
-// of 0, 1 or 4 bytes put the opcode 2 to 7 bytes before it.
+// `movl $imm32, mem` into the stack, 2 to 7 bytes after its opcode.
 bool is_store_immediate(std::span<const std::byte> bytes, std::size_t at) {
   for (std::size_t back = 2; back <= 7 && back <= at; ++back) {
-    if (bytes[at - back] == k_mov_imm32) {
+    if (bytes[at - back] == k_mov_imm32 && stores_to_stack(bytes, at - back, at)) {
       return true;
     }
   }
@@ -50,8 +109,8 @@ std::optional<std::size_t> find_in(std::span<const std::byte> bytes, std::size_t
     const auto at = static_cast<std::size_t>(it - bytes.begin());
     const std::size_t start = at > k_window ? at - k_window : 0;
     const auto before = bytes.subspan(start, at - start);
-    if (is_store_immediate(bytes, at) && has_pair(before, k_movabs_r11) &&
-        has_pair(before, k_movabs_r10)) {
+    if (is_store_immediate(bytes, at) && has_pair(before, k_movabs_r11, true) &&
+        has_pair(before, k_movabs_r10, false)) {
       return at;
     }
   }
