@@ -15,6 +15,10 @@ namespace sealexec::audit {
 namespace {
 
 constexpr std::size_t k_input_buffer = 256U << 10;
+// A raw layer nobody hashes is read for its headers only, with a seek over
+// each member's data: a small read then, so that the 512-byte header after a
+// large file does not cost a full buffer.
+constexpr std::size_t k_header_read = 16U << 10;
 // Output handed to a decompressor in one call (its unsigned int counters).
 constexpr std::size_t k_max_chunk = 1U << 30;
 
@@ -115,7 +119,9 @@ Expected<void> LayerStream::fill_input() {
   }
   m_input_start = 0;
   m_input_end = 0;
-  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(m_input.size(), m_end - m_offset));
+  const bool headers_only = m_seeked; // only ever set for raw, unhashed layers
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(
+      headers_only ? k_header_read : m_input.size(), m_end - m_offset));
   while (m_input_end < want) {
     const ssize_t got = ::pread(m_fd, m_input.data() + m_input_end, want - m_input_end,
                                 static_cast<off_t>(m_offset));
@@ -177,6 +183,7 @@ Expected<void> LayerStream::skip(std::uint64_t length) {
       return fail(make_error(Errc::malformed, "", "ends early"));
     }
     m_offset += length;
+    m_seeked = true;
     return {};
   }
   return InputStream::skip(length);

@@ -81,6 +81,7 @@ private:
   std::size_t m_input_end = 0;
   std::uint64_t m_decoded = 0; // bytes handed out by a decompressor
   bool m_decoder_done = false;
+  bool m_seeked = false; // a raw layer's data has been passed over with a seek
   std::unique_ptr<Decoder> m_decoder;
   std::optional<Sha256Hasher> m_stored_hash;
   std::optional<Sha256Hasher> m_content_hash;
