@@ -76,6 +76,22 @@ rm -f "$root_dir/tmp/sealexec-abs-link" "$root_dir/tmp/sealexec-climb-link"
 [ "$(grep -c 'libselinux.so.1 => /lib/x86_64-linux-gnu/libselinux.so.1' "$WORK/out")" -eq 2 ] ||
   fail "links did not resolve inside the root: $(cat "$WORK/out")"
 
+# A relative operand is taken from the root's "/", and named as the root names it.
+expect_code 0 "$SEALEXEC" check --root "$root_dir" usr/bin/ls
+expect_file_contains "$WORK/out" " /usr/bin/ls"
+
+# A device node in a hostile root is never opened for reading (a tape would
+# rewind, a watchdog arm): only looked at through O_PATH.
+if command -v strace >/dev/null 2>&1; then
+  mkdir -p "$WORK/devroot/usr/lib"
+  mknod "$WORK/devroot/usr/lib/libz.so" c 1 5
+  strace -f -o "$WORK/strace" -e trace=openat2 "$SEALEXEC" check --root "$WORK/devroot" /usr/lib/libz.so \
+    >"$WORK/out" 2>"$WORK/err" || true
+  expect_file_contains "$WORK/err" "/usr/lib/libz.so: is not a regular file"
+  grep '"/usr/lib/libz.so"' "$WORK/strace" | grep -qv O_PATH &&
+    fail "the device node was opened: $(grep libz "$WORK/strace")"
+fi
+
 # Errors name the root: a missing directory, and a missing operand inside it.
 expect_code 2 "$SEALEXEC" check --root "$WORK/no-such-root" /usr/bin/ls
 expect_file_contains "$WORK/err" "no-such-root"

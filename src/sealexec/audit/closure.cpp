@@ -67,6 +67,8 @@ struct Probed {
 // class or machine. Anything else ends ld.so's search there, and the program
 // cannot start: a file that is not valid ELF, or cannot be read, is returned
 // with its error. What is accepted is analysed through the same descriptor.
+std::string directory_of(const std::string& path, const LoaderConfig& config);
+
 ProbeCache::Entry look_at(const std::string& path, const LoaderConfig& config) {
   ProbeCache::Entry entry;
   auto opened = loader_tree(config).open(path);
@@ -75,6 +77,12 @@ ProbeCache::Entry look_at(const std::string& path, const LoaderConfig& config) {
   if (!file) {
     const Error& error = file.error();
     if (error.code == Errc::system && (error.sys_errno == ENOENT || error.sys_errno == EACCES)) {
+      return entry;
+    }
+    // ld.so's open_path passes over a directory that does not stat as a
+    // directory (a file named in RPATH, a link loop), whatever open said.
+    if (error.code == Errc::system &&
+        loader_tree(config).kind(directory_of(path, config), true) != TreeKind::directory) {
       return entry;
     }
     Error stop = file.error();
@@ -127,7 +135,12 @@ public:
       return fail(make_error(Errc::not_runnable, program, "is not a program for this machine"));
     }
     SEALEXEC_TRY_ASSIGN(FileReport report, std::move(probed->report));
-    const auto real = canonical_path(loader_tree(m_config), program);
+    // A program's $ORIGIN is its real directory (/proc/self/exe); a library
+    // root's is the directory of the path dlopen() is given, as ld.so takes
+    // it from the name it opened.
+    const auto real = report.kind == ObjectKind::shared_library
+                          ? std::nullopt
+                          : canonical_path(loader_tree(m_config), program);
     return run(std::move(report), program, directory_of(real ? *real : program, m_config),
                probed->id);
   }

@@ -109,6 +109,24 @@ std::vector<Prediction> program_predictions(const FileReport& report) {
   return predictions;
 }
 
+// A statically linked program: no ld.so, so only the kernel's view and the
+// libc it carries (whose version and tunables are its own) count.
+std::vector<Prediction> static_program_predictions(const FileReport& report) {
+  std::vector<Prediction> predictions;
+  if (report.kernel_exec_stack.value_or(false)) {
+    predictions.push_back(
+        {"every Linux system",
+         "the kernel maps the process's stack executable at exec: W^X is lost for the whole "
+         "process"});
+  }
+  predictions.push_back(
+      {"every system",
+       "it has no PT_INTERP, so no ld.so and none of the system's glibc (or its "
+       "glibc.rtld.execstack setting) is involved: the libc linked into it, of its own "
+       "version, decides whether its thread stacks are executable"});
+  return predictions;
+}
+
 std::vector<Prediction> dependency_predictions(const std::string& name, ProgramStack program) {
   std::vector<Prediction> predictions;
   if (!program.ldso) {
@@ -239,17 +257,25 @@ std::vector<Culprit> find_culprits(const Closure& closure) {
     std::vector<std::string> problems;
     if (culprit.execstack) {
       const bool kernel = report.kernel_exec_stack.value_or(false);
+      // A program without PT_INTERP never meets ld.so: the libc linked into
+      // it decides about thread stacks and tunables, and the system's glibc
+      // predictions do not apply to it.
+      const bool static_program = role == Role::program && !report.interpreter;
       problems.push_back(fmt::format(
           "{} ({})",
           role != Role::program ? "requires an executable stack"
           : kernel              ? "gets an executable stack"
+          : static_program      ? "gets executable thread stacks from the libc linked into it"
                                 : "gets executable thread stacks from ld.so",
           report.stack_reason));
-      culprit.predictions = role == Role::program ? program_predictions(report)
+      culprit.predictions = static_program          ? static_program_predictions(report)
+                            : role == Role::program ? program_predictions(report)
                             : role == Role::dlopen
                                 ? dlopen_predictions(object.name)
                                 : dependency_predictions(object.name, program);
-      culprit.glibc_2_41 = glibc_2_41_cases(role, program);
+      if (!static_program) {
+        culprit.glibc_2_41 = glibc_2_41_cases(role, program);
+      }
       culprit.intent = report.stack_intent;
       culprit.warning = stack_intent_warning(report);
       culprit.remedy = execstack_remedy(report, object.path);

@@ -124,6 +124,13 @@ public:
   explicit RootTree(Fd root) : m_root(std::move(root)) {}
 
   Expected<std::unique_ptr<TreeFile>> open(const std::string& path) const override {
+    // A root is hostile: a device node in it must not even be opened (a
+    // tape rewinds, a watchdog arms), so look at what it is first.
+    if (kind(path, true) != TreeKind::regular) {
+      SEALEXEC_TRY_ASSIGN(Fd probe, open_in_root(path, O_PATH));
+      (void)probe;
+      return fail(make_error(Errc::not_runnable, path, "is not a regular file"));
+    }
     SEALEXEC_TRY_ASSIGN(Fd fd, open_in_root(path, O_RDONLY | O_NONBLOCK | O_NOCTTY));
     return adopt(std::move(fd), path);
   }

@@ -160,8 +160,15 @@ int check(const ParsedOptions& options) {
       library_path && !root && !image) {
     scan_options.ld_library_path = library_path;
   }
+  // Inside a root or an image every name is the system's own, from its "/".
+  std::vector<std::string> operands(options.operands().begin(), options.operands().end());
+  if (scan_options.tree != nullptr) {
+    for (std::string& operand : operands) {
+      operand = audit::absolute_path(*scan_options.tree, operand);
+    }
+  }
   audit::scan(
-      options.operands(), scan_options,
+      operands, scan_options,
       [&](audit::ScanItem&& item) {
         if (!item.report) {
           ++errors;
