@@ -76,6 +76,20 @@ rm -f "$root_dir/tmp/sealexec-abs-link" "$root_dir/tmp/sealexec-climb-link"
 [ "$(grep -c 'libselinux.so.1 => /lib/x86_64-linux-gnu/libselinux.so.1' "$WORK/out")" -eq 2 ] ||
   fail "links did not resolve inside the root: $(cat "$WORK/out")"
 
+# SARIF: locations are relative to the base id ROOTFS, which is the root
+# directory, so a code-scanning reader finds the file checked, not this
+# machine's file of the same name.
+expect_code 0 "$SEALEXEC" check --root "$root_dir" --deps --sarif /usr/bin/ls
+python3 - "$WORK/out" "$root_dir" <<'PY' || fail "SARIF under --root: $(head -c 600 "$WORK/out")"
+import json, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+assert run["originalUriBaseIds"]["ROOTFS"]["uri"] == "file://" + sys.argv[2] + "/", run["originalUriBaseIds"]
+for result in run["results"]:
+    for loc in result["locations"]:
+        art = loc["physicalLocation"]["artifactLocation"]
+        assert art["uriBaseId"] == "ROOTFS" and not art["uri"].startswith(("/", "file:")), art
+PY
+
 # A relative operand is taken from the root's "/", and named as the root names it.
 expect_code 0 "$SEALEXEC" check --root "$root_dir" usr/bin/ls
 expect_file_contains "$WORK/out" " /usr/bin/ls"

@@ -116,6 +116,14 @@ int check(const ParsedOptions& options) {
     std::error_code ec;
     const auto cwd = std::filesystem::current_path(ec);
     sarif.emplace(ec ? std::nullopt : std::optional<std::string>(cwd.string()));
+    if (const auto root = options.value("--root")) {
+      const auto absolute = std::filesystem::absolute(*root, ec);
+      sarif->set_system_root(ec ? std::nullopt : std::optional<std::string>(absolute.string()),
+                             "The root file system checked (--root): paths are inside it.");
+    } else if (const auto image = options.value("--image")) {
+      sarif->set_system_root(std::nullopt,
+                             "The container image checked (--image): paths are inside it.");
+    }
   }
   const bool colour = !json && ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
 

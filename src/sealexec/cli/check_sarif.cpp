@@ -19,6 +19,7 @@ using audit::Finding;
 // The base id GitHub code scanning and CodeQL use for the checkout root: a
 // relative URI is resolved against it (docs/check-sarif.md).
 constexpr std::string_view k_srcroot = "%SRCROOT%";
+constexpr std::string_view k_rootfs = "ROOTFS";
 
 // The sources' docs; there is no web site to point helpUri at, and SARIF
 // forbids a relative helpUri, so help.text names them instead.
@@ -238,7 +239,22 @@ std::string sarif_uri(std::string_view path) {
 SarifLog::SarifLog(std::optional<std::string> working_directory)
     : m_working_directory(std::move(working_directory)) {}
 
+void SarifLog::set_system_root(std::optional<std::string> root_directory,
+                               std::string description) {
+  m_system = true;
+  m_system_root = std::move(root_directory);
+  m_system_description = std::move(description);
+}
+
 nlohmann::json SarifLog::location(std::string_view path) const {
+  if (m_system) {
+    // "/usr/bin/ls" inside the system: "usr/bin/ls" against ROOTFS.
+    while (path.starts_with('/')) {
+      path.remove_prefix(1);
+    }
+    nlohmann::json artifact = {{"uri", sarif_uri(path)}, {"uriBaseId", k_rootfs}};
+    return {{"physicalLocation", {{"artifactLocation", std::move(artifact)}}}};
+  }
   nlohmann::json artifact = {{"uri", sarif_uri(path)}};
   // A uriBaseId is only allowed on a relative reference.
   if (!path.starts_with('/') && m_working_directory) {
@@ -380,6 +396,20 @@ nlohmann::json SarifLog::document() const {
          {{"uri", base},
           {"description", {{"text", "The directory sealexec check ran in."}}}}}};
     run["invocations"][0]["workingDirectory"] = {{"uri", base}};
+  }
+  if (m_system) {
+    nlohmann::json rootfs = {{"description", {{"text", m_system_description}}}};
+    if (m_system_root) {
+      std::string base = sarif_uri(*m_system_root);
+      if (!base.ends_with('/')) {
+        base += '/';
+      }
+      rootfs["uri"] = base;
+    }
+    if (!run.contains("originalUriBaseIds")) {
+      run["originalUriBaseIds"] = nlohmann::json::object();
+    }
+    run["originalUriBaseIds"][k_rootfs] = std::move(rootfs);
   }
   return {
       {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},

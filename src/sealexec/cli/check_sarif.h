@@ -32,6 +32,12 @@ public:
   // it could not be found; relative URIs then carry no base).
   explicit SarifLog(std::optional<std::string> working_directory);
 
+  // The files checked are another system's (check --root, --image): every
+  // path is absolute inside it, so it becomes a reference relative to the
+  // base id "ROOTFS", whose URI is `root_directory` (the --root directory on
+  // this machine) or, for an image that has no place on disk, left out.
+  void set_system_root(std::optional<std::string> root_directory, std::string description);
+
   // One result per finding of `report`.
   void add_report(const audit::FileReport& report);
   // One result per culprit of `closure` (the closure of the program at
@@ -53,6 +59,9 @@ private:
                   nlohmann::json extra);
 
   std::optional<std::string> m_working_directory;
+  bool m_system = false;                     // paths are inside another system
+  std::optional<std::string> m_system_root;  // where that system lies here, if anywhere
+  std::string m_system_description;
   nlohmann::json m_results = nlohmann::json::array();
   nlohmann::json m_notifications = nlohmann::json::array();
 };
