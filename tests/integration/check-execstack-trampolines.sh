@@ -68,7 +68,7 @@ for opt in -O0 -O2; do
   expect_code 0 "$SEALEXEC" check "$prog"
   expect_file_contains "$WORK/out" "  warning: needs its executable stack on purpose: its code writes GCC nested-function trampolines onto the stack"
   expect_file_contains "$WORK/out" "  remedy: keep its executable stack"
-  ! grep -q "run 'sealexec fix" "$WORK/out" || fail "check sends a trampoline program to fix"
+  ! grep -q "run sealexec fix" "$WORK/out" || fail "check sends a trampoline program to fix"
   expect_code 0 "$SEALEXEC" check --deps --json "$prog"
   python3 - "$WORK/out" <<'PY' || fail "JSON of the nested-function program ($opt): $(cat "$WORK/out")"
 import json, sys
@@ -135,7 +135,7 @@ assert not any("trampolines onto" in w for w in f["warnings"]), f["warnings"]
 PY
 expect_code 0 "$SEALEXEC" check "$WORK/plain"
 expect_file_contains "$WORK/out" "  warning: PT_GNU_STACK asks for an executable stack explicitly (PF_X)"
-expect_file_contains "$WORK/out" "  remedy: run 'sealexec fix --clear-execstack $WORK/plain'"
+expect_file_contains "$WORK/out" "  remedy: run sealexec fix --clear-execstack $WORK/plain,"
 expect_code 0 "$SEALEXEC" fix --clear-execstack "$WORK/plain"
 expect_lines "$WORK/err" 1
 expect_file_contains "$WORK/err" "sealexec: warning: $WORK/plain: PT_GNU_STACK asks for an executable stack explicitly (PF_X)"

@@ -33,7 +33,7 @@ expect_file_contains "$WORK/out" "  executable stack: no PT_GNU_STACK"
 # the relink is named (and why fix cannot).
 expect_file_contains "$WORK/out" "  remedy: relink $lib with -Wl,-z,noexecstack"
 expect_file_contains "$WORK/out" "'sealexec fix' cannot change it: it has no PT_GNU_STACK header and no unused PT_NULL program header"
-! grep -q "run 'sealexec fix" "$WORK/out" || fail "check offers a fix that fix refuses: $(cat "$WORK/out")"
+! grep -q "run sealexec fix" "$WORK/out" || fail "check offers a fix that fix refuses: $(cat "$WORK/out")"
 expect_code 1 "$SEALEXEC" check --fail-on execstack "$lib"
 expect_code 0 "$SEALEXEC" check --json "$lib"
 python3 - "$WORK/out" <<'PY' || fail "JSON stack of the tcc library: $(cat "$WORK/out")"

@@ -39,7 +39,7 @@ expect_code 0 "$SEALEXEC" check --deps "$WORK/app/prog"
 expect_terminal_safe "$WORK/out" "$WORK/err"
 expect_file_contains "$WORK/out" "─ $HOSTILE_SHOWN => $WORK/app/$HOSTILE_SHOWN"
 expect_file_contains "$WORK/out" "culprit: $HOSTILE_SHOWN => $WORK/app/$HOSTILE_SHOWN "
-expect_file_contains "$WORK/out" "remedy: sealexec fix --clear-execstack $WORK/app/$HOSTILE_SHOWN, or"
+expect_file_contains "$WORK/out" "remedy: sealexec fix --clear-execstack '$WORK/app/$HOSTILE_SHOWN', or"
 expect_file_contains "$WORK/out" "error while loading shared libraries: $HOSTILE_SHOWN: "
 
 python_check='

@@ -19,7 +19,7 @@ expect_code 2 "$SEALEXEC" check -R "$t" "$WORK/$HOSTILE.txt"
 expect_terminal_safe "$WORK/out" "$WORK/err"
 expect_file_contains "$WORK/out" " $t/$HOSTILE_SHOWN/hello"
 expect_file_contains "$WORK/out" " $t/lib$HOSTILE_SHOWN.so"
-expect_file_contains "$WORK/out" "remedy: run 'sealexec fix --clear-execstack $t/lib$HOSTILE_SHOWN.so'"
+expect_file_contains "$WORK/out" "remedy: run sealexec fix --clear-execstack '$t/lib$HOSTILE_SHOWN.so',"
 expect_file_contains "$WORK/out" "2 ELF files checked"
 expect_lines "$WORK/err" 1
 expect_file_contains "$WORK/err" "sealexec: $WORK/$HOSTILE_SHOWN.txt: "

@@ -1,5 +1,7 @@
 #include "sealexec/audit/culprits.h"
 
+#include "sealexec/util/shell_word.h"
+
 #include <fmt/format.h>
 
 namespace sealexec::audit {
@@ -194,18 +196,18 @@ std::string execstack_remedy(const FileReport& report, const std::string& path) 
   if (report.stack_intent == StackIntent::trampolines) {
     return fmt::format(
         "keep its executable stack: its code runs GCC nested-function trampolines from the stack "
-        "('sealexec fix --force --clear-execstack {}' makes it crash when one runs); to do "
+        "(after sealexec fix --force --clear-execstack {} it crashes when one runs); to do "
         "without, change the code so that no nested function's address is taken",
-        path);
+        shell_word(path));
   }
   if (report.stack_fix == StackFix::relink_only) {
     return fmt::format("relink {} with -Wl,-z,noexecstack {}; 'sealexec fix' cannot change it: it "
                        "has no PT_GNU_STACK header and no unused PT_NULL program header to turn "
                        "into one",
-                       path, k_note_gnu_stack);
+                       shell_word(path), k_note_gnu_stack);
   }
   return fmt::format("sealexec fix --clear-execstack {}, or relink it with -Wl,-z,noexecstack {}",
-                     path, k_note_gnu_stack);
+                     shell_word(path), k_note_gnu_stack);
 }
 
 std::vector<Culprit> find_culprits(const Closure& closure) {

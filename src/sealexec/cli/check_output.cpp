@@ -3,6 +3,7 @@
 #include "sealexec/cli/json_writer.h"
 #include "sealexec/cli/output.h"
 #include "sealexec/elf/machine.h"
+#include "sealexec/util/shell_word.h"
 
 #include <fmt/format.h>
 
@@ -114,9 +115,9 @@ std::string execstack_remedy(const FileReport& report) {
   // The same decision fix acts on (report.stack_fix); only the wording of
   // the plain case differs from the culprit's, being a command to run.
   if (report.stack_fix == audit::StackFix::patch) {
-    return fmt::format("run 'sealexec fix --clear-execstack {}', or relink it with "
+    return fmt::format("run sealexec fix --clear-execstack {}, or relink it with "
                        "-Wl,-z,noexecstack",
-                       report.path);
+                       shell_word(report.path));
   }
   return audit::execstack_remedy(report, report.path);
 }
