@@ -5,7 +5,10 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/xattr.h>
 #include <fmt/format.h>
+
+#include <cstring>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,6 +102,57 @@ StackFix decide_stack_fix(const elf::ElfFile& file, StackIntent intent, std::str
   return intent == StackIntent::trampolines ? StackFix::needs_force : StackFix::patch;
 }
 
+namespace {
+
+// Bounds on what a file's extended attributes may hold (the kernel's own
+// limits are 64 KiB per list and per value).
+constexpr std::size_t k_max_xattr_bytes = 64 * 1024;
+
+Expected<std::vector<char>> xattr_value(int fd, const char* name, const std::string& source_name) {
+  std::vector<char> value(k_max_xattr_bytes);
+  const ssize_t length = ::fgetxattr(fd, name, value.data(), value.size());
+  if (length < 0) {
+    return fail(system_error(fmt::format("cannot read its extended attribute {}", name),
+                             source_name, "fgetxattr"));
+  }
+  value.resize(static_cast<std::size_t>(length));
+  return value;
+}
+
+Expected<void> copy_extended_attributes(int from, int to, const std::string& source_name) {
+  std::vector<char> names(k_max_xattr_bytes);
+  const ssize_t length = ::flistxattr(from, names.data(), names.size());
+  if (length < 0) {
+    if (errno == ENOTSUP) {
+      return {};
+    }
+    return fail(system_error("cannot list its extended attributes", source_name, "flistxattr"));
+  }
+  for (std::size_t at = 0; at < static_cast<std::size_t>(length);) {
+    const char* name = names.data() + at;
+    const std::size_t name_length = ::strnlen(name, static_cast<std::size_t>(length) - at);
+    at += name_length + 1;
+    if (name_length == 0) {
+      continue;
+    }
+    SEALEXEC_TRY_ASSIGN(const std::vector<char> value, xattr_value(from, name, source_name));
+    // The new file may carry it already (an SELinux label from the policy).
+    if (auto existing = xattr_value(to, name, source_name); existing && *existing == value) {
+      continue;
+    }
+    if (::fsetxattr(to, name, value.data(), value.size(), 0) != 0) {
+      return fail(system_error(
+          fmt::format("cannot keep its extended attribute {} in the fixed copy (nothing was "
+                      "changed)",
+                      name),
+          source_name, "fsetxattr"));
+    }
+  }
+  return {};
+}
+
+} // namespace
+
 Expected<void> write_patched_copy(const std::filesystem::path& source,
                                   const std::filesystem::path& destination,
                                   const std::vector<Patch>& patches) {
@@ -151,6 +205,10 @@ Expected<void> write_patched_copy(const std::filesystem::path& source,
   if (::fchmod(out.fd(), st.st_mode & 07777) != 0) {
     return fail(system_error("cannot set the mode of the fixed copy of", source_name, "fchmod"));
   }
+  // Last, after chown (which clears file capabilities): every extended
+  // attribute, or nothing is replaced (a ping without its capability, or a
+  // program without its SELinux label, would break silently).
+  SEALEXEC_TRY(copy_extended_attributes(in.get(), out.fd(), source_name));
   return out.commit();
 }
 

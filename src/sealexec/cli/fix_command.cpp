@@ -131,7 +131,8 @@ const Command k_fix_command{
     .summary = "Give ELF files a non-executable stack, never writing a file in place.",
     .usage = "sealexec fix --clear-execstack [--dry-run] [--force] [-o OUT] FILE...",
     .details =
-        "The fixed file is written next to the target, given the original's mode and owner,\n"
+        "The fixed file is written next to the target, given the original's mode, owner and\n"
+        "extended attributes (capabilities included; if one cannot be kept, nothing changes),\n"
         "fsynced and renamed over it (through a symbolic link, not over it): a process that\n"
         "has the old file mapped keeps its bytes. A file with no PT_GNU_STACK and no PT_NULL\n"
         "slot cannot be fixed this way; relink it with -Wl,-z,noexecstack. A file whose code\n"
