@@ -40,6 +40,16 @@ Expected<ExecstackPlan> plan_clear_execstack(const elf::ElfFile& file) {
   const bool is64 = file.is_64();
   const std::uint64_t entry_size = header.phentsize;
   ExecstackPlan plan;
+  // What neither the kernel nor ld.so loads has no stack to decide about
+  // (check says the same: stack.fix "none"). An object file's stack comes
+  // from its .note.GNU-stack section, which the linker reads.
+  if ((header.type != ET_EXEC && header.type != ET_DYN) || header.machine == EM_NONE) {
+    plan.description = header.type == ET_REL
+                           ? "nothing to change: an object file has no stack of its own (the "
+                             "linker reads its .note.GNU-stack section)"
+                           : "nothing to change: neither the kernel nor ld.so loads it";
+    return plan;
+  }
 
   const auto phdrs = file.program_headers();
   bool has_stack_header = false;
