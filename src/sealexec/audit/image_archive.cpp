@@ -474,10 +474,28 @@ Expected<Descriptor> choose_from_index(std::span<const std::byte> bytes,
                              fmt::format("holds no image named '{}' (it holds: {})", *ref,
                                          names.empty() ? "no named images" : names)));
     }
+    // One image for this machine's platform is taken; several with
+    // different names are for FILE:REF to choose between, never guessed.
+    std::vector<const Descriptor*> native;
     for (const Descriptor& candidate : candidates) {
       if (candidate.os == "linux" && candidate.architecture == architecture) {
-        return candidate;
+        native.push_back(&candidate);
       }
+    }
+    if (native.size() == 1) {
+      return *native.front();
+    }
+    if (native.size() > 1) {
+      const bool same_name = std::all_of(native.begin(), native.end(), [&](const Descriptor* d) {
+        return d->ref_name == native.front()->ref_name;
+      });
+      if (!same_name) {
+        return fail(make_error(
+            Errc::invalid_argument, what,
+            fmt::format("holds {} images for linux/{}; choose one with FILE:REF (it holds: {})",
+                        native.size(), architecture, names.empty() ? "unnamed images" : names)));
+      }
+      return *native.front(); // one image, listed once per variant: its first
     }
     if (candidates.size() == 1) {
       return candidates.front();

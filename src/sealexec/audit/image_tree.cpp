@@ -305,6 +305,9 @@ private:
     return static_cast<std::uint32_t>(m_nodes.size() - 1);
   }
 
+  // Removes from the directory `node` everything lower layers put there,
+  // also inside the directories `layer` declared again in it.
+  void hide_lower(std::uint32_t node, std::uint32_t layer);
   [[nodiscard]] Expected<std::uint32_t> parent_of(const std::vector<std::string>& components,
                                                   const TarMember& member,
                                                   const LayerRange& range, std::uint32_t layer);
@@ -370,7 +373,14 @@ Expected<void> ImageTree::keep_content(Node& node, const std::string& path, TarR
     got += n;
   }
   node.kept.assign(magic.begin(), magic.begin() + static_cast<std::ptrdiff_t>(got));
-  if (!is_elf_magic(node.kept) && path != "/etc/ld.so.cache") {
+  // An ld.so.cache is kept wherever it lies ("ld.so-1.7.0" or
+  // "glibc-ld.so.cache1.1"): /etc/ld.so.cache may be a link to it.
+  const auto starts_with = [&](std::string_view prefix) {
+    return node.kept.size() >= prefix.size() &&
+           std::memcmp(node.kept.data(), prefix.data(), prefix.size()) == 0;
+  };
+  if (!is_elf_magic(node.kept) && path != "/etc/ld.so.cache" && !starts_with("ld.s") &&
+      !starts_with("glib")) {
     return {};
   }
   // Grown as the bytes arrive, never reserved from the header's size, which
@@ -393,6 +403,22 @@ Expected<void> ImageTree::keep_content(Node& node, const std::string& path, TarR
   return {};
 }
 
+void ImageTree::hide_lower(std::uint32_t node, std::uint32_t layer) {
+  // Iterative: a hostile layer can nest directories very deep.
+  std::vector<std::uint32_t> pending{node};
+  while (!pending.empty()) {
+    const std::uint32_t current = pending.back();
+    pending.pop_back();
+    auto& children = m_nodes[current].children;
+    std::erase_if(children, [&](const auto& item) { return item.second.layer < layer; });
+    for (const auto& [name, entry] : children) {
+      if (m_nodes[entry.node].kind == TreeKind::directory) {
+        pending.push_back(entry.node);
+      }
+    }
+  }
+}
+
 Expected<void> ImageTree::add_member(const TarMember& member, TarReader& reader,
                                      const LayerRange& range, std::uint32_t layer) {
   const auto components = member_components(member.name);
@@ -412,7 +438,7 @@ Expected<void> ImageTree::add_member(const TarMember& member, TarReader& reader,
     }
     auto& children = m_nodes[*parent].children;
     if (base == ".wh..wh..opq") {
-      std::erase_if(children, [&](const auto& item) { return item.second.layer < layer; });
+      hide_lower(*parent, layer);
       return {};
     }
     if (base.starts_with(".wh..wh.")) {
@@ -422,9 +448,14 @@ Expected<void> ImageTree::add_member(const TarMember& member, TarReader& reader,
     if (hidden.empty() || hidden == "." || hidden == "..") {
       return fail(hostile(range, member, "a whiteout of no name"));
     }
-    if (const auto found = children.find(hidden);
-        found != children.end() && found->second.layer < layer) {
-      children.erase(found);
+    if (const auto found = children.find(hidden); found != children.end()) {
+      if (found->second.layer < layer) {
+        children.erase(found);
+      } else if (m_nodes[found->second.node].kind == TreeKind::directory) {
+        // Declared again by this layer before its whiteout: what this
+        // layer puts in it stays, what lower layers put in it goes.
+        hide_lower(found->second.node, layer);
+      }
     }
     return {};
   }

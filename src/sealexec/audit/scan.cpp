@@ -240,8 +240,22 @@ private:
   std::size_t m_ready_next = 0;
 };
 
+// Deeper than any real tree (a whole Debian system nests under 30): a
+// hostile image can nest thousands of directories in one member name, and
+// each level costs a stack frame here.
+constexpr std::size_t k_max_depth = 256;
+
 // Depth first, entries sorted by name, symbolic links not followed.
-void walk_directory(const FileTree& tree, const std::string& directory, Pipeline& pipeline) {
+void walk_directory(const FileTree& tree, const std::string& directory, Pipeline& pipeline,
+                    std::size_t depth = 0) {
+  if (depth > k_max_depth) {
+    pipeline.push(Task{.path = directory,
+                       .walk_error = make_error(Errc::malformed, directory,
+                                                fmt::format("is nested more than {} directories "
+                                                            "deep; not descended",
+                                                            k_max_depth))});
+    return;
+  }
   auto entries = tree.list(directory);
   if (!entries) {
     pipeline.push(Task{.path = directory, .walk_error = std::move(entries).error()});
@@ -252,7 +266,7 @@ void walk_directory(const FileTree& tree, const std::string& directory, Pipeline
   for (TreeEntry& entry : *entries) {
     std::string path = prefix + entry.name;
     if (entry.kind == TreeKind::directory) {
-      walk_directory(tree, path, pipeline);
+      walk_directory(tree, path, pipeline, depth + 1);
     } else if (entry.kind == TreeKind::regular) {
       pipeline.push(Task{.path = std::move(path)});
     }

@@ -115,6 +115,7 @@ struct PaxValues {
   std::optional<std::string> path;
   std::optional<std::string> linkpath;
   std::optional<std::uint64_t> size;
+  bool sparse = false; // GNU.sparse.* records: the real name and data are elsewhere
 };
 
 // Pax records: "LENGTH KEY=VALUE\n", LENGTH counting the whole record.
@@ -140,7 +141,9 @@ std::optional<PaxValues> parse_pax(std::string_view text) {
     }
     const std::string_view key = record.substr(0, equals);
     const std::string_view value = record.substr(equals + 1);
-    if (key == "path") {
+    if (key.starts_with("GNU.sparse.")) {
+      values.sparse = true;
+    } else if (key == "path") {
       values.path = std::string(value);
     } else if (key == "linkpath") {
       values.linkpath = std::string(value);
@@ -286,6 +289,7 @@ Expected<std::optional<TarMember>> TarReader::next() {
         pax.path = values->path ? values->path : pax.path;
         pax.linkpath = values->linkpath ? values->linkpath : pax.linkpath;
         pax.size = values->size ? values->size : pax.size;
+        pax.sparse = pax.sparse || values->sparse;
       } // 'g': global pax values (times, charset) change nothing here
       continue;
     }
@@ -315,7 +319,8 @@ Expected<std::optional<TarMember>> TarReader::next() {
     case '0':
     case '\0':
     case '7':
-      member.type = TarType::regular;
+      // Old (v7) archives mark a directory only by the '/' ending its name.
+      member.type = member.name.ends_with('/') ? TarType::directory : TarType::regular;
       break;
     case '1':
       member.type = TarType::hard_link;
@@ -332,9 +337,18 @@ Expected<std::optional<TarMember>> TarReader::next() {
       member.type = TarType::other;
       member.size = 0;
       break;
+    case 'S':
+      member.sparse = true;
+      member.type = TarType::other;
+      break;
     default:
       member.type = TarType::other;
       break;
+    }
+    // A sparse file's name and bytes are not what its header says: reading
+    // it as a plain file would name or judge the wrong thing.
+    if (member.sparse || pax.sparse) {
+      return fail(damaged(member.name, "is a GNU sparse file, which check --image does not read"));
     }
     // Links and directories carry no data, whatever their size field says
     // (a hard link's size may repeat its target's, and is not followed by it).

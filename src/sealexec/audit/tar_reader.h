@@ -59,6 +59,7 @@ struct TarMember {
   std::uint64_t size = 0; // bytes of data that follow the header
   // Where the data lies in the underlying file, when the stream can say.
   std::optional<std::uint64_t> data_offset;
+  bool sparse = false; // a GNU sparse file ('S'): refused, never read as plain
 };
 
 class TarReader {

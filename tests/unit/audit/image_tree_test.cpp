@@ -1,4 +1,5 @@
 #include "sealexec/audit/image_tree.h"
+#include "sealexec/audit/scan.h"
 
 #include "audit/tar_writer.h"
 #include "test_support.h"
@@ -276,6 +277,106 @@ TEST(ImageTree, ALayerCutShortIsRefused) {
   ASSERT_FALSE(raw_tree);
   EXPECT_NE(raw_tree.error().message().find("truncated"), std::string::npos)
       << raw_tree.error().message();
+}
+
+} // namespace
+} // namespace sealexec::audit
+
+namespace sealexec::audit {
+namespace {
+
+// Found by an attack, each compared with umoci's unpack of the same layers.
+TEST(ImageTreeAttacks, AnOpaqueMarkerHidesLowerContentOfSubdirectoriesDeclaredAgain) {
+  TarWriter lower;
+  lower.file("d/-sub/f", "lower");
+  lower.end();
+  TarWriter upper;
+  upper.entry("d/", '5');
+  upper.entry("d/-sub/", '5'); // '-' sorts before '.': declared before the marker
+  upper.file("d/-sub/g", "upper");
+  upper.file("d/.wh..wh..opq", "");
+  upper.end();
+  Layers layers;
+  layers.add(lower.text());
+  layers.add(upper.text());
+  auto tree = layers.build();
+  ASSERT_TRUE(tree) << tree.error().message();
+  EXPECT_EQ(names(**tree, "/d/-sub"), std::vector<std::string>{"g"});
+}
+
+TEST(ImageTreeAttacks, AWhiteoutAfterTheSameLayersDirectoryKeepsOnlyThatLayersContent) {
+  TarWriter lower;
+  lower.file("a/f", "lower");
+  lower.end();
+  TarWriter upper;
+  upper.entry("a/", '5');
+  upper.file("a/g", "upper");
+  upper.file(".wh.a", "");
+  upper.end();
+  Layers layers;
+  layers.add(lower.text());
+  layers.add(upper.text());
+  auto tree = layers.build();
+  ASSERT_TRUE(tree) << tree.error().message();
+  EXPECT_EQ(names(**tree, "/a"), std::vector<std::string>{"g"});
+}
+
+TEST(ImageTreeAttacks, AnOldStyleDirectoryIsADirectory) {
+  TarWriter lower;
+  lower.file("usr/bin/a", k_elf);
+  lower.end();
+  TarWriter upper;
+  upper.entry("usr/", '\0'); // v7: a directory only by its trailing '/'
+  upper.end();
+  Layers layers;
+  layers.add(lower.text());
+  layers.add(upper.text());
+  auto tree = layers.build();
+  ASSERT_TRUE(tree) << tree.error().message();
+  EXPECT_EQ((*tree)->kind("/usr", false), TreeKind::directory);
+  EXPECT_EQ(content(**tree, "/usr/bin/a"), k_elf);
+}
+
+TEST(ImageTreeAttacks, AnLdSoCacheBehindALinkIsKeptInACompressedLayer) {
+  TarWriter tar;
+  tar.file("var/cache/ld.so.cache", "glibc-ld.so.cache1.1 behind a link");
+  tar.entry("etc/ld.so.cache", '2', "../var/cache/ld.so.cache");
+  tar.end();
+  Layers layers;
+  layers.add(gzip(tar.text()));
+  auto tree = layers.build();
+  ASSERT_TRUE(tree) << tree.error().message();
+  EXPECT_EQ(content(**tree, "/etc/ld.so.cache"), "glibc-ld.so.cache1.1 behind a link");
+}
+
+
+// A member name can nest thousands of directories; the scan descends 256 at
+// most and says so, instead of running out of stack.
+TEST(ImageTreeAttacks, ADeepTreeIsAnErrorNotACrash) {
+  std::string name;
+  for (int i = 0; i < 2000; ++i) {
+    name += "d/";
+  }
+  TarWriter tar;
+  tar.pax({{"path", name + "f"}}); // longer than a ustar header holds
+  tar.file("placeholder", k_elf);
+  tar.end();
+  Layers layers;
+  layers.add(tar.text());
+  auto tree = layers.build();
+  ASSERT_TRUE(tree) << tree.error().message();
+  ScanOptions options;
+  options.recursive = true;
+  options.tree = tree->get();
+  std::vector<std::string> errors;
+  const std::vector<std::string> roots{"/"};
+  scan(roots, options, [&](ScanItem&& item) {
+    if (!item.report) {
+      errors.push_back(item.report.error().message());
+    }
+  });
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NE(errors[0].find("nested more than 256 directories deep"), std::string::npos) << errors[0];
 }
 
 } // namespace
