@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <new>
 
 namespace sealexec::cli {
 
@@ -42,7 +43,15 @@ Expected<CheckTarget> CheckTarget::root(const std::string& directory, bool deps)
 
 Expected<CheckTarget> CheckTarget::image(const std::string& file, bool deps) {
   CheckTarget target;
-  SEALEXEC_TRY_ASSIGN(target.m_tree, audit::open_image_tree(file));
+  try {
+    SEALEXEC_TRY_ASSIGN(target.m_tree, audit::open_image_tree(file));
+  } catch (const std::bad_alloc&) {
+    // A compressed layer can inflate to gigabytes of ELF-looking bytes (up
+    // to the 4 GiB bound); under a memory limit that is one line, not abort.
+    return fail(make_error(Errc::too_large, file,
+                           "needs more memory than this process may have to hold the ELF files "
+                           "of its compressed layers"));
+  }
   if (deps) {
     target.load_cache_from_tree(fmt::format("{} in {}", k_cache_path, file));
   }
