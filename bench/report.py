@@ -319,11 +319,11 @@ def main():
     rows.append((f"`sealexec check -R --deps --json {tree}` ({files} files): peak RSS",
                  f"{int(rss_kb) / 1024:.1f} MB", f"{float(seconds):.2f} s", "bounded", "info"))
     if os.path.exists(args.check_image):
-        image = {r["command"]: r for r in load(args.check_image)["results"]}
+        image_check = {r["command"]: r for r in load(args.check_image)["results"]}
         for mine, base, label in (("check --image", "check -R unpacked", ""),
                                   ("check --image --deps", "check -R --deps unpacked", " --deps")):
-            ratio = image[mine]["mean"] / image[base]["mean"]
-            median_ratio = image[mine]["median"] / image[base]["median"]
+            ratio = image_check[mine]["mean"] / image_check[base]["mean"]
+            median_ratio = image_check[mine]["median"] / image_check[base]["median"]
             rows.append((f"`check --image IMAGE -R{label}` / `check -R{label}` of the same tree "
                          "unpacked (Debian 13 minbase, docker-archive)",
                          f"{ratio:.3f}×", f"{median_ratio:.3f}× (medians)", "≤ 1.50×",
