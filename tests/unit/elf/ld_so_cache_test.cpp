@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include <elf.h>
 #include <gtest/gtest.h>
 
 namespace sealexec::elf {
@@ -84,6 +85,31 @@ TEST(LdSoCache, LooksUpByBinarySearchInDescendingOrder) {
   EXPECT_EQ(cache->lookup("liba.so", k_x86_64), "/lib/liba.so");
   EXPECT_EQ(cache->lookup("libq.so", k_x86_64), std::nullopt);
   EXPECT_EQ(cache->lookup("liba.so", 3), std::nullopt);
+}
+
+// The libc6,x32 entry is x32's own (0x0803): before, an x32 program found no
+// libc.so.6 in the cache at all.
+TEST(LdSoCache, EachArchitectureTakesItsOwnEntries) {
+  const auto bytes = make_cache({{0x0803, "libc.so.6", "/libx32/libc.so.6"},
+                                 {0x0a03, "libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"},
+                                 {k_x86_64, "libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"},
+                                 {0x0903, "libc.so.6", "/lib/arm-linux-gnueabihf/libc.so.6"},
+                                 {0x0503, "libc.so.6", "/lib/powerpc64le-linux-gnu/libc.so.6"},
+                                 {0x1003, "libc.so.6", "/lib/riscv64-linux-gnu/libc.so.6"},
+                                 {3, "libc.so.6", "/lib/i386-linux-gnu/libc.so.6"}});
+  const auto cache = LdSoCache::parse(bytes, "cache");
+  ASSERT_OK(cache);
+  const auto path_for = [&](std::uint16_t machine, bool is64, std::uint32_t e_flags = 0) {
+    const auto flags = cache_flags_for(machine, is64, e_flags);
+    return flags ? cache->lookup("libc.so.6", *flags) : std::nullopt;
+  };
+  EXPECT_EQ(path_for(EM_X86_64, false), "/libx32/libc.so.6");
+  EXPECT_EQ(path_for(EM_X86_64, true), "/lib/x86_64-linux-gnu/libc.so.6");
+  EXPECT_EQ(path_for(EM_AARCH64, true), "/lib/aarch64-linux-gnu/libc.so.6");
+  EXPECT_EQ(path_for(EM_ARM, false, 0x400), "/lib/arm-linux-gnueabihf/libc.so.6");
+  EXPECT_EQ(path_for(EM_PPC64, true), "/lib/powerpc64le-linux-gnu/libc.so.6");
+  EXPECT_EQ(path_for(EM_RISCV, true, 0x4), "/lib/riscv64-linux-gnu/libc.so.6");
+  EXPECT_EQ(path_for(EM_386, false), "/lib/i386-linux-gnu/libc.so.6");
 }
 
 TEST(LdSoCache, AnOldFormatHeaderMayComeFirst) {
