@@ -85,7 +85,7 @@ check-glibc: build
 	tests/glibc/check-glibc.sh $(BUILD)/src/sealexec $(GLIBC_ROOT) $(BUILD)/glibc-measured.md
 
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --strip
 
 clean:
 	rm -rf build
