@@ -19,13 +19,7 @@ require_command podman
 require_command umoci
 require_command zstd
 [ "$(id -u)" -eq 0 ] || skip "podman import and umoci unpack need root here"
-root_dir=$(cd "$BUILD_DIR/.." && pwd)/roots/trixie-amd64
-set +e
-"$SOURCE_DIR/tests/glibc/make-root.sh" "$root_dir" amd64 >"$WORK/make-root.log" 2>&1
-rc=$?
-set -e
-[ $rc -eq 77 ] && skip "no Debian 13 root: $(grep SKIPPED "$WORK/make-root.log" | head -1)"
-[ $rc -eq 0 ] || { cat "$WORK/make-root.log" >&2; fail "make-root.sh failed ($rc)"; }
+debian_root amd64
 [ -e "$root_dir/usr/lib/x86_64-linux-gnu/libacl.so.1" ] || fail "the root has no libacl.so.1"
 layout_py="$SOURCE_DIR/tests/integration/lib/oci_layout.py"
 

@@ -11,13 +11,7 @@
 require_command python3
 require_command qemu-aarch64-static
 [ "$(id -u)" -eq 0 ] || skip "debootstrap needs root"
-root_dir=$(cd "$BUILD_DIR/.." && pwd)/roots/trixie-arm64
-set +e
-"$SOURCE_DIR/tests/glibc/make-root.sh" "$root_dir" arm64 >"$WORK/make-root.log" 2>&1
-rc=$?
-set -e
-[ $rc -eq 77 ] && skip "no arm64 Debian 13 root: $(grep SKIPPED "$WORK/make-root.log" | head -1)"
-[ $rc -eq 0 ] || { cat "$WORK/make-root.log" >&2; fail "make-root.sh failed ($rc)"; }
+debian_root arm64
 ldso=$root_dir/usr/lib/ld-linux-aarch64.so.1
 [ -f "$ldso" ] || fail "the arm64 root has no $ldso"
 

@@ -9,13 +9,7 @@
 . "$TEST_LIB"
 require_command python3
 [ "$(id -u)" -eq 0 ] || skip "chroot needs root"
-root_dir=$(cd "$BUILD_DIR/.." && pwd)/roots/trixie-amd64
-set +e
-"$SOURCE_DIR/tests/glibc/make-root.sh" "$root_dir" amd64 >"$WORK/make-root.log" 2>&1
-rc=$?
-set -e
-[ $rc -eq 77 ] && skip "no Debian 13 root: $(grep SKIPPED "$WORK/make-root.log" | head -1)"
-[ $rc -eq 0 ] || { cat "$WORK/make-root.log" >&2; fail "make-root.sh failed ($rc)"; }
+debian_root amd64
 
 python3 "$SOURCE_DIR/tests/integration/lib/root_objects.py" "$root_dir" 62 "$WORK/objects"
 count=$(wc -l <"$WORK/objects")

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <string_view>
 
@@ -12,33 +13,25 @@ namespace {
 // Follows at most as many symbolic links as Linux does (MAXSYMLINKS).
 constexpr int k_max_links = 40;
 
-void split_components(std::string_view path, std::deque<std::string>& into, bool at_front) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    if (end > start) {
-      parts.emplace_back(path.substr(start, end - start));
-    }
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    start = slash + 1;
-  }
-  if (at_front) {
-    into.insert(into.begin(), parts.begin(), parts.end());
-  } else {
-    into.insert(into.end(), parts.begin(), parts.end());
-  }
-}
-
 void drop_last_component(std::string& path) {
   const std::size_t slash = path.rfind('/');
   path.resize(slash == std::string::npos ? 0 : slash);
 }
 
 } // namespace
+
+void split_path_components(std::string_view path, std::deque<std::string>& into, bool at_front) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = std::min(path.find('/', start), path.size());
+    if (slash > start) {
+      parts.emplace_back(path.substr(start, slash - start));
+    }
+    start = slash + 1;
+  }
+  into.insert(at_front ? into.begin() : into.end(), parts.begin(), parts.end());
+}
 
 Expected<std::vector<std::byte>> FileTree::read_file(const std::string& path,
                                                      std::uint64_t limit) const {
@@ -68,7 +61,7 @@ std::string absolute_path(const FileTree& tree, const std::string& path) {
 
 std::optional<std::string> canonical_path(const FileTree& tree, const std::string& path) {
   std::deque<std::string> pending;
-  split_components(absolute_path(tree, path), pending, false);
+  split_path_components(absolute_path(tree, path), pending, false);
   std::string resolved; // "" stands for "/"; never ends with '/'
   int links = 0;
   while (!pending.empty()) {
@@ -94,7 +87,7 @@ std::optional<std::string> canonical_path(const FileTree& tree, const std::strin
       if (target->starts_with('/')) {
         resolved.clear();
       }
-      split_components(*target, pending, true);
+      split_path_components(*target, pending, true);
       continue;
     }
     if (*kind != TreeKind::directory && !pending.empty()) {

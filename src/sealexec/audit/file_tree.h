@@ -11,9 +11,11 @@
 #include "sealexec/util/error.h"
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sealexec::audit {
@@ -72,6 +74,11 @@ public:
 // is "/"); nullopt when a component is missing or links loop.
 [[nodiscard]] std::optional<std::string> canonical_path(const FileTree& tree,
                                                         const std::string& path);
+
+// The components of `path` ("a/./b//c" gives a, ., b, c; empty ones are
+// dropped), added at the front or the back of `into`: the queue a path walk
+// takes its next component from, a symbolic link's target going first.
+void split_path_components(std::string_view path, std::deque<std::string>& into, bool at_front);
 
 // `path` made absolute against the tree's working directory, lexically.
 [[nodiscard]] std::string absolute_path(const FileTree& tree, const std::string& path);

@@ -150,24 +150,11 @@ private:
   std::uint32_t m_node;
 };
 
-void split_into(std::string_view path, std::deque<std::string>& into, bool at_front) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = std::min(path.find('/', start), path.size());
-    if (slash > start) {
-      parts.emplace_back(path.substr(start, slash - start));
-    }
-    start = slash + 1;
-  }
-  into.insert(at_front ? into.begin() : into.end(), parts.begin(), parts.end());
-}
-
 // A member's name as a list of components: leading "/" and "./" dropped, as
 // tar does; "..", which could climb out of the image, is refused.
 std::optional<std::vector<std::string>> member_components(std::string_view name) {
   std::deque<std::string> parts;
-  split_into(name, parts, false);
+  split_path_components(name, parts, false);
   std::vector<std::string> components;
   for (std::string& part : parts) {
     if (part == "..") {
@@ -253,7 +240,7 @@ private:
   [[nodiscard]] std::expected<std::uint32_t, int> resolve(std::string_view path,
                                                           bool follow_last) const {
     std::deque<std::string> pending;
-    split_into(path, pending, false);
+    split_path_components(path, pending, false);
     std::vector<std::uint32_t> stack{k_root};
     int links = 0;
     while (!pending.empty()) {
@@ -285,7 +272,7 @@ private:
         if (node.target.starts_with('/')) {
           stack.resize(1);
         }
-        split_into(node.target, pending, true);
+        split_path_components(node.target, pending, true);
         continue;
       }
       if (!last && node.kind != TreeKind::directory) {

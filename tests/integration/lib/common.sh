@@ -92,3 +92,17 @@ named_path='s|/[^ ]*/names/[0-9][0-9]*/|NAMED/|'
 xxh_prefix() {
   xxh128sum "$1" | cut -c1-12
 }
+
+# debian_root ARCH: sets root_dir to the Debian 13 root for ARCH (amd64 or
+# arm64), made once with tests/glibc/make-root.sh and cached beside the build
+# directory. Skips when it cannot be made here (no root, no mirror), fails
+# when making it failed.
+debian_root() {
+  root_dir=$(cd "$BUILD_DIR/.." && pwd)/roots/trixie-$1
+  set +e
+  "$SOURCE_DIR/tests/glibc/make-root.sh" "$root_dir" "$1" >"$WORK/make-root.log" 2>&1
+  root_rc=$?
+  set -e
+  [ $root_rc -ne 77 ] || skip "no $1 Debian 13 root: $(grep SKIPPED "$WORK/make-root.log" | head -1)"
+  [ $root_rc -eq 0 ] || { cat "$WORK/make-root.log" >&2; fail "make-root.sh failed ($root_rc)"; }
+}
