@@ -9,6 +9,7 @@
 #   make stress    long cache stress runs (STRESS_SECONDS, default 60)
 #   make corpus    every /usr/bin and /usr/sbin program's --version, directly
 #                  and through sealexec, compared (docs/corpus.md)
+#   make deb       a Debian package of the build (scripts/make-deb.sh)
 #   make check-glibc  check --deps's glibc 2.41 predictions against the real
 #                  glibc in a Debian 13 chroot (root; tests/glibc/README.md)
 
@@ -33,9 +34,10 @@ DEBIAN_PACKAGES := \
   psmisc bzip2 xz-utils perl gdb valgrind strace ltrace linux-perf \
   libsodium-dev libhiredis-dev libcurl4-openssl-dev redis-server redis-tools nginx \
   gnuplot-nox systemd squashfs-tools \
-  debootstrap qemu-user-static podman umoci
+  debootstrap qemu-user-static podman umoci \
+  golang-go rustc cargo lintian dpkg-dev fakeroot zsh fish bash-completion groff-base man-db
 
-.PHONY: run test deps build configure sanitize fuzz bench stress corpus check-glibc clean install help
+.PHONY: run test deps build configure sanitize fuzz bench stress corpus check-glibc clean install deb help
 
 run: build
 	demo/run-demo.sh $(BUILD)
@@ -84,6 +86,10 @@ corpus: build
 check-glibc: build
 	tests/glibc/check-glibc.sh $(BUILD)/src/sealexec $(GLIBC_ROOT) $(BUILD)/glibc-measured.md
 
+# A Debian package of the release build in $(BUILD)/deb (scripts/make-deb.sh).
+deb: build
+	scripts/make-deb.sh $(BUILD)
+
 install: build
 	cmake --install $(BUILD) --strip
 
@@ -91,4 +97,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,16p' Makefile
+	@sed -n '1,17p' Makefile

@@ -1,0 +1,1 @@
+# The Debian package (make deb): CPack settings.
