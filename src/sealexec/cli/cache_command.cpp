@@ -1,6 +1,7 @@
 #include "sealexec/cli/cache_command.h"
 
 #include "sealexec/cache/cache.h"
+#include "sealexec/cache/configured_cache.h"
 #include "sealexec/cli/exit_codes.h"
 #include "sealexec/cli/memory_tier_setting.h"
 #include "sealexec/cli/output.h"
@@ -46,11 +47,6 @@ constexpr std::array<OptionSpec, 7> k_cache_options{{
     {"--listed", "", "", "rm: KEY is a key as `cache ls` prints it (at least 8 hex digits)"},
 }};
 constexpr auto k_common = join_options(k_cache_options, k_remote_options);
-
-const char* env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
 
 cache::Fingerprint fingerprint_of(const ParsedOptions& options) {
   return cache::Fingerprint::opaque(options.value("--fingerprint").value_or(""));
@@ -453,14 +449,10 @@ int cache_main(const ParsedOptions& before_word) {
 } // namespace
 
 Expected<cache::Cache> open_cache(const ParsedOptions& options, RemoteUse remote) {
-  std::filesystem::path directory;
+  std::optional<std::filesystem::path> directory;
   if (const auto dir = options.value("--dir")) {
     directory = *dir;
-  } else {
-    SEALEXEC_TRY_ASSIGN(directory, cache::default_cache_dir(env("SEALEXEC_CACHE_DIR"),
-                                                             env("XDG_CACHE_HOME"), env("HOME")));
   }
-  cache::CacheConfig config;
   remote::RemoteSettings remote_settings;
   const cache::OtherSetting remote_setting = [&](std::string_view key, std::string_view value,
                                                  std::string_view where) -> Expected<bool> {
@@ -470,38 +462,8 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options, RemoteUse remote
     SEALEXEC_TRY(remote::apply_remote_setting(remote_settings, key, value, where));
     return true;
   };
-  // $HOME itself is never a cache, even an empty one.
-  std::vector<std::filesystem::path> refused;
-  if (*env("HOME") != '\0') {
-    refused.emplace_back(env("HOME"));
-  }
-  SEALEXEC_TRY_ASSIGN(Cache opened, Cache::open(directory, config, refused));
-  // cache.conf is read through the checked directory, never through a link.
-  if (auto conf = opened.directory().open_beneath("cache.conf", O_RDONLY | O_NONBLOCK)) {
-    const std::string name = opened.directory().describe("cache.conf");
-    constexpr std::size_t k_max_config_size = 64 * 1024;
-    std::string text(k_max_config_size + 1, '\0');
-    std::size_t used = 0;
-    for (ssize_t got; used < text.size() &&
-                      (got = ::read(conf->get(), text.data() + used, text.size() - used)) > 0;) {
-      used += static_cast<std::size_t>(got);
-    }
-    if (used > k_max_config_size) {
-      return fail(make_error(Errc::malformed, name, "is larger than 64 KiB; not a cache.conf"));
-    }
-    text.resize(used);
-    SEALEXEC_TRY(cache::apply_config_file(config, text, name, remote_setting));
-  }
-  const std::pair<const char*, const char*> from_env[] = {
-      {"SEALEXEC_CACHE_MAX_SIZE", "max_size"},
-      {"SEALEXEC_CACHE_MAX_ENTRIES", "max_entries"},
-      {"SEALEXEC_CACHE_COMPRESSION", "compression"},
-      {"SEALEXEC_LOCK_TIMEOUT", "lock_timeout"}};
-  for (const auto& [variable, key] : from_env) {
-    if (*env(variable) != '\0') {
-      SEALEXEC_TRY(cache::apply_setting(config, key, env(variable), variable));
-    }
-  }
+  SEALEXEC_TRY_ASSIGN(Cache opened, cache::open_configured_cache(directory, remote_setting));
+  cache::CacheConfig config = opened.config();
   if (const auto size = options.value("--max-size")) {
     SEALEXEC_TRY(cache::apply_setting(config, "max_size", *size, "--max-size"));
   }

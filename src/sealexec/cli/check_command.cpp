@@ -2,6 +2,7 @@
 
 #include "sealexec/audit/glibc_version.h"
 #include "sealexec/audit/scan.h"
+#include "sealexec/cli/check_document.h"
 #include "sealexec/cli/check_output.h"
 #include "sealexec/cli/check_sarif.h"
 #include "sealexec/cli/check_target.h"
@@ -127,10 +128,7 @@ int check(const ParsedOptions& options) {
   }
   const bool colour = !json && ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
 
-  std::size_t checked = 0;
-  std::size_t errors = 0;
-  std::size_t closure_culprits = 0;
-  std::map<audit::Finding, std::size_t> counts;
+  CheckTally tally;
   bool gate_tripped = false;
   bool first = true;
   Progress progress;
@@ -157,7 +155,7 @@ int check(const ParsedOptions& options) {
   // After the target: an image that cannot be read is one line on stderr,
   // with nothing half-printed on stdout.
   if (json) {
-    print("{\"sealexec_check\":1,\"files\":[");
+    print(std::string(k_check_json_begin));
   } else if (!sarif) {
     print(text_header() + "\n");
   }
@@ -178,37 +176,29 @@ int check(const ParsedOptions& options) {
   audit::scan(
       operands, scan_options,
       [&](audit::ScanItem&& item) {
+        const std::vector<audit::Culprit> culprits = tally.add(item);
         if (!item.report) {
-          ++errors;
           // Errors go to stderr in both modes, and into the JSON too.
           report(item.report.error());
           if (sarif) {
             sarif->add_error(item.path, item.report.error());
           }
           if (json) {
-            print(fmt::format("{}{}", first ? "\n" : ",\n",
-                              json_text({{"path", item.path},
-                                         {"error", item.report.error().message()}})));
+            print(json_entry(item, first));
             first = false;
           }
           return;
         }
-        ++checked;
         for (const audit::Finding finding : item.report->findings()) {
-          ++counts[finding];
           gate_tripped = gate_tripped || fail_on->contains(finding);
         }
         // A culprit anywhere in the closure trips the gate for its finding.
-        if (item.closure && *item.closure) {
-          for (const audit::Culprit& culprit : audit::find_culprits(**item.closure)) {
-            ++closure_culprits;
-            gate_tripped = gate_tripped ||
-                           (culprit.execstack && fail_on->contains(audit::Finding::execstack)) ||
-                           (culprit.wx && fail_on->contains(audit::Finding::wx));
-          }
+        for (const audit::Culprit& culprit : culprits) {
+          gate_tripped = gate_tripped ||
+                         (culprit.execstack && fail_on->contains(audit::Finding::execstack)) ||
+                         (culprit.wx && fail_on->contains(audit::Finding::wx));
         }
         if (item.closure && !*item.closure) {
-          ++errors;
           report(item.closure->error());
           if (sarif) {
             sarif->add_error(item.path, item.closure->error());
@@ -222,10 +212,7 @@ int check(const ParsedOptions& options) {
           return;
         }
         if (json) {
-          std::string entry(first ? "\n" : ",\n");
-          append_report_json(entry, *item.report,
-                             item.closure && *item.closure ? &**item.closure : nullptr);
-          print(entry);
+          print(json_entry(item, first));
           first = false;
           return;
         }
@@ -250,36 +237,28 @@ int check(const ParsedOptions& options) {
   if (sarif) {
     print(json_text(sarif->document()) + "\n");
   } else if (json) {
-    nlohmann::json totals = nlohmann::json::object();
-    for (const audit::Finding finding : audit::all_findings()) {
-      totals[std::string(audit::finding_name(finding))] = counts[finding];
-    }
-    nlohmann::json summary = {{"checked", checked},
-                              {"errors", errors},
-                              {"findings", totals},
-                              {"closure_culprits", closure_culprits}};
-    if (scan_options.deps) {
-      summary["glibc"] = glibc ? nlohmann::json(*glibc) : nlohmann::json();
-    }
-    print(fmt::format("\n],\"summary\":{}}}\n", json_text(std::move(summary))));
+    print(tally.json_end(scan_options.deps ? std::optional<std::optional<std::string>>(
+                                                   std::in_place, glibc)
+                                             : std::nullopt));
   } else {
+    const std::size_t checked = tally.checked();
     std::string summary = fmt::format("{} ELF file{} checked", checked, checked == 1 ? "" : "s");
-    for (const auto& [finding, count] : counts) {
+    for (const auto& [finding, count] : tally.counts()) {
       summary += fmt::format(", {} {}", count, audit::finding_name(finding));
     }
     if (options.has("--deps")) {
-      summary += fmt::format(", {} culprit{} in dependency closures", closure_culprits,
-                             closure_culprits == 1 ? "" : "s");
+      summary += fmt::format(", {} culprit{} in dependency closures", tally.closure_culprits(),
+                             tally.closure_culprits() == 1 ? "" : "s");
       summary += glibc ? fmt::format(" (the checked system has glibc {})", shown(*glibc))
                        : std::string(" (no glibc found in the checked system)");
     }
-    if (errors > 0) {
-      summary += fmt::format(", {} could not be checked", errors);
+    if (tally.errors() > 0) {
+      summary += fmt::format(", {} could not be checked", tally.errors());
     }
     print(summary + "\n");
   }
   std::fflush(stdout);
-  if (errors > 0) {
+  if (tally.errors() > 0) {
     return k_exit_check_error;
   }
   return gate_tripped ? k_exit_findings : k_exit_ok;

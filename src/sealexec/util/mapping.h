@@ -28,12 +28,20 @@ public:
                                                        std::string_view path_for_errors,
                                                        Prefault prefault = Prefault::no);
 
+  // The same with PROT_READ | PROT_EXEC, for precompiled code in a sealed
+  // memfd: never writable, so never writable and executable at once. EACCES
+  // or EPERM (a noexec memfd, a noexec mount, a policy) is Errc::policy.
+  [[nodiscard]] static Expected<Mapping> map_read_execute(int fd, std::size_t size,
+                                                          std::string_view path_for_errors);
   [[nodiscard]] std::span<const std::byte> bytes() const noexcept {
     return {static_cast<const std::byte*>(m_address), m_size};
   }
   [[nodiscard]] std::size_t size() const noexcept { return m_size; }
 
 private:
+  [[nodiscard]] static Expected<Mapping> map_with(int fd, std::size_t size, int protection,
+                                                  std::string_view path_for_errors,
+                                                  Prefault prefault);
   void unmap() noexcept;
 
   void* m_address = nullptr;
