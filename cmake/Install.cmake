@@ -1,14 +1,46 @@
 include(CMakePackageConfigHelpers)
 
-install(TARGETS sealexec EXPORT sealexecTargets
+install(TARGETS sealexec sealexec_shared EXPORT sealexecTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# `cmake --install --strip` (make install) strips programs and the shared
+# library, but never archives: the static library's debug information is
+# most of its size, so it goes too.
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+      \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libsealexec.a\"
+      RESULT_VARIABLE sealexec_strip_result)
+    if(NOT sealexec_strip_result EQUAL 0)
+      message(FATAL_ERROR \"cannot strip libsealexec.a\")
+    endif()
+  endif()")
 install(TARGETS sealexec_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS sealexec_remote_http RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/sealexec)
 install(TARGETS sealexec_restore_env LIBRARY DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/sealexec)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/sealexec DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.h" PATTERN "cli" EXCLUDE)
+# The C API: the stable surface, for C and every other language.
+install(FILES ${PROJECT_SOURCE_DIR}/src/sealexec/capi/sealexec.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The C++ API, for C++23 consumers of the static library: the entry headers
+# (ARCHITECTURE.md, "Public headers") and what they include, nothing else.
+# tests/integration/install-consumers.sh fails if one includes a header that
+# is not here.
+set(sealexec_public_headers
+  audit/file_report.h
+  cache/action_entry.h cache/cache.h cache/cache_dir.h cache/cache_tag.h cache/config.h
+  cache/configured_cache.h cache/fingerprint.h cache/judged_file.h cache/shared_tier.h
+  cache/stats.h cache/stats_file.h
+  elf/byte_source.h elf/decoder.h elf/dynamic.h elf/elf_file.h elf/properties.h
+  exec/child.h exec/exec.h exec/launch.h exec/library.h exec/origin.h exec/runnable.h
+  exec/spawn.h
+  image/memfd.h image/sealed_image.h image/shebang.h image/source.h
+  util/digest.h util/error.h util/fd.h util/mapping.h)
+foreach(header IN LISTS sealexec_public_headers)
+  get_filename_component(subdirectory ${header} DIRECTORY)
+  install(FILES ${PROJECT_SOURCE_DIR}/src/sealexec/${header}
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sealexec/${subdirectory})
+endforeach()
 
 install(EXPORT sealexecTargets NAMESPACE sealexec::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sealexec)
@@ -21,8 +53,12 @@ install(FILES ${PROJECT_BINARY_DIR}/sealexecConfig.cmake
   ${PROJECT_BINARY_DIR}/sealexecConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sealexec)
 
+# sealexec: the C API (shared; with --static, what a static link needs).
+# sealexec-cpp: the C++ API, from the static library.
 configure_file(cmake/sealexec.pc.in ${PROJECT_BINARY_DIR}/sealexec.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/sealexec.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(cmake/sealexec-cpp.pc.in ${PROJECT_BINARY_DIR}/sealexec-cpp.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/sealexec.pc ${PROJECT_BINARY_DIR}/sealexec-cpp.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The memory tier's systemd user units (docs/serve.md). Optional: clients
 # start a server on demand without them.
