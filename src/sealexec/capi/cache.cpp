@@ -113,7 +113,8 @@ sealexec_status sealexec_cache_get(sealexec_cache* cache, const char* key, const
       return sealexec::fail(bad_argument("sealexec_cache_get", "a NULL image"));
     }
     SEALEXEC_TRY_ASSIGN(auto loaded, load(cache, key, fingerprint, flags, "sealexec_cache_get"));
-    *image = loaded ? new sealexec_image{std::move(*loaded)} : nullptr;
+    *image = loaded ? new sealexec_image{std::move(*loaded), (flags & SEALEXEC_IMAGE_NOEXEC) == 0}
+                    : nullptr;
     return {};
   });
 }

@@ -13,7 +13,11 @@ namespace {
 
 // A command without a handle: a fresh one.
 const sealexec::SpawnOptions& options_of(const sealexec_command* command) {
-  static const sealexec::SpawnOptions k_fresh;
+  static const sealexec::SpawnOptions k_fresh = [] {
+    sealexec::SpawnOptions fresh;
+    fresh.close_other_fds = true;
+    return fresh;
+  }();
   return command != nullptr ? command->options : k_fresh;
 }
 
@@ -30,7 +34,9 @@ extern "C" {
 
 sealexec_command* sealexec_command_new(void) {
   try {
-    return new sealexec_command{};
+    auto* command = new sealexec_command{};
+    command->options.close_other_fds = true;
+    return command;
   } catch (...) {
     return nullptr;
   }
@@ -136,6 +142,7 @@ sealexec_status sealexec_exec(const sealexec_image* image, const sealexec_comman
                               sealexec_error** error) {
   return guarded(error, [&]() -> Expected<void> {
     SEALEXEC_TRY(need(image != nullptr, "sealexec_exec"));
+    SEALEXEC_TRY(require_executable(*image, "sealexec_exec"));
     // Only ExecOptions apply: exec keeps the caller's streams and directory.
     const sealexec::ExecOptions& options = options_of(command);
     return sealexec::fail(sealexec::exec(image->image, options));
@@ -146,6 +153,7 @@ sealexec_status sealexec_spawn(const sealexec_image* image, const sealexec_comma
                                sealexec_child** child, sealexec_error** error) {
   return guarded(error, [&]() -> Expected<void> {
     SEALEXEC_TRY(need(image != nullptr && child != nullptr, "sealexec_spawn"));
+    SEALEXEC_TRY(require_executable(*image, "sealexec_spawn"));
     SEALEXEC_TRY_ASSIGN(sealexec::Child started,
                         sealexec::spawn(image->image, options_of(command)));
     *child = new sealexec_child{std::move(started)};

@@ -52,6 +52,14 @@ sealexec_status report(sealexec_error** out, const Error& error, sealexec_status
   return code;
 }
 
+Expected<void> require_executable(const sealexec_image& image, std::string_view function) {
+  if (!image.executable) {
+    return fail(make_error(Errc::policy, image.image.source(),
+                           std::string(function) + ": the image was made SEALEXEC_IMAGE_NOEXEC"));
+  }
+  return {};
+}
+
 Error bad_argument(std::string_view function, std::string_view what) {
   return make_error(Errc::invalid_argument, "", std::string(function) + ": " + std::string(what));
 }

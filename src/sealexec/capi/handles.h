@@ -30,6 +30,9 @@ struct sealexec_error {
 
 struct sealexec_image {
   sealexec::SealedImage image;
+  // False for SEALEXEC_IMAGE_NOEXEC: refused by every exec, spawn, load and
+  // executable mapping here, also on kernels without MFD_NOEXEC_SEAL.
+  bool executable = true;
 };
 
 struct sealexec_mapping {
@@ -77,6 +80,10 @@ sealexec_status guarded(sealexec_error** out, Body&& body) noexcept {
     return report(out, make_error(Errc::cancelled, "", "unknown exception"));
   }
 }
+
+// Errc::policy unless `image` may run (it was not made SEALEXEC_IMAGE_NOEXEC).
+[[nodiscard]] Expected<void> require_executable(const sealexec_image& image,
+                                                std::string_view function);
 
 // An Error for a null or unusable argument of `function`.
 [[nodiscard]] Error bad_argument(std::string_view function, std::string_view what);

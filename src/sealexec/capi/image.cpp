@@ -34,9 +34,9 @@ Expected<ImageOptions> image_options(const char* function, const char* name,
 }
 
 // Hands a finished image to the caller.
-Expected<void> give(Expected<SealedImage> made, sealexec_image** image) {
+Expected<void> give(Expected<SealedImage> made, std::uint32_t flags, sealexec_image** image) {
   SEALEXEC_TRY(made);
-  *image = new sealexec_image{std::move(*made)};
+  *image = new sealexec_image{std::move(*made), (flags & SEALEXEC_IMAGE_NOEXEC) == 0};
   return {};
 }
 
@@ -54,7 +54,7 @@ sealexec_status sealexec_image_from_bytes(const void* data, size_t size, const c
     SEALEXEC_TRY_ASSIGN(ImageOptions options,
                         image_options("sealexec_image_from_bytes", name, sha256, flags));
     const std::span<const std::byte> bytes(static_cast<const std::byte*>(data), size);
-    return give(SealedImage::from_bytes(bytes, options), image);
+    return give(SealedImage::from_bytes(bytes, options), flags, image);
   });
 }
 
@@ -68,7 +68,7 @@ sealexec_status sealexec_image_from_fd(int fd, const char* name, const uint8_t* 
     SEALEXEC_TRY_ASSIGN(ImageOptions options,
                         image_options("sealexec_image_from_fd", name,
                                       sha256, flags));
-    return give(SealedImage::from_fd(fd, options), image);
+    return give(SealedImage::from_fd(fd, options), flags, image);
   });
 }
 
@@ -81,7 +81,7 @@ sealexec_status sealexec_image_from_path(const char* path, const char* name,
     }
     SEALEXEC_TRY_ASSIGN(ImageOptions options,
                         image_options("sealexec_image_from_path", name, sha256, flags));
-    return give(SealedImage::from_path(path, options), image);
+    return give(SealedImage::from_path(path, options), flags, image);
   });
 }
 
@@ -119,6 +119,9 @@ sealexec_status sealexec_image_map(const sealexec_image* image, uint32_t flags,
     }
     if ((flags & ~SEALEXEC_MAP_EXEC) != 0) {
       return sealexec::fail(bad_argument("sealexec_image_map", "unknown flags"));
+    }
+    if ((flags & SEALEXEC_MAP_EXEC) != 0) {
+      SEALEXEC_TRY(require_executable(*image, "sealexec_image_map"));
     }
     const SealedImage& sealed = image->image;
     if (sealed.size() == 0) {

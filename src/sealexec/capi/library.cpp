@@ -17,6 +17,7 @@ sealexec_status sealexec_library_load(const sealexec_image* image, int dlopen_fl
     if ((flags & ~SEALEXEC_LIBRARY_ALLOW_EXECSTACK) != 0) {
       return sealexec::fail(bad_argument("sealexec_library_load", "unknown flags"));
     }
+    SEALEXEC_TRY(require_executable(*image, "sealexec_library_load"));
     sealexec::LibraryOptions options;
     if (dlopen_flags != 0) {
       options.flags = dlopen_flags;

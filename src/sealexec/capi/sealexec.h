@@ -109,8 +109,10 @@ SEALEXEC_EXPORT const char *sealexec_version(void);
 typedef struct sealexec_image sealexec_image;
 
 /* sealexec_image_* flags. */
-/* A memfd the kernel will never exec (MFD_NOEXEC_SEAL), for data that is only
- * read or mapped without PROT_EXEC. */
+/* Data, never code: the memfd is made with MFD_NOEXEC_SEAL where the kernel
+ * has it (Linux 6.3+), so that the kernel refuses to exec it, and sealexec
+ * itself refuses to exec, spawn, dlopen or map it executable on every kernel
+ * (SEALEXEC_E_POLICY). */
 #define SEALEXEC_IMAGE_NOEXEC 0x1u
 
 /* Copies `size` bytes at `data` into a sealed image.
@@ -231,9 +233,12 @@ SEALEXEC_EXPORT sealexec_status sealexec_command_set_stdio(sealexec_command *com
 
 /* Replaces the calling process with `image` (execveat of the sealed memfd),
  * so that its exit status and any death by signal are the caller's own.
- * command NULL: a fresh command. Returns only when the image cannot run; the
- * process is then unchanged. A "#!" script works: its interpreter gets an
- * inheritable descriptor of the image (the only one added), as /dev/fd/N. */
+ * command NULL: a fresh command; its argv, env, name and origin apply (the
+ * streams and directory are the caller's own, as with execve, and so are its
+ * descriptors without close-on-exec). Returns only when the image cannot
+ * run; the process is then unchanged. A "#!" script works: its interpreter
+ * gets an inheritable descriptor of the image (the only one added), as
+ * /dev/fd/N. */
 SEALEXEC_EXPORT sealexec_status sealexec_exec(const sealexec_image *image,
                                               const sealexec_command *command,
                                               sealexec_error **error);
@@ -241,9 +246,11 @@ SEALEXEC_EXPORT sealexec_status sealexec_exec(const sealexec_image *image,
 /* A started child, owned by the caller. */
 typedef struct sealexec_child sealexec_child;
 
-/* Starts `image` as a child process. No descriptor of the caller's leaks into
- * it beyond its standard streams (and, for a script, the image's own).
- * Fails without leaving a child behind. command NULL: a fresh command. */
+/* Starts `image` as a child process. No descriptor of the caller's reaches
+ * it beyond its three standard streams, even one the caller left without
+ * close-on-exec (as Python's close_fds); a script's interpreter also gets the
+ * image's own. Fails without leaving a child behind. command NULL: a fresh
+ * command. */
 SEALEXEC_EXPORT sealexec_status sealexec_spawn(const sealexec_image *image,
                                                const sealexec_command *command,
                                                sealexec_child **child, sealexec_error **error);

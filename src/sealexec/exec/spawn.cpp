@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ struct Redirect {
 struct ChildPlan {
   int image_fd = -1;
   bool keep_image_fd = false;
+  bool close_other_fds = false;
   int lowest_free_fd = 3; // above every target descriptor
   const Redirect* redirects = nullptr;
   std::size_t redirect_count = 0;
@@ -43,6 +45,30 @@ struct ChildPlan {
   plan.error_errno = errno;
   plan.error_operation = operation;
   ::_exit(127);
+}
+
+// Marks every descriptor from 3 up close-on-exec, then clears the mark on
+// the targets and on a script's image: the program gets those and nothing
+// else the parent left inheritable. Async-signal-safe.
+void close_other_fds(ChildPlan& plan, int image_fd) noexcept {
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    // Before Linux 5.11: one fcntl per possible descriptor.
+    struct rlimit limit {};
+    const rlim_t highest = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                               ? limit.rlim_cur
+                               : 65536;
+    for (rlim_t fd = 3; fd < highest; ++fd) {
+      ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    }
+  }
+  for (std::size_t i = 0; i < plan.redirect_count; ++i) {
+    if (plan.redirects[i].target >= 3 && ::fcntl(plan.redirects[i].target, F_SETFD, 0) != 0) {
+      child_fails(plan, "fcntl(F_SETFD)");
+    }
+  }
+  if (plan.keep_image_fd && ::fcntl(image_fd, F_SETFD, 0) != 0) {
+    child_fails(plan, "fcntl(F_SETFD) of the image");
+  }
 }
 
 // Runs in the child, on its own stack, while the parent thread waits
@@ -82,6 +108,9 @@ int child_main(void* argument) noexcept {
     if (::dup2(plan.moved[i], plan.redirects[i].target) < 0) {
       child_fails(plan, "dup2");
     }
+  }
+  if (plan.close_other_fds) {
+    close_other_fds(plan, image_fd);
   }
   if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) {
     child_fails(plan, "chdir");
@@ -227,6 +256,7 @@ Expected<Child> spawn(const SealedImage& image, const SpawnOptions& options) {
   ChildPlan plan;
   plan.image_fd = script_fd ? script_fd.get() : image.fd();
   plan.keep_image_fd = launch.keep_image_fd;
+  plan.close_other_fds = options.close_other_fds;
   plan.lowest_free_fd = highest_target + 1;
   plan.redirects = setup.redirects.data();
   plan.redirect_count = setup.redirects.size();

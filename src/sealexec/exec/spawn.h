@@ -49,6 +49,11 @@ struct SpawnOptions : ExecOptions {
   Stdio stdout_stream = Stdio::inherit();
   Stdio stderr_stream = Stdio::inherit();
   std::vector<ExtraFd> extra_fds;
+  // When set, the child gets no descriptor the parent left inheritable
+  // (without close-on-exec) beyond its three streams and extra_fds, as
+  // Python's close_fds: what the C API always asks for. When not, it
+  // inherits them, as posix_spawn does.
+  bool close_other_fds = false;
 };
 
 // Starts `image` as a child. The image's descriptor is moved above every
