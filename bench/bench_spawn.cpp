@@ -6,13 +6,19 @@
 // program, BM_SpawnVsPosixSpawn alternates the two in one loop, so that both
 // see the same machine state, and reports the ratio as a counter.
 //
+// BM_CApiVsCppSpawn does the same for the C API: sealexec_spawn through
+// libsealexec.so.1, loaded with dlopen as any C program's loader would load
+// it, against sealexec::spawn from the static library. Target: <= 1.05x.
+//
 // The programs default to the examples of this build tree; SEALEXEC_BENCH_HELLO
 // and SEALEXEC_BENCH_HELLO_STATIC override them.
 
+#include "sealexec/capi/sealexec.h"
 #include "sealexec/exec/spawn.h"
 #include "sealexec/image/sealed_image.h"
 
 #include <benchmark/benchmark.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -196,6 +202,172 @@ void BM_SpawnVsPosixSpawn(benchmark::State& state, bool is_static) {
                            : "hello, ratio = spawn / posix_spawn");
 }
 
+// The C API of libsealexec.so.1, looked up with dlsym: this program's own
+// copy of the library (static, for the C++ API) never stands in for it.
+class CApi {
+public:
+  CApi() {
+    m_handle = ::dlopen(SEALEXEC_BENCH_CAPI_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (m_handle == nullptr) {
+      m_error = ::dlerror();
+      return;
+    }
+    load(image_from_path, "sealexec_image_from_path");
+    load(image_free, "sealexec_image_free");
+    load(command_new, "sealexec_command_new");
+    load(command_free, "sealexec_command_free");
+    load(command_set_argv, "sealexec_command_set_argv");
+    load(command_set_stdio, "sealexec_command_set_stdio");
+    load(spawn, "sealexec_spawn");
+    load(child_wait, "sealexec_child_wait");
+    load(child_free, "sealexec_child_free");
+    load(error_message, "sealexec_error_message");
+    load(error_free, "sealexec_error_free");
+  }
+  CApi(const CApi&) = delete;
+  CApi& operator=(const CApi&) = delete;
+  ~CApi() {
+    if (m_handle != nullptr) {
+      ::dlclose(m_handle);
+    }
+  }
+  [[nodiscard]] const std::string& error() const { return m_error; }
+
+  decltype(&sealexec_image_from_path) image_from_path = nullptr;
+  decltype(&sealexec_image_free) image_free = nullptr;
+  decltype(&sealexec_command_new) command_new = nullptr;
+  decltype(&sealexec_command_free) command_free = nullptr;
+  decltype(&sealexec_command_set_argv) command_set_argv = nullptr;
+  decltype(&sealexec_command_set_stdio) command_set_stdio = nullptr;
+  decltype(&sealexec_spawn) spawn = nullptr;
+  decltype(&sealexec_child_wait) child_wait = nullptr;
+  decltype(&sealexec_child_free) child_free = nullptr;
+  decltype(&sealexec_error_message) error_message = nullptr;
+  decltype(&sealexec_error_free) error_free = nullptr;
+
+private:
+  template <typename Function>
+  void load(Function& function, const char* name) {
+    void* address = ::dlsym(m_handle, name);
+    if (address == nullptr) {
+      m_error = std::string("no ") + name + " in " SEALEXEC_BENCH_CAPI_LIBRARY;
+      return;
+    }
+    std::memcpy(&function, &address, sizeof function);
+  }
+
+  void* m_handle = nullptr;
+  std::string m_error;
+};
+
+// One program spawned through the C API, as a C consumer writes it.
+class CApiSpawner {
+public:
+  CApiSpawner(const CApi& api, const std::string& path) : m_api(api), m_path(path) {
+    sealexec_error* error = nullptr;
+    m_command = m_api.command_new();
+    const char* argv[] = {m_path.c_str(), nullptr};
+    if (m_api.image_from_path(m_path.c_str(), nullptr, nullptr, 0, &m_image, &error) !=
+            SEALEXEC_OK ||
+        m_api.command_set_argv(m_command, argv, &error) != SEALEXEC_OK ||
+        m_api.command_set_stdio(m_command, SEALEXEC_STDOUT, SEALEXEC_STDIO_NULL, -1, &error) !=
+            SEALEXEC_OK) {
+      m_error = error != nullptr ? m_api.error_message(error) : "out of memory";
+      m_api.error_free(error);
+    }
+  }
+  CApiSpawner(const CApiSpawner&) = delete;
+  CApiSpawner& operator=(const CApiSpawner&) = delete;
+  ~CApiSpawner() {
+    m_api.command_free(m_command);
+    m_api.image_free(m_image);
+  }
+  [[nodiscard]] const std::string& error() const { return m_error; }
+
+  std::string run_once() {
+    sealexec_child* child = nullptr;
+    sealexec_error* error = nullptr;
+    int status = 0;
+    if (m_api.spawn(m_image, m_command, &child, &error) != SEALEXEC_OK ||
+        m_api.child_wait(child, &status, &error) != SEALEXEC_OK) {
+      std::string message = m_api.error_message(error);
+      m_api.error_free(error);
+      m_api.child_free(child);
+      return message;
+    }
+    m_api.child_free(child);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      return "child failed with wait status " + std::to_string(status);
+    }
+    return {};
+  }
+
+private:
+  const CApi& m_api;
+  std::string m_path;
+  sealexec_image* m_image = nullptr;
+  sealexec_command* m_command = nullptr;
+  std::string m_error;
+};
+
+// sealexec_spawn through the shared library and sealexec::spawn, alternating
+// in one loop as BM_SpawnVsPosixSpawn does. The C API closes every
+// descriptor the parent left inheritable (one close_range); the C++ side is
+// asked for the same, so both do the same work.
+void BM_CApiVsCppSpawn(benchmark::State& state, bool is_static) {
+  using Clock = std::chrono::steady_clock;
+  static const CApi api;
+  if (!api.error().empty()) {
+    state.SkipWithError(api.error().c_str());
+    return;
+  }
+  const std::string& path = hello_path(is_static);
+  std::string error;
+  const sealexec::SealedImage* image = image_for(path, error);
+  if (image == nullptr) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  sealexec::SpawnOptions options = null_stdout_options(path);
+  options.close_other_fds = true;
+  CApiSpawner c_spawner(api, path);
+  if (!c_spawner.error().empty()) {
+    state.SkipWithError(c_spawner.error().c_str());
+    return;
+  }
+  Clock::duration c_total{};
+  Clock::duration cpp_total{};
+  bool c_first = true;
+  for (auto _ : state) {
+    for (int turn = 0; turn < 2; ++turn) {
+      const bool c_turn = (turn == 0) == c_first;
+      const auto start = Clock::now();
+      error = c_turn ? c_spawner.run_once() : spawn_once(*image, options);
+      const auto elapsed = Clock::now() - start;
+      if (!error.empty()) {
+        break;
+      }
+      (c_turn ? c_total : cpp_total) += elapsed;
+    }
+    if (!error.empty()) {
+      state.SkipWithError(error.c_str());
+      break;
+    }
+    c_first = !c_first;
+  }
+  const auto iterations = static_cast<double>(state.iterations());
+  if (iterations == 0) {
+    return;
+  }
+  const double c_us = std::chrono::duration<double, std::micro>(c_total).count() / iterations;
+  const double cpp_us = std::chrono::duration<double, std::micro>(cpp_total).count() / iterations;
+  state.counters["capi_us"] = c_us;
+  state.counters["cpp_us"] = cpp_us;
+  state.counters["ratio"] = cpp_us > 0 ? c_us / cpp_us : 0.0;
+  state.SetLabel(is_static ? "hello-static, ratio = sealexec_spawn (.so) / sealexec::spawn"
+                           : "hello, ratio = sealexec_spawn (.so) / sealexec::spawn");
+}
+
 // Children run while the parent waits, so only wall-clock time means
 // anything here.
 BENCHMARK_CAPTURE(BM_Spawn, hello, false)->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -208,6 +380,10 @@ BENCHMARK_CAPTURE(BM_SpawnVsPosixSpawn, hello, false)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_SpawnVsPosixSpawn, hello_static, true)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CApiVsCppSpawn, hello, false)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CApiVsCppSpawn, hello_static, true)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

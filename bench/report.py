@@ -172,6 +172,17 @@ def main():
             verdict(ratio, 1.05, True),
         ))
 
+    for program in ("hello", "hello_static"):
+        ratio = gb(spawn, f"BM_CApiVsCppSpawn/{program}/real_time", "mean", "ratio")
+        rows.append((
+            f"C consumer's `sealexec_spawn` (libsealexec.so) / C++ `sealexec::spawn`, "
+            f"{program.replace('_', '-')} (interleaved)",
+            f"{ratio:.3f}×",
+            "",
+            "≤ 1.05×",
+            verdict(ratio, 1.05, True),
+        ))
+
     def throughput(name, aggregate="mean"):
         return gb(image, name, aggregate, "bytes_per_second")
 
