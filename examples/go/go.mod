@@ -1,0 +1,3 @@
+module example.com/sealexec
+
+go 1.19
