@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 
 extern char** environ;
@@ -154,10 +155,47 @@ void BM_PosixSpawn(benchmark::State& state, bool is_static) {
   state.SetLabel(is_static ? "hello-static, posix_spawn" : "hello, posix_spawn");
 }
 
+// Mean microseconds of each of two runners timed in one loop.
+struct Paired {
+  double first_us = 0;
+  double second_us = 0;
+};
+
+// Runs `first` and `second` (each returning "" or what went wrong) once per
+// iteration, alternating which goes first, so that both see the same machine
+// state. nullopt after an error, which skips the benchmark.
+template <typename First, typename Second>
+std::optional<Paired> interleave(benchmark::State& state, First&& first, Second&& second) {
+  using Clock = std::chrono::steady_clock;
+  Clock::duration first_total{};
+  Clock::duration second_total{};
+  bool first_leads = true;
+  std::string error;
+  for (auto _ : state) {
+    for (int turn = 0; turn < 2; ++turn) {
+      const bool first_turn = (turn == 0) == first_leads;
+      const auto start = Clock::now();
+      error = first_turn ? first() : second();
+      const auto elapsed = Clock::now() - start;
+      if (!error.empty()) {
+        state.SkipWithError(error.c_str());
+        return std::nullopt;
+      }
+      (first_turn ? first_total : second_total) += elapsed;
+    }
+    first_leads = !first_leads;
+  }
+  const auto iterations = static_cast<double>(state.iterations());
+  if (iterations == 0) {
+    return std::nullopt;
+  }
+  return Paired{std::chrono::duration<double, std::micro>(first_total).count() / iterations,
+                std::chrono::duration<double, std::micro>(second_total).count() / iterations};
+}
+
 // Both in one loop, alternating which goes first. The reported time is that
 // of one spawn plus one posix_spawn; the counters split it.
 void BM_SpawnVsPosixSpawn(benchmark::State& state, bool is_static) {
-  using Clock = std::chrono::steady_clock;
   const std::string& path = hello_path(is_static);
   std::string error;
   const sealexec::SealedImage* image = image_for(path, error);
@@ -167,37 +205,14 @@ void BM_SpawnVsPosixSpawn(benchmark::State& state, bool is_static) {
   }
   const sealexec::SpawnOptions options = null_stdout_options(path);
   PosixSpawn spawner(path);
-  Clock::duration spawn_total{};
-  Clock::duration posix_total{};
-  bool spawn_first = true;
-  for (auto _ : state) {
-    for (int turn = 0; turn < 2; ++turn) {
-      const bool sealed_turn = (turn == 0) == spawn_first;
-      const auto start = Clock::now();
-      error = sealed_turn ? spawn_once(*image, options) : spawner.run_once();
-      const auto elapsed = Clock::now() - start;
-      if (!error.empty()) {
-        break;
-      }
-      (sealed_turn ? spawn_total : posix_total) += elapsed;
-    }
-    if (!error.empty()) {
-      state.SkipWithError(error.c_str());
-      break;
-    }
-    spawn_first = !spawn_first;
-  }
-  const auto iterations = static_cast<double>(state.iterations());
-  if (iterations == 0) {
+  const auto paired = interleave(
+      state, [&] { return spawn_once(*image, options); }, [&] { return spawner.run_once(); });
+  if (!paired) {
     return;
   }
-  const double spawn_us =
-      std::chrono::duration<double, std::micro>(spawn_total).count() / iterations;
-  const double posix_us =
-      std::chrono::duration<double, std::micro>(posix_total).count() / iterations;
-  state.counters["spawn_us"] = spawn_us;
-  state.counters["posix_spawn_us"] = posix_us;
-  state.counters["ratio"] = posix_us > 0 ? spawn_us / posix_us : 0.0;
+  state.counters["spawn_us"] = paired->first_us;
+  state.counters["posix_spawn_us"] = paired->second_us;
+  state.counters["ratio"] = paired->second_us > 0 ? paired->first_us / paired->second_us : 0.0;
   state.SetLabel(is_static ? "hello-static, ratio = spawn / posix_spawn"
                            : "hello, ratio = spawn / posix_spawn");
 }
@@ -315,7 +330,6 @@ private:
 // descriptor the parent left inheritable (one close_range); the C++ side is
 // asked for the same, so both do the same work.
 void BM_CApiVsCppSpawn(benchmark::State& state, bool is_static) {
-  using Clock = std::chrono::steady_clock;
   static const CApi api;
   if (!api.error().empty()) {
     state.SkipWithError(api.error().c_str());
@@ -335,35 +349,14 @@ void BM_CApiVsCppSpawn(benchmark::State& state, bool is_static) {
     state.SkipWithError(c_spawner.error().c_str());
     return;
   }
-  Clock::duration c_total{};
-  Clock::duration cpp_total{};
-  bool c_first = true;
-  for (auto _ : state) {
-    for (int turn = 0; turn < 2; ++turn) {
-      const bool c_turn = (turn == 0) == c_first;
-      const auto start = Clock::now();
-      error = c_turn ? c_spawner.run_once() : spawn_once(*image, options);
-      const auto elapsed = Clock::now() - start;
-      if (!error.empty()) {
-        break;
-      }
-      (c_turn ? c_total : cpp_total) += elapsed;
-    }
-    if (!error.empty()) {
-      state.SkipWithError(error.c_str());
-      break;
-    }
-    c_first = !c_first;
-  }
-  const auto iterations = static_cast<double>(state.iterations());
-  if (iterations == 0) {
+  const auto paired = interleave(
+      state, [&] { return c_spawner.run_once(); }, [&] { return spawn_once(*image, options); });
+  if (!paired) {
     return;
   }
-  const double c_us = std::chrono::duration<double, std::micro>(c_total).count() / iterations;
-  const double cpp_us = std::chrono::duration<double, std::micro>(cpp_total).count() / iterations;
-  state.counters["capi_us"] = c_us;
-  state.counters["cpp_us"] = cpp_us;
-  state.counters["ratio"] = cpp_us > 0 ? c_us / cpp_us : 0.0;
+  state.counters["capi_us"] = paired->first_us;
+  state.counters["cpp_us"] = paired->second_us;
+  state.counters["ratio"] = paired->second_us > 0 ? paired->first_us / paired->second_us : 0.0;
   state.SetLabel(is_static ? "hello-static, ratio = sealexec_spawn (.so) / sealexec::spawn"
                            : "hello, ratio = sealexec_spawn (.so) / sealexec::spawn");
 }
