@@ -352,6 +352,11 @@ class Mapping:
     def __bytes__(self):
         return bytes(self.data)
 
+    def __repr__(self):
+        if self.closed and self.size:
+            return "<sealexec.Mapping closed, %d bytes>" % self.size
+        return "<sealexec.Mapping %d bytes at 0x%x>" % (self.size, self.address)
+
     def __len__(self):
         return self.size
 
