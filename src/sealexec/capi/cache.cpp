@@ -24,8 +24,8 @@ struct EntryName {
 
 Expected<EntryName> entry_name(sealexec_cache* cache, const char* key, const char* fingerprint,
                                std::string_view function) {
-  if (cache == nullptr || key == nullptr) {
-    return sealexec::fail(bad_argument(function, "a NULL cache or key"));
+  if (cache == nullptr || key == nullptr || *key == '\0') {
+    return sealexec::fail(bad_argument(function, "a NULL cache, or no key"));
   }
   auto made = sealexec::cache::Fingerprint::opaque(fingerprint != nullptr ? fingerprint : "");
   const std::string_view inputs[] = {key};
@@ -76,6 +76,10 @@ sealexec_status sealexec_cache_open(const char* directory, sealexec_cache** cach
     *cache = new sealexec_cache{std::make_unique<Cache>(std::move(opened))};
     return {};
   });
+}
+
+const char* sealexec_cache_directory(const sealexec_cache* cache) {
+  return cache != nullptr ? cache->cache->directory().path().c_str() : "";
 }
 
 void sealexec_cache_free(sealexec_cache* cache) { delete cache; }

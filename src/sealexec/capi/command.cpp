@@ -21,6 +21,13 @@ const sealexec::SpawnOptions& options_of(const sealexec_command* command) {
   return command != nullptr ? command->options : k_fresh;
 }
 
+// The wait(2) encoding: code << 8, or the signal with 0x80 for a core.
+int wait_status_of(const sealexec::ExitStatus& status) {
+  return status.how == sealexec::ExitStatus::How::exited
+             ? (status.value & 0xff) << 8
+             : (status.value & 0x7f) | (status.core_dumped ? 0x80 : 0);
+}
+
 Expected<void> need(bool present, std::string_view function) {
   if (!present) {
     return sealexec::fail(bad_argument(function, "a NULL handle or pointer"));
@@ -170,10 +177,19 @@ sealexec_status sealexec_child_wait(sealexec_child* child, int* wait_status,
   return guarded(error, [&]() -> Expected<void> {
     SEALEXEC_TRY(need(child != nullptr && wait_status != nullptr, "sealexec_child_wait"));
     SEALEXEC_TRY_ASSIGN(const sealexec::ExitStatus status, child->child.wait());
-    // The wait(2) encoding: code << 8, or the signal with 0x80 for a core.
-    *wait_status = status.how == sealexec::ExitStatus::How::exited
-                       ? (status.value & 0xff) << 8
-                       : (status.value & 0x7f) | (status.core_dumped ? 0x80 : 0);
+    *wait_status = wait_status_of(status);
+    return {};
+  });
+}
+
+sealexec_status sealexec_child_try_wait(sealexec_child* child, int* wait_status, int* ended,
+                                        sealexec_error** error) {
+  return guarded(error, [&]() -> Expected<void> {
+    SEALEXEC_TRY(need(child != nullptr && wait_status != nullptr && ended != nullptr,
+                      "sealexec_child_try_wait"));
+    SEALEXEC_TRY_ASSIGN(const std::optional<sealexec::ExitStatus> status, child->child.try_wait());
+    *ended = status ? 1 : 0;
+    *wait_status = status ? wait_status_of(*status) : 0;
     return {};
   });
 }

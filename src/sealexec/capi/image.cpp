@@ -124,10 +124,6 @@ sealexec_status sealexec_image_map(const sealexec_image* image, uint32_t flags,
       SEALEXEC_TRY(require_executable(*image, "sealexec_image_map"));
     }
     const SealedImage& sealed = image->image;
-    if (sealed.size() == 0) {
-      return sealexec::fail(sealexec::make_error(sealexec::Errc::invalid_argument, sealed.source(),
-                                                 "an empty image cannot be mapped"));
-    }
     if (sealed.size() > SIZE_MAX) {
       return sealexec::fail(sealexec::make_error(sealexec::Errc::too_large, sealed.source(),
                                                  "is larger than this process can map"));

@@ -83,7 +83,8 @@ SEALEXEC_EXPORT sealexec_status sealexec_error_code(const sealexec_error *error)
  * empty parts left out. Names in it are raw bytes: escape them before
  * showing them on a terminal. */
 SEALEXEC_EXPORT const char *sealexec_error_message(const sealexec_error *error);
-/* The file concerned, or "" when none. */
+/* The file concerned, or what stands for a source without one ("<memory>",
+ * "<fd N>", "<stdin>"), or "" when none. */
 SEALEXEC_EXPORT const char *sealexec_error_path(const sealexec_error *error);
 /* The errno of the failing system call, or 0 when none failed. */
 SEALEXEC_EXPORT int sealexec_error_errno(const sealexec_error *error);
@@ -165,11 +166,12 @@ typedef struct sealexec_mapping sealexec_mapping;
 #define SEALEXEC_MAP_EXEC 0x1u
 
 /* Maps all of the sealed bytes of `image` read-only (and executable with
- * SEALEXEC_MAP_EXEC). The mapping stays valid after the image is freed, until
- * sealexec_mapping_free. An empty image cannot be mapped
- * (SEALEXEC_E_INVALID_ARGUMENT); SEALEXEC_MAP_EXEC on a SEALEXEC_IMAGE_NOEXEC
- * image, or where the system forbids executable memfds, is
- * SEALEXEC_E_POLICY. */
+ * SEALEXEC_MAP_EXEC), shared and page-aligned. Since the memfd is sealed
+ * against writing, no mprotect can make the mapping writable. It stays valid
+ * after the image is freed, until sealexec_mapping_free. An empty image gives
+ * an empty mapping (size 0, data NULL), as an empty cache entry does.
+ * SEALEXEC_MAP_EXEC on a SEALEXEC_IMAGE_NOEXEC image, or where the system
+ * forbids executable memfds, is SEALEXEC_E_POLICY. */
 SEALEXEC_EXPORT sealexec_status sealexec_image_map(const sealexec_image *image, uint32_t flags,
                                                    sealexec_mapping **mapping,
                                                    sealexec_error **error);
@@ -260,6 +262,10 @@ SEALEXEC_EXPORT pid_t sealexec_child_pid(const sealexec_child *child);
  * status. */
 SEALEXEC_EXPORT sealexec_status sealexec_child_wait(sealexec_child *child, int *wait_status,
                                                     sealexec_error **error);
+/* Without blocking: *ended is 1 and *wait_status written when the child has
+ * ended (then sealexec_child_wait gives the same status), else *ended is 0. */
+SEALEXEC_EXPORT sealexec_status sealexec_child_try_wait(sealexec_child *child, int *wait_status,
+                                                        int *ended, sealexec_error **error);
 /* Sends `signal` through a pidfd, so that a recycled pid is never hit. */
 SEALEXEC_EXPORT sealexec_status sealexec_child_kill(sealexec_child *child, int signal,
                                                     sealexec_error **error);
@@ -314,10 +320,14 @@ typedef struct sealexec_cache sealexec_cache;
  * CLI's default ($SEALEXEC_CACHE_DIR, else $XDG_CACHE_HOME/sealexec, else
  * ~/.cache/sealexec), with its limits from cache.conf and the
  * SEALEXEC_CACHE_* variables. A directory that is neither empty nor a
- * sealexec cache is refused. */
+ * sealexec cache, or that others may write to, is refused with
+ * SEALEXEC_E_POLICY and left as it is; a cache.conf that cannot be parsed is
+ * SEALEXEC_E_INVALID_ARGUMENT or SEALEXEC_E_MALFORMED. */
 SEALEXEC_EXPORT sealexec_status sealexec_cache_open(const char *directory,
                                                     sealexec_cache **cache,
                                                     sealexec_error **error);
+/* The directory the cache was opened in (the default, resolved, for NULL). */
+SEALEXEC_EXPORT const char *sealexec_cache_directory(const sealexec_cache *cache);
 SEALEXEC_EXPORT void sealexec_cache_free(sealexec_cache *cache);
 
 /* Stores `size` bytes under key and fingerprint. */
@@ -331,7 +341,8 @@ SEALEXEC_EXPORT sealexec_status sealexec_cache_put_fd(sealexec_cache *cache, con
                                                       sealexec_error **error);
 /* The entry copied into a sealed image, its bytes checked on the way; *image
  * is NULL on a miss (an entry found damaged is a miss, and is quarantined).
- * The image's name is the key's last '/'-separated part. */
+ * The image's name is the key's last '/'-separated part. flags: 0 or
+ * SEALEXEC_IMAGE_NOEXEC, as for sealexec_image_from_bytes. */
 SEALEXEC_EXPORT sealexec_status sealexec_cache_get(sealexec_cache *cache, const char *key,
                                                    const char *fingerprint, uint32_t flags,
                                                    sealexec_image **image,

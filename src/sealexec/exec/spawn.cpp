@@ -289,8 +289,10 @@ Expected<Child> spawn(const SealedImage& image, const SpawnOptions& options) {
     if (std::string_view(plan.error_operation) == "execveat") {
       error.code = Errc::not_runnable;
     } else if (std::string_view(plan.error_operation) == "chdir") {
-      error.reason = fmt::format("cannot change the child's directory to {} for", cwd);
-      error.code = Errc::invalid_argument;
+      // "/missing: cannot start <memory> in this directory: chdir: No such...".
+      error.path = cwd;
+      error.reason = fmt::format("cannot start {} in this directory", image.source());
+      error.code = plan.error_errno == ENOENT ? Errc::not_found : Errc::invalid_argument;
     }
     return fail(std::move(error));
   }
