@@ -642,8 +642,11 @@ def inline(text: str) -> str:
     pos = 0
     for match in INLINE.finditer(text):
         out.append(roff_escape(text[pos:match.start()]))
-        if match[1] is not None or match[2] is not None:
-            out.append("\\fB" + roff_escape(match[1] or match[2]) + "\\fR")
+        if match[1] is not None:
+            # Code is never broken across lines either.
+            out.append("\\fB" + roff_escape(match[1]).replace(" ", "\\ ") + "\\fR")
+        elif match[2] is not None:
+            out.append("\\fB" + roff_escape(match[2]) + "\\fR")
         else:
             out.append("\\fI" + roff_escape(match[3]) + "\\fR")
         pos = match.end()
