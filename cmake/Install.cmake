@@ -17,6 +17,20 @@ install(CODE "
     endif()
   endif()")
 install(TARGETS sealexec_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# ld.so finds /usr/local/lib's libraries through its cache only: a program
+# linked as the README shows would not start until ldconfig ran. Done here
+# for an install by root into the running system (not DESTDIR, not a staging
+# prefix ld.so does not search).
+install(CODE "
+  if(\"\$ENV{DESTDIR}\" STREQUAL \"\" AND
+     CMAKE_INSTALL_PREFIX MATCHES \"^/usr(/local)?/?$\")
+    execute_process(COMMAND id -u OUTPUT_VARIABLE sealexec_uid OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(sealexec_uid STREQUAL \"0\")
+      execute_process(COMMAND ldconfig)
+    else()
+      message(STATUS \"sealexec: run 'sudo ldconfig' so that programs find libsealexec.so.1\")
+    endif()
+  endif()")
 install(TARGETS sealexec_remote_http RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/sealexec)
 install(TARGETS sealexec_restore_env LIBRARY DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/sealexec)
 # The C API: the stable surface, for C and every other language.

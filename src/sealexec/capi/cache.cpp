@@ -67,10 +67,17 @@ sealexec_status sealexec_cache_open(const char* directory, sealexec_cache** cach
     if (directory != nullptr) {
       where = directory;
     }
-    // The shared tier's settings in cache.conf are known, and not used here.
+    // The shared tier's settings in cache.conf are checked as the CLI checks
+    // them (a bad one is the same error), and not used here.
+    sealexec::remote::RemoteSettings unused;
     const sealexec::cache::OtherSetting ignore_remote =
-        [](std::string_view key, std::string_view, std::string_view) -> Expected<bool> {
-      return sealexec::remote::is_remote_setting(key);
+        [&unused](std::string_view key, std::string_view value,
+                  std::string_view source) -> Expected<bool> {
+      if (!sealexec::remote::is_remote_setting(key)) {
+        return false;
+      }
+      SEALEXEC_TRY(sealexec::remote::apply_remote_setting(unused, key, value, source));
+      return true;
     };
     SEALEXEC_TRY_ASSIGN(Cache opened, sealexec::cache::open_configured_cache(where, ignore_remote));
     *cache = new sealexec_cache{std::make_unique<Cache>(std::move(opened))};

@@ -2,6 +2,9 @@
 #include "sealexec/capi/handles.h"
 
 #include "sealexec/exec/exec.h"
+#include "sealexec/exec/name_link.h"
+
+#include <csignal>
 
 #include <algorithm>
 
@@ -97,6 +100,11 @@ sealexec_status sealexec_command_set_name(sealexec_command* command, const char*
                                           sealexec_error** error) {
   return guarded(error, [&]() -> Expected<void> {
     SEALEXEC_TRY(need(command != nullptr, "sealexec_command_set_name"));
+    if (name != nullptr && *name != '\0' && !sealexec::is_usable_name(name)) {
+      return sealexec::fail(bad_argument(
+          "sealexec_command_set_name",
+          std::string("'") + name + "' cannot be a file name (no '/', not . or .., at most 255 bytes)"));
+    }
     command->options.name = name != nullptr ? name : "";
     return {};
   });
@@ -106,6 +114,10 @@ sealexec_status sealexec_command_set_origin(sealexec_command* command, const cha
                                             sealexec_error** error) {
   return guarded(error, [&]() -> Expected<void> {
     SEALEXEC_TRY(need(command != nullptr, "sealexec_command_set_origin"));
+    if (directory != nullptr && directory[0] != '/') {
+      return sealexec::fail(
+          bad_argument("sealexec_command_set_origin", "the directory must be an absolute path"));
+    }
     if (directory == nullptr) {
       command->options.origin.reset();
     } else {
@@ -197,6 +209,9 @@ sealexec_status sealexec_child_try_wait(sealexec_child* child, int* wait_status,
 sealexec_status sealexec_child_kill(sealexec_child* child, int signal, sealexec_error** error) {
   return guarded(error, [&]() -> Expected<void> {
     SEALEXEC_TRY(need(child != nullptr, "sealexec_child_kill"));
+    if (signal < 0 || signal >= NSIG) {
+      return sealexec::fail(bad_argument("sealexec_child_kill", "no such signal"));
+    }
     return child->child.kill(signal);
   });
 }

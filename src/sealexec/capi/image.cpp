@@ -123,18 +123,10 @@ sealexec_status sealexec_image_map(const sealexec_image* image, uint32_t flags,
     if ((flags & SEALEXEC_MAP_EXEC) != 0) {
       SEALEXEC_TRY(require_executable(*image, "sealexec_image_map"));
     }
-    const SealedImage& sealed = image->image;
-    if (sealed.size() > SIZE_MAX) {
-      return sealexec::fail(sealexec::make_error(sealexec::Errc::too_large, sealed.source(),
-                                                 "is larger than this process can map"));
-    }
-    const auto size = static_cast<std::size_t>(sealed.size());
     SEALEXEC_TRY_ASSIGN(sealexec::Mapping mapped,
-                        (flags & SEALEXEC_MAP_EXEC) != 0
-                            ? sealexec::Mapping::map_read_execute(sealed.fd(), size,
-                                                                  sealed.source())
-                            : sealexec::Mapping::map_read_only(sealed.fd(), size,
-                                                               sealed.source()));
+                        image->image.map_separately((flags & SEALEXEC_MAP_EXEC) != 0
+                                                        ? sealexec::Executable::yes
+                                                        : sealexec::Executable::no));
     *mapping = new sealexec_mapping{std::move(mapped)};
     return {};
   });

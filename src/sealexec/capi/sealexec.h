@@ -111,9 +111,10 @@ typedef struct sealexec_image sealexec_image;
 
 /* sealexec_image_* flags. */
 /* Data, never code: the memfd is made with MFD_NOEXEC_SEAL where the kernel
- * has it (Linux 6.3+), so that the kernel refuses to exec it, and sealexec
- * itself refuses to exec, spawn, dlopen or map it executable on every kernel
- * (SEALEXEC_E_POLICY). */
+ * has it (Linux 6.3+), so that the kernel refuses to execve it, and sealexec
+ * refuses to exec, spawn, dlopen or map it executable on every kernel
+ * (SEALEXEC_E_POLICY). The kernel does not stop a caller that maps its
+ * descriptor with PROT_EXEC itself. */
 #define SEALEXEC_IMAGE_NOEXEC 0x1u
 
 /* Copies `size` bytes at `data` into a sealed image.
@@ -189,8 +190,10 @@ typedef struct sealexec_command sealexec_command;
 /* NULL when out of memory. */
 SEALEXEC_EXPORT sealexec_command *sealexec_command_new(void);
 SEALEXEC_EXPORT void sealexec_command_free(sealexec_command *command);
-/* argv: NULL-terminated, argv[0] first (the program sees it as its name);
- * copied. */
+/* argv: NULL-terminated, argv[0] first; copied. An ELF program sees argv[0]
+ * as its name. A "#!" script's interpreter is handed the script by path, so
+ * the script's $0 is that path: /dev/fd/N under sealexec_spawn, its name
+ * link under sealexec_exec with a name (sealexec_command_set_name). */
 SEALEXEC_EXPORT sealexec_status sealexec_command_set_argv(sealexec_command *command,
                                                           const char *const *argv,
                                                           sealexec_error **error);
@@ -206,12 +209,16 @@ SEALEXEC_EXPORT sealexec_status sealexec_command_set_cwd(sealexec_command *comma
                                                          sealexec_error **error);
 /* The process name (its comm, which ps and pgrep show, and the last part of a
  * script's $0) for sealexec_exec; NULL or "": run by descriptor, named
- * "memfd:..." (spawn always runs by descriptor). */
+ * "memfd:..." (spawn always runs by descriptor). A name that cannot be a file
+ * name ('/', "." or "..", over 255 bytes) is SEALEXEC_E_INVALID_ARGUMENT. Where
+ * the name cannot be given (no /proc, no private runtime directory), exec
+ * runs by descriptor after all, as the CLI does with a warning. */
 SEALEXEC_EXPORT sealexec_status sealexec_command_set_name(sealexec_command *command,
                                                           const char *name,
                                                           sealexec_error **error);
-/* The directory that $ORIGIN in the program's RUNPATH stands for; NULL: the
- * image's origin (its file's directory, for sealexec_image_from_path). */
+/* The directory that $ORIGIN in the program's RUNPATH stands for, an
+ * absolute path; NULL: the image's origin (its file's directory, for
+ * sealexec_image_from_path). */
 SEALEXEC_EXPORT sealexec_status sealexec_command_set_origin(sealexec_command *command,
                                                             const char *directory,
                                                             sealexec_error **error);
@@ -259,14 +266,17 @@ SEALEXEC_EXPORT sealexec_status sealexec_spawn(const sealexec_image *image,
 SEALEXEC_EXPORT pid_t sealexec_child_pid(const sealexec_child *child);
 /* Waits for the child to end and writes its wait(2) status (use WIFEXITED,
  * WEXITSTATUS, WIFSIGNALED, WTERMSIG). Calling it again gives the same
- * status. */
+ * status. A process that sets SIGCHLD to SIG_IGN has its children reaped by
+ * the kernel: their status is lost (SEALEXEC_E_SYSTEM, ECHILD). */
 SEALEXEC_EXPORT sealexec_status sealexec_child_wait(sealexec_child *child, int *wait_status,
                                                     sealexec_error **error);
 /* Without blocking: *ended is 1 and *wait_status written when the child has
  * ended (then sealexec_child_wait gives the same status), else *ended is 0. */
 SEALEXEC_EXPORT sealexec_status sealexec_child_try_wait(sealexec_child *child, int *wait_status,
                                                         int *ended, sealexec_error **error);
-/* Sends `signal` through a pidfd, so that a recycled pid is never hit. */
+/* Sends `signal` through a pidfd, so that a recycled pid is never hit. The
+ * one call that may be made while another thread is in sealexec_child_wait
+ * on the same child (Linux 5.3+, which has pidfds). */
 SEALEXEC_EXPORT sealexec_status sealexec_child_kill(sealexec_child *child, int signal,
                                                     sealexec_error **error);
 /* The caller's end of the pipe asked for with SEALEXEC_STDIO_PIPE for

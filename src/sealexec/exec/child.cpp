@@ -73,8 +73,9 @@ Expected<ExitStatus> Child::wait() {
   if (got < 0) {
     return fail(system_error("cannot wait for child", fmt::format("pid {}", m_pid), "waitpid"));
   }
+  // The pidfd stays open until the Child goes: a kill() from another thread
+  // then signals a reaped process (ESRCH), never a recycled pid.
   m_status = ExitStatus::from_wait_status(status);
-  m_pidfd.reset();
   return *m_status;
 }
 
@@ -91,19 +92,20 @@ Expected<std::optional<ExitStatus>> Child::try_wait() {
     return std::optional<ExitStatus>();
   }
   m_status = ExitStatus::from_wait_status(status);
-  m_pidfd.reset();
   return m_status;
 }
 
 Expected<void> Child::kill(int signal) {
-  if (m_status || m_pid <= 0) {
-    return {}; // already reaped: nothing left to signal
-  }
   int result = -1;
   if (m_pidfd) {
+    // Safe while another thread waits: the pidfd outlives the reaping, and
+    // a reaped process answers ESRCH.
     result = static_cast<int>(::syscall(SYS_pidfd_send_signal, m_pidfd.get(), signal, nullptr, 0));
-  }
-  if (!m_pidfd || (result != 0 && errno == ENOSYS)) {
+  } else {
+    // No pidfd (Linux before 5.3): the pid is ours until it is reaped.
+    if (m_status || m_pid <= 0) {
+      return {}; // already reaped: nothing left to signal
+    }
     result = ::kill(m_pid, signal);
   }
   if (result != 0 && errno != ESRCH) {

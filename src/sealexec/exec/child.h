@@ -46,7 +46,8 @@ public:
   // The status if the child has ended, nullopt if it still runs.
   [[nodiscard]] Expected<std::optional<ExitStatus>> try_wait();
   // Sends `signal`; through the pidfd where there is one, so that a recycled
-  // pid can never be hit.
+  // pid can never be hit. With a pidfd (Linux 5.3+) it may be called while
+  // another thread is in wait().
   [[nodiscard]] Expected<void> kill(int signal);
 
   // The parent's ends of the pipes asked for with Stdio::pipe(); empty

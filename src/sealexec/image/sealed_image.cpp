@@ -259,11 +259,20 @@ Expected<SealedImage> SealedImage::from_bytes(std::span<const std::byte> bytes,
   return finish(std::move(parts));
 }
 
+Expected<Mapping> SealedImage::map_separately(Executable executable) const {
+  if (m_size > SIZE_MAX) {
+    return fail(make_error(Errc::too_large, m_source, "is larger than this process can map"));
+  }
+  const auto size = static_cast<std::size_t>(m_size);
+  SEALEXEC_TRY_ASSIGN(const Fd read_only, reopen_read_only(m_fd.get(), m_source));
+  return executable == Executable::yes
+             ? Mapping::map_read_execute(read_only.get(), size, m_source)
+             : Mapping::map_read_only(read_only.get(), size, m_source);
+}
+
 Expected<std::span<const std::byte>> SealedImage::map() const {
-  std::call_once(m_view->once, [this] {
-    m_view->mapping =
-        Mapping::map_read_only(m_fd.get(), static_cast<std::size_t>(m_size), m_source);
-  });
+  std::call_once(m_view->once,
+                 [this] { m_view->mapping = map_separately(Executable::no); });
   if (!m_view->mapping) {
     return fail(m_view->mapping.error());
   }

@@ -7,6 +7,7 @@
 #include "sealexec/util/digest.h"
 #include "sealexec/util/error.h"
 #include "sealexec/util/fd.h"
+#include "sealexec/util/mapping.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -106,6 +107,11 @@ public:
   // the image's size, which a process under `ulimit -v` may not have: fails
   // (Errc::system, naming source()) when mmap does.
   [[nodiscard]] Expected<std::span<const std::byte>> map() const;
+  // A read-only mapping of all the sealed bytes that is the caller's own (it
+  // outlives the image), executable too with Executable::yes. Made through a
+  // read-only descriptor: Linux before 6.7 refuses every shared mapping of a
+  // write-sealed memfd through a writable one (map() uses it too).
+  [[nodiscard]] Expected<Mapping> map_separately(Executable executable) const;
   // map(), or an empty span when the mapping cannot be made. Kept for callers
   // that cannot fail here; a caller for whom an empty view of a non-empty
   // image would be wrong must use map() or read fd().
