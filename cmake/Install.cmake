@@ -69,6 +69,11 @@ install(FILES ${PROJECT_BINARY_DIR}/sealexecConfig.cmake
 
 # sealexec: the C API (shared; with --static, what a static link needs).
 # sealexec-cpp: the C++ API, from the static library.
+# The .pc files find the prefix relative to themselves ("../.." for lib/,
+# "../../.." for a multiarch lib/x86_64-linux-gnu), so the tree can move.
+file(RELATIVE_PATH sealexec_pc_to_prefix
+  "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" sealexec_pc_to_prefix "${sealexec_pc_to_prefix}")
 configure_file(cmake/sealexec.pc.in ${PROJECT_BINARY_DIR}/sealexec.pc @ONLY)
 configure_file(cmake/sealexec-cpp.pc.in ${PROJECT_BINARY_DIR}/sealexec-cpp.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sealexec.pc ${PROJECT_BINARY_DIR}/sealexec-cpp.pc

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -229,6 +231,12 @@ TEST(CApiErrors, NullArgumentsAreErrorsNotCrashes) {
   const char* no_argv0[] = {nullptr};
   EXPECT_EQ(sealexec_command_set_argv(command.get(), no_argv0, nullptr),
             SEALEXEC_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sealexec_command_set_name(command.get(), "a/b", nullptr), SEALEXEC_E_INVALID_ARGUMENT)
+      << "a name exec could not give is refused, not silently dropped";
+  EXPECT_EQ(sealexec_command_set_name(command.get(), "..", nullptr), SEALEXEC_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sealexec_command_set_name(command.get(), "tool", nullptr), SEALEXEC_OK);
+  EXPECT_EQ(sealexec_command_set_origin(command.get(), "relative/lib", nullptr),
+            SEALEXEC_E_INVALID_ARGUMENT);
   const char* bad_env[] = {"NOEQUALS", nullptr};
   EXPECT_EQ(sealexec_command_set_env(command.get(), bad_env, nullptr), SEALEXEC_E_INVALID_ARGUMENT);
   EXPECT_EQ(sealexec_command_set_stdio(command.get(), 3, SEALEXEC_STDIO_NULL, -1, nullptr),
@@ -351,6 +359,21 @@ TEST(CApiSpawn, StdinPipeSignalAndFreeKillsAndReaps) {
   ASSERT_EQ(sealexec_child_try_wait(sleeping.get(), &again, &ended, nullptr), SEALEXEC_OK);
   EXPECT_EQ(ended, 1);
   EXPECT_EQ(again, status);
+
+  EXPECT_EQ(sealexec_child_kill(sleeping.get(), 99999, nullptr), SEALEXEC_E_INVALID_ARGUMENT);
+  // After the wait, a kill reaches nothing (the pidfd answers ESRCH).
+  EXPECT_EQ(sealexec_child_kill(sleeping.get(), SIGKILL, nullptr), SEALEXEC_OK);
+
+  // A kill from another thread while this one waits (Go's and Python's way).
+  ASSERT_EQ(sealexec_spawn(sleeper.get(), nullptr, &raw, nullptr), SEALEXEC_OK);
+  Owned<sealexec_child> waited(raw);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(sealexec_child_kill(waited.get(), SIGTERM, nullptr), SEALEXEC_OK);
+  });
+  ASSERT_EQ(sealexec_child_wait(waited.get(), &status, nullptr), SEALEXEC_OK);
+  killer.join();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
 
   // Freed unwaited: killed and reaped, no zombie left.
   ASSERT_EQ(sealexec_spawn(sleeper.get(), nullptr, &raw, nullptr), SEALEXEC_OK);
@@ -571,6 +594,23 @@ TEST(CApiCache, PutFdAndExecAnEntry) {
             SEALEXEC_E_NOT_FOUND);
   ASSERT_NE(error, nullptr);
   sealexec_error_free(error);
+}
+
+TEST(CApiCache, ChecksTheRemoteSettingsOfCacheConfAsTheCliDoes) {
+  TempDir dir;
+  const std::string where = (dir / "cache").string();
+  sealexec_cache* cache = nullptr;
+  ASSERT_EQ(sealexec_cache_open(where.c_str(), &cache, nullptr), SEALEXEC_OK);
+  sealexec_cache_free(cache);
+  std::ofstream(dir / "cache" / "cache.conf") << "insecure_remote = bogus\n";
+  sealexec_error* error = nullptr;
+  EXPECT_NE(sealexec_cache_open(where.c_str(), &cache, &error), SEALEXEC_OK);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(sealexec_error_message(error)).find("cache.conf"), std::string::npos)
+      << sealexec_error_message(error);
+  sealexec_error_free(error);
+  const std::string cli = std::string(SEALEXEC_CLI) + " cache ls --dir " + where + " 2>/dev/null";
+  EXPECT_NE(std::system(cli.c_str()), 0) << "the CLI accepts what the C API refuses";
 }
 
 TEST(CApiCache, RefusesADirectoryThatIsNotACache) {

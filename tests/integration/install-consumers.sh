@@ -83,6 +83,12 @@ run_consumer "$WORK/cmake-build/c-consumer-static" static
 # pkg-config, as the README shows it.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 pkg-config --cflags sealexec | grep -q -- '-std=' && fail "sealexec.pc gives C consumers a -std flag"
+# A shared consumer needs no dependency's .pc file, and gets no one's flags.
+flags=$(PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" pkg-config --cflags --libs sealexec) ||
+  fail "pkg-config --cflags --libs sealexec wants the dependencies' .pc files"
+flags=$(echo $flags) # pkg-config ends with a space
+expect_eq "$flags" "-I$prefix/lib/pkgconfig/../../include -L$prefix/lib/pkgconfig/../../lib -lsealexec" \
+  "pkg-config --cflags --libs sealexec"
 # shellcheck disable=SC2046
 $CC -std=c99 -Wall -Werror "$consumer/main.c" -o "$WORK/pc-c" $(pkg-config --cflags --libs sealexec) \
   -Wl,-rpath,"$prefix/lib" || fail "a C consumer does not link with pkg-config --cflags --libs sealexec"
