@@ -193,6 +193,18 @@ std::optional<Paired> interleave(benchmark::State& state, First&& first, Second&
                 std::chrono::duration<double, std::micro>(second_total).count() / iterations};
 }
 
+// The counters of a pair: each one's mean and ratio = first / second.
+void report_pair(benchmark::State& state, const std::optional<Paired>& paired,
+                 const char* first_name, const char* second_name, const char* label) {
+  if (!paired) {
+    return;
+  }
+  state.counters[first_name] = paired->first_us;
+  state.counters[second_name] = paired->second_us;
+  state.counters["ratio"] = paired->second_us > 0 ? paired->first_us / paired->second_us : 0.0;
+  state.SetLabel(label);
+}
+
 // Both in one loop, alternating which goes first. The reported time is that
 // of one spawn plus one posix_spawn; the counters split it.
 void BM_SpawnVsPosixSpawn(benchmark::State& state, bool is_static) {
@@ -205,16 +217,13 @@ void BM_SpawnVsPosixSpawn(benchmark::State& state, bool is_static) {
   }
   const sealexec::SpawnOptions options = null_stdout_options(path);
   PosixSpawn spawner(path);
-  const auto paired = interleave(
-      state, [&] { return spawn_once(*image, options); }, [&] { return spawner.run_once(); });
-  if (!paired) {
-    return;
-  }
-  state.counters["spawn_us"] = paired->first_us;
-  state.counters["posix_spawn_us"] = paired->second_us;
-  state.counters["ratio"] = paired->second_us > 0 ? paired->first_us / paired->second_us : 0.0;
-  state.SetLabel(is_static ? "hello-static, ratio = spawn / posix_spawn"
-                           : "hello, ratio = spawn / posix_spawn");
+  report_pair(state,
+              interleave(
+                  state, [&] { return spawn_once(*image, options); },
+                  [&] { return spawner.run_once(); }),
+              "spawn_us", "posix_spawn_us",
+              is_static ? "hello-static, ratio = spawn / posix_spawn"
+                        : "hello, ratio = spawn / posix_spawn");
 }
 
 // The C API of libsealexec.so.1, looked up with dlsym: this program's own
@@ -349,16 +358,13 @@ void BM_CApiVsCppSpawn(benchmark::State& state, bool is_static) {
     state.SkipWithError(c_spawner.error().c_str());
     return;
   }
-  const auto paired = interleave(
-      state, [&] { return c_spawner.run_once(); }, [&] { return spawn_once(*image, options); });
-  if (!paired) {
-    return;
-  }
-  state.counters["capi_us"] = paired->first_us;
-  state.counters["cpp_us"] = paired->second_us;
-  state.counters["ratio"] = paired->second_us > 0 ? paired->first_us / paired->second_us : 0.0;
-  state.SetLabel(is_static ? "hello-static, ratio = sealexec_spawn (.so) / sealexec::spawn"
-                           : "hello, ratio = sealexec_spawn (.so) / sealexec::spawn");
+  report_pair(state,
+              interleave(
+                  state, [&] { return c_spawner.run_once(); },
+                  [&] { return spawn_once(*image, options); }),
+              "capi_us", "cpp_us",
+              is_static ? "hello-static, ratio = sealexec_spawn (.so) / sealexec::spawn"
+                        : "hello, ratio = sealexec_spawn (.so) / sealexec::spawn");
 }
 
 // Children run while the parent waits, so only wall-clock time means
