@@ -43,7 +43,9 @@ int main(void) {
   return 0;
 }
 C
-${CC:-cc} -std=c99 -I"$capi" "$work/version.c" -o "$work/version" "$library" \
+# A sanitized library needs the sanitizers' runtime in the program.
+${CC:-cc} -std=c99 ${SANITIZE:+-fsanitize=$SANITIZE} -I"$capi" "$work/version.c" \
+  -o "$work/version" "$library" \
   -Wl,-rpath,"$(dirname "$library")"
 "$work/version" || fail "the library's sealexec_api_version() is not the header's SEALEXEC_API_VERSION"
 echo "libsealexec ABI: $(wc -l <"$work/exported") exports as listed"

@@ -128,6 +128,19 @@ Ran run(const sealexec_image* image, std::vector<const char*> argv,
   return ran;
 }
 
+// Calls `code` as int(int). UBSan's function check reads a type signature
+// just before the callee, which hand-written code at the start of a mapping
+// does not have (the read faults): it is off here.
+#if defined(__clang__)
+__attribute__((no_sanitize("function")))
+#endif
+int call_int_function(const void* code, int argument) {
+  using Function = int (*)(int);
+  Function function = nullptr;
+  std::memcpy(&function, &code, sizeof function);
+  return function(argument);
+}
+
 TEST(CApiImage, FromBytesIsSealedNamedAndCloseOnExec) {
   const std::string bytes = "#!/bin/sh\necho sealed\n";
   auto image = image_of(bytes, "greeting.sh");
@@ -433,11 +446,7 @@ TEST(CApiMapping, ExecutableMappingRunsCodeAndIsNeverWritable) {
   ASSERT_EQ(sealexec_mapping_size(mapping.get()), code.size());
   EXPECT_EQ(std::memcmp(sealexec_mapping_data(mapping.get()), code.data(), code.size()), 0);
 #if defined(__x86_64__)
-  using Function = int (*)(int);
-  Function function = nullptr;
-  const void* data = sealexec_mapping_data(mapping.get());
-  std::memcpy(&function, &data, sizeof function);
-  EXPECT_EQ(function(20), 41);
+  EXPECT_EQ(call_int_function(sealexec_mapping_data(mapping.get()), 20), 41);
 #endif
   // Read and execute only: making it writable fails (a shared mapping of a
   // write-sealed memfd).

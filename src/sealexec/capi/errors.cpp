@@ -123,6 +123,7 @@ const char* sealexec_status_name(sealexec_status status) {
   case SEALEXEC_E_TIMED_OUT: return "SEALEXEC_E_TIMED_OUT";
   case SEALEXEC_E_NO_MEMORY: return "SEALEXEC_E_NO_MEMORY";
   case SEALEXEC_E_INTERNAL: return "SEALEXEC_E_INTERNAL";
+  case SEALEXEC_STATUS_RESERVED_: break;
   }
   return "SEALEXEC_E_UNKNOWN";
 }

@@ -72,7 +72,10 @@ typedef enum sealexec_status {
   SEALEXEC_E_TOO_LARGE = 9,        /* over a size limit */
   SEALEXEC_E_TIMED_OUT = 10,       /* a bounded wait ran out */
   SEALEXEC_E_NO_MEMORY = 11,       /* out of memory */
-  SEALEXEC_E_INTERNAL = 12         /* a bug in sealexec; please report it */
+  SEALEXEC_E_INTERNAL = 12,        /* a bug in sealexec; please report it */
+  /* Never returned: it makes every non-negative int a valid value of the
+   * type, so that a newer code read by an older caller (or C++) is defined. */
+  SEALEXEC_STATUS_RESERVED_ = 0x7fffffff
 } sealexec_status;
 
 typedef struct sealexec_error sealexec_error;
@@ -231,7 +234,8 @@ typedef enum sealexec_stdio {
   SEALEXEC_STDIO_INHERIT = 0, /* the caller's own stream (the default) */
   SEALEXEC_STDIO_NULL = 1,    /* /dev/null */
   SEALEXEC_STDIO_FD = 2,      /* a duplicate of the caller's `fd` */
-  SEALEXEC_STDIO_PIPE = 3     /* a new pipe: sealexec_child_take_pipe gives its other end */
+  SEALEXEC_STDIO_PIPE = 3,    /* a new pipe: sealexec_child_take_pipe gives its other end */
+  SEALEXEC_STDIO_RESERVED_ = 0x7fffffff /* never valid; as for sealexec_status */
 } sealexec_stdio;
 /* `fd` is read only for SEALEXEC_STDIO_FD, and stays the caller's. */
 SEALEXEC_EXPORT sealexec_status sealexec_command_set_stdio(sealexec_command *command, int stream,
