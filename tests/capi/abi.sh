@@ -43,9 +43,13 @@ int main(void) {
   return 0;
 }
 C
-# A sanitized library needs the sanitizers' runtime in the program.
-${CC:-cc} -std=c99 ${SANITIZE:+-fsanitize=$SANITIZE} -I"$capi" "$work/version.c" \
-  -o "$work/version" "$library" \
+# A sanitized library needs the sanitizers' runtime in the program, the C++
+# part of UBSan's included: the C program is linked by the C++ driver then.
+${CC:-cc} -std=c99 ${SANITIZE:+-fsanitize=$SANITIZE} -I"$capi" -c "$work/version.c" \
+  -o "$work/version.o"
+linker=${CC:-cc}
+[ -z "${SANITIZE:-}" ] || linker=${CXX:-c++}
+$linker ${SANITIZE:+-fsanitize=$SANITIZE} "$work/version.o" -o "$work/version" "$library" \
   -Wl,-rpath,"$(dirname "$library")"
 "$work/version" || fail "the library's sealexec_api_version() is not the header's SEALEXEC_API_VERSION"
 echo "libsealexec ABI: $(wc -l <"$work/exported") exports as listed"
