@@ -402,6 +402,15 @@ def _stdio(value):
     return _STDIO_FD, fd
 
 
+def _flush_before_exec():
+    """Flushes what Python buffered, which exec would otherwise lose."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 class Command:
     """How to start an image.
 
@@ -470,12 +479,7 @@ class Command:
         """Replaces this process with image; returns only by raising."""
         handle = self._build()
         try:
-            # What Python buffered would otherwise be lost.
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except (AttributeError, ValueError, OSError):
-                    pass
+            _flush_before_exec()
             _call(_lib.sealexec_exec, image._get(), handle)
         finally:
             _lib.sealexec_command_free(handle)
@@ -677,11 +681,7 @@ class Cache(_Handle):
         a miss raises SEALEXEC_E_NOT_FOUND. Returns only by raising."""
         handle = Command(args, env=env, name=name, origin=origin)._build()
         try:
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except (AttributeError, ValueError, OSError):
-                    pass
+            _flush_before_exec()
             _call(_lib.sealexec_cache_exec, self._get(), _bytes(key), _bytes(fingerprint),
                   handle)
         finally:

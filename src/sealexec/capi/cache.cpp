@@ -70,16 +70,9 @@ sealexec_status sealexec_cache_open(const char* directory, sealexec_cache** cach
     // The shared tier's settings in cache.conf are checked as the CLI checks
     // them (a bad one is the same error), and not used here.
     sealexec::remote::RemoteSettings unused;
-    const sealexec::cache::OtherSetting ignore_remote =
-        [&unused](std::string_view key, std::string_view value,
-                  std::string_view source) -> Expected<bool> {
-      if (!sealexec::remote::is_remote_setting(key)) {
-        return false;
-      }
-      SEALEXEC_TRY(sealexec::remote::apply_remote_setting(unused, key, value, source));
-      return true;
-    };
-    SEALEXEC_TRY_ASSIGN(Cache opened, sealexec::cache::open_configured_cache(where, ignore_remote));
+    SEALEXEC_TRY_ASSIGN(Cache opened,
+                        sealexec::cache::open_configured_cache(
+                            where, sealexec::remote::collect_remote_settings(unused)));
     *cache = new sealexec_cache{std::make_unique<Cache>(std::move(opened))};
     return {};
   });

@@ -454,15 +454,9 @@ Expected<cache::Cache> open_cache(const ParsedOptions& options, RemoteUse remote
     directory = *dir;
   }
   remote::RemoteSettings remote_settings;
-  const cache::OtherSetting remote_setting = [&](std::string_view key, std::string_view value,
-                                                 std::string_view where) -> Expected<bool> {
-    if (!remote::is_remote_setting(key)) {
-      return false;
-    }
-    SEALEXEC_TRY(remote::apply_remote_setting(remote_settings, key, value, where));
-    return true;
-  };
-  SEALEXEC_TRY_ASSIGN(Cache opened, cache::open_configured_cache(directory, remote_setting));
+  SEALEXEC_TRY_ASSIGN(Cache opened,
+                      cache::open_configured_cache(
+                          directory, remote::collect_remote_settings(remote_settings)));
   cache::CacheConfig config = opened.config();
   if (const auto size = options.value("--max-size")) {
     SEALEXEC_TRY(cache::apply_setting(config, "max_size", *size, "--max-size"));

@@ -65,6 +65,17 @@ bool is_remote_setting(std::string_view key) {
          key == "insecure_remote" || key == "remote_connect_timeout" || key == "remote_timeout";
 }
 
+cache::OtherSetting collect_remote_settings(RemoteSettings& settings) {
+  return [&settings](std::string_view key, std::string_view value,
+                     std::string_view source) -> Expected<bool> {
+    if (!is_remote_setting(key)) {
+      return false;
+    }
+    SEALEXEC_TRY(apply_remote_setting(settings, key, value, source));
+    return true;
+  };
+}
+
 Expected<void> apply_remote_setting(RemoteSettings& settings, std::string_view key,
                                     std::string_view value, std::string_view source) {
   if (key == "remote") {

@@ -4,6 +4,7 @@
 // opts out explicitly, and then is told what that means.
 #pragma once
 
+#include "sealexec/cache/config.h"
 #include "sealexec/remote/backend_url.h"
 #include "sealexec/remote/signing.h"
 #include "sealexec/util/error.h"
@@ -38,6 +39,10 @@ struct RemoteSettings {
 [[nodiscard]] Expected<void> apply_remote_setting(RemoteSettings& settings, std::string_view key,
                                                   std::string_view value,
                                                   std::string_view source);
+
+// cache.conf's hook for the settings of this layer (cache::OtherSetting):
+// applies the remote keys to `settings`, and says the others are not ours.
+[[nodiscard]] cache::OtherSetting collect_remote_settings(RemoteSettings& settings);
 
 // SEALEXEC_REMOTE, SEALEXEC_SIGNING_KEY, SEALEXEC_TRUSTED_KEYS and
 // SEALEXEC_INSECURE_REMOTE, through `lookup` (getenv, or a map in tests);
